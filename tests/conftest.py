@@ -1,0 +1,37 @@
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+CORPUS = ROOT.parent / "shared" / "corpus" / "plans"
+
+
+def fixture_cases() -> list[str]:
+    return sorted(p.name for p in FIXTURES.iterdir() if (p / "plan.json").is_file())
+
+
+class Run:
+    def __init__(self, completed: subprocess.CompletedProcess):
+        self.code = completed.returncode
+        self.stdout = completed.stdout
+        self.stderr = completed.stderr
+
+    def json(self):
+        return json.loads(self.stdout)
+
+
+@pytest.fixture
+def tflint_sg():
+    """Run the real command line, as a user would, from the repository root."""
+
+    def run(*args: str, cwd: Path = ROOT) -> Run:
+        completed = subprocess.run(
+            [sys.executable, "-m", "tflint_sg", *args], cwd=cwd, capture_output=True, text=True, timeout=120
+        )
+        return Run(completed)
+
+    return run

@@ -1,0 +1,32 @@
+"""End to end: every fixture's real plan through the real CLI, against the findings its
+author reasoned out in expected.json (one folder per case)."""
+
+import json
+
+import pytest
+
+from conftest import FIXTURES, fixture_cases
+
+
+def _projection(finding: dict) -> tuple:
+    blockers = frozenset(
+        (b["endpoint"], b["direction"], b["security_group"]) for b in finding["blockers"]
+    )
+    return (finding["rule"], finding["load_balancer"], finding["target"], finding["protocol"], finding["port"], blockers)
+
+
+@pytest.mark.parametrize("case", fixture_cases())
+def test_fixture_findings(case, tflint_sg):
+    expected = json.loads((FIXTURES / case / "expected.json").read_text())
+    run = tflint_sg("--format", "json", f"fixtures/{case}/plan.json")
+    assert run.code == (2 if expected["findings"] else 0), run.stderr
+    got = sorted(_projection(f) for f in run.json()["findings"])
+    want = sorted(_projection(f) for f in expected["findings"])
+    assert got == want
+
+
+def test_there_are_enough_fixtures():
+    cases = fixture_cases()
+    assert len(cases) >= 10
+    bad = [c for c in cases if json.loads((FIXTURES / c / "expected.json").read_text())["findings"]]
+    assert bad and len(bad) < len(cases)

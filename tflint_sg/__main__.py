@@ -1,0 +1,3 @@
+from tflint_sg.cli import main
+
+main()

@@ -1,0 +1,124 @@
+"""The `tflint-sg` command: arguments, options, output and exit codes. No analysis here.
+
+Exit codes follow TFLint: 0 no issues, 2 issues found (0 with --force), 1 an error (bad input,
+bad option, internal error). Input errors are one line each, never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from tflint_sg import __version__
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_ISSUES = 2
+
+
+def _fail(message: str) -> None:
+    click.echo(f"tflint-sg: error: {message}", err=True)
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("paths", nargs=-1, type=click.Path(dir_okay=True, file_okay=True))
+@click.option("-f", "--format", "output_format", type=click.Choice(["text", "json", "sarif"]), default="text",
+              show_default=True, help="Output format.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+              help="Write the report to FILE instead of standard output.")
+@click.option("--force", is_flag=True, help="Exit 0 even when issues are found.")
+@click.option("-v", "--verbose", is_flag=True, help="List what could not be resolved, and which flows it left undecided.")
+@click.option("--explain", metavar="RULE", help="Print the document of RULE and exit.")
+@click.version_option(__version__, "--version", prog_name="tflint-sg", message="%(prog)s %(version)s")
+def command(paths, output_format, output, force, verbose, explain):
+    """Report the traffic a Terraform plan intends but its AWS security groups block.
+
+    PATHS are `terraform show -json PLANFILE` outputs.
+    """
+    from tflint_sg.rules import ALL_RULES
+
+    if explain:
+        from tflint_sg import ruledoc
+
+        if explain not in {rule.ID for rule in ALL_RULES}:
+            _fail(f"no rule named {explain!r}; rules: {', '.join(rule.ID for rule in ALL_RULES)}")
+            return EXIT_ERROR
+        click.echo(ruledoc.load(explain).text, nl=False)
+        return EXIT_OK
+    if not paths:
+        _fail("no input: give the output of `terraform show -json PLANFILE` (see tflint-sg --help)")
+        return EXIT_ERROR
+
+    from tflint_sg.analysis import analyze
+    from tflint_sg.errors import InputError
+    from tflint_sg.load import load
+    from tflint_sg.locate import Locator
+    from tflint_sg.report.common import Checked
+
+    checked: list[Checked] = []
+    failed = False
+    for path in paths:
+        try:
+            config = load(path)
+            result = analyze(config, ALL_RULES)
+        except InputError as error:
+            _fail(str(error))
+            failed = True
+            continue
+        except Exception as error:  # never a traceback for the user
+            _fail(f"{path}: internal error: {type(error).__name__}: {error} (please report this with the input)")
+            failed = True
+            continue
+        for message in result.internal_errors:
+            _fail(message)
+            failed = True
+        checked.append(Checked(result, Locator(path)))
+
+    if output_format == "sarif":
+        from tflint_sg.report import sarif
+
+        report = sarif.render(checked, [rule.ID for rule in ALL_RULES])
+    elif output_format == "json":
+        from tflint_sg.report import json as json_report
+
+        report = json_report.render(checked)
+    else:
+        from tflint_sg.report import text
+
+        report = text.render(checked, verbose=verbose)
+
+    if output:
+        try:
+            with open(output, "w", encoding="utf-8", newline="\n") as handle:
+                handle.write(report)
+        except OSError as error:
+            _fail(f"{output}: cannot write: {error.strerror or error}")
+            return EXIT_ERROR
+    else:
+        click.echo(report, nl=False)
+
+    if failed:
+        return EXIT_ERROR
+    issues = sum(len(item.result.findings) for item in checked)
+    return EXIT_ISSUES if issues and not force else EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> None:
+    try:
+        code = command.main(args=argv, prog_name="tflint-sg", standalone_mode=False)
+    except click.exceptions.UsageError as error:
+        _fail(error.format_message())
+        code = EXIT_ERROR
+    except click.exceptions.Abort:
+        code = EXIT_ERROR
+    except BrokenPipeError:
+        # The reader went away (`tflint-sg plan.json | head`); say nothing more.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        code = EXIT_ERROR
+    except Exception as error:  # never a traceback for the user
+        _fail(f"internal error: {type(error).__name__}: {error} (please report this with the input)")
+        code = EXIT_ERROR
+    sys.exit(code if isinstance(code, int) else EXIT_OK)

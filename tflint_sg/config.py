@@ -1,0 +1,101 @@
+"""What every loader produces: resource instances with their attribute values.
+
+A plan and a source directory both become a `Config`, so nothing downstream knows which one it
+came from. Attribute values are plain JSON-like Python values, except where the loader had to
+follow a reference: there a `Ref` names the resource instance the value comes from (an SG id,
+a target group ARN), and `Unknown` stands for what could not be resolved before apply.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, order=True)
+class Ref:
+    """The value is an attribute (`id`, `arn`, ...) of the resource instance at `address`."""
+
+    address: str
+    attribute: str = "id"
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """A value the configuration does not determine; `reason` says why, for --verbose notes."""
+
+    reason: str
+
+    def __bool__(self) -> bool:  # an unknown never passes for a true flag
+        return False
+
+
+@dataclass
+class Resource:
+    address: str  # the instance address, as Terraform prints it: module.a["k"].aws_x.y[0]
+    type: str  # canonical type name (legacy aws_alb* names mapped to aws_lb*)
+    values: dict[str, Any]
+    module: str = ""  # the module instance path: "" for the root, module.a["k"] otherwise
+    # The attributes the configuration sets (None: not known). A plan's values for an existing
+    # resource also hold what AWS reports, e.g. inline rules that mirror standalone rule resources.
+    declared: frozenset[str] | None = None
+
+
+@dataclass
+class Config:
+    source: str  # the path the user named
+    resources: dict[str, Resource] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # what the loader could not read or resolve
+
+    def of_type(self, *types: str) -> list[Resource]:
+        return [r for r in self.resources.values() if r.type in types]
+
+
+LEGACY_TYPES = {
+    "aws_alb": "aws_lb",
+    "aws_alb_listener": "aws_lb_listener",
+    "aws_alb_listener_rule": "aws_lb_listener_rule",
+    "aws_alb_target_group": "aws_lb_target_group",
+    "aws_alb_target_group_attachment": "aws_lb_target_group_attachment",
+}
+
+# The resource types whose values shape the network; a loader may skip every other type.
+NETWORK_TYPES = frozenset(
+    {
+        "aws_vpc",
+        "aws_subnet",
+        "aws_security_group",
+        "aws_default_security_group",
+        "aws_security_group_rule",
+        "aws_vpc_security_group_ingress_rule",
+        "aws_vpc_security_group_egress_rule",
+        "aws_instance",
+        "aws_launch_template",
+        "aws_launch_configuration",
+        "aws_autoscaling_group",
+        "aws_autoscaling_attachment",
+        "aws_autoscaling_traffic_source_attachment",
+        "aws_network_interface",
+        "aws_lb",
+        "aws_elb",
+        "aws_lb_listener",
+        "aws_lb_listener_rule",
+        "aws_lb_target_group",
+        "aws_lb_target_group_attachment",
+        "aws_ecs_service",
+        "aws_lambda_function",
+        "aws_db_instance",
+        "aws_rds_cluster",
+        "aws_elasticache_cluster",
+        "aws_elasticache_replication_group",
+        "aws_efs_mount_target",
+        "aws_eks_cluster",
+        "aws_redshift_cluster",
+        "aws_opensearch_domain",
+        "aws_elasticsearch_domain",
+    }
+)
+
+
+def canonical_type(resource_type: str) -> str:
+    return LEGACY_TYPES.get(resource_type, resource_type)

@@ -1,0 +1,142 @@
+"""The network a configuration will create, as the rules see it.
+
+Built once from a `Config` by `build.py`; the SG semantics that query it live in `network.py`.
+Addresses are Terraform resource instance addresses throughout.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+INGRESS = "ingress"
+EGRESS = "egress"
+
+
+@dataclass(frozen=True)
+class Rule:
+    group: str  # the security group the rule belongs to
+    direction: str  # INGRESS or EGRESS
+    protocol: str | None  # "all", "tcp", "udp", "icmp", "icmpv6" or a protocol number; None: unknown
+    from_port: int | None  # None: unknown
+    to_port: int | None
+    cidrs: tuple[Network, ...] = ()
+    groups: tuple[str, ...] = ()  # peer security groups, by address
+    self_ref: bool = False
+    prefix_lists: tuple[str, ...] = ()
+    unresolved: tuple[str, ...] = ()  # peers that could not be resolved, with the reason
+    declared_by: str = ""  # the resource that declares the rule
+
+    def describe(self) -> str:
+        peers = [str(c) for c in self.cidrs] + list(self.groups) + list(self.prefix_lists)
+        if self.self_ref:
+            peers.append("itself")
+        if self.unresolved:
+            peers.append("unresolved peers")
+        word = "from" if self.direction == INGRESS else "to"
+        return f"{describe_ports(self.protocol, self.from_port, self.to_port)} {word} {', '.join(peers) or 'nowhere'}"
+
+
+def describe_ports(protocol: str | None, from_port: int | None, to_port: int | None) -> str:
+    if protocol is None:
+        return "an unknown protocol"
+    if protocol == "all":
+        return "all traffic"
+    if protocol not in ("tcp", "udp"):
+        return f"protocol {protocol}"
+    if from_port is None or to_port is None:
+        return f"{protocol}/unknown ports"
+    if from_port == to_port:
+        return f"{protocol}/{from_port}"
+    if from_port == 0 and to_port == 65535:
+        return f"{protocol}/all ports"
+    return f"{protocol}/{from_port}-{to_port}"
+
+
+@dataclass
+class SecurityGroup:
+    address: str
+    vpc: str | None = None  # address of its VPC, when known
+    name: str | None = None
+    rules: list[Rule] = field(default_factory=list)
+    # direction -> why a listed rule may not hold (Terraform rewrites mixed inline and standalone rules)
+    uncertain: dict[str, str] = field(default_factory=dict)
+    # direction -> why there may be rules beyond those listed (inline rules unknown until apply)
+    incomplete: dict[str, str] = field(default_factory=dict)
+    is_vpc_default: bool = False
+
+    def rules_in(self, direction: str) -> list[Rule]:
+        return [rule for rule in self.rules if rule.direction == direction]
+
+
+@dataclass
+class Endpoint:
+    """Something with network interfaces: an instance, an ASG's instances, a task, a load balancer."""
+
+    address: str
+    type: str
+    groups: tuple[str, ...] = ()  # security groups, by address
+    unresolved_groups: tuple[str, ...] = ()  # security groups that could not be resolved, and why
+    networks: tuple[Network, ...] | None = None  # where its addresses lie; None: unknown
+    vpc: str | None = None
+
+
+@dataclass
+class TargetGroup:
+    address: str
+    port: int | None
+    protocol: str  # "tcp" or "udp" (the transport the LB uses to reach targets)
+    target_type: str  # instance, ip, lambda, alb
+    health_check_port: int | str | None  # a port, "traffic-port", or None (unknown)
+    preserve_client_ip: bool | None = None
+
+
+@dataclass
+class Target:
+    target_group: str
+    endpoint: str  # address of the Endpoint
+    port: int | None  # the port this target receives on (an attachment's override, or a container port)
+    declared_by: str  # the attachment, ASG or service that registers it
+
+
+@dataclass
+class Forward:
+    """A listener (or listener rule) of a load balancer forwarding to a target group."""
+
+    load_balancer: str
+    listener: str
+    target_group: str
+    weight: int | None  # None: unknown; 0 carries no traffic
+
+
+@dataclass
+class ClassicListener:
+    load_balancer: str
+    instance_port: int | None
+    instance_protocol: str
+
+
+@dataclass
+class LoadBalancer:
+    address: str
+    kind: str  # application, network, gateway, classic
+    has_security_groups: bool  # False only for an NLB created without them
+    internal: bool | None = None
+    classic_listeners: list[ClassicListener] = field(default_factory=list)
+    classic_instances: list[str] = field(default_factory=list)
+    classic_health_port: int | None = None
+
+
+@dataclass
+class Model:
+    groups: dict[str, SecurityGroup] = field(default_factory=dict)
+    endpoints: dict[str, Endpoint] = field(default_factory=dict)
+    load_balancers: dict[str, LoadBalancer] = field(default_factory=dict)
+    target_groups: dict[str, TargetGroup] = field(default_factory=dict)
+    targets: list[Target] = field(default_factory=list)
+    forwards: list[Forward] = field(default_factory=list)
+    # Standalone rules whose security group could not be resolved: they may belong to any group.
+    floating_rules: list[Rule] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)

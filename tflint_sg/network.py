@@ -1,0 +1,185 @@
+"""Security group semantics: may traffic go from one endpoint to another on a protocol and port?
+
+Security groups only allow, and they are stateful: a path needs an egress rule on the sender
+and an ingress rule on the receiver; the rules of every group on an endpoint are unioned. Each
+question has three answers: allowed, blocked, or undecided (something needed to decide it is
+unknown until apply). Only "blocked" becomes a finding, and it names every group that blocks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tflint_sg.model import EGRESS, INGRESS, Endpoint, Model, Network, Rule, SecurityGroup, describe_ports
+
+ALLOWED = "allowed"
+BLOCKED = "blocked"
+UNDECIDED = "undecided"
+
+
+@dataclass(frozen=True)
+class Peer:
+    """The other end of a path, as a rule sees it."""
+
+    address: str
+    groups: tuple[str, ...]  # the groups it carries
+    groups_complete: bool  # False when some of its groups could not be resolved
+    networks: tuple[Network, ...] | None  # where its packets come from / go to; None: unknown
+
+    def describe(self) -> str:
+        parts = []
+        if self.groups:
+            parts.append("security group " + ", ".join(self.groups))
+        if self.networks:
+            parts.append("addresses in " + ", ".join(str(n) for n in self.networks))
+        return " or ".join(parts) or "it"
+
+
+def peer_of(endpoint: Endpoint, *, filtered: bool = True, networks_known: bool = True) -> Peer:
+    """`filtered=False` for an NLB without security groups: rules can only match its addresses."""
+    return Peer(
+        endpoint.address,
+        endpoint.groups if filtered else (),
+        not endpoint.unresolved_groups or not filtered,
+        endpoint.networks if networks_known else None,
+    )
+
+
+@dataclass(frozen=True)
+class Blocker:
+    endpoint: str  # the endpoint whose group blocks
+    direction: str  # INGRESS on the receiver, EGRESS on the sender
+    group: str  # the security group that does not allow the traffic
+    admits: tuple[str, ...]  # what the group does allow in that direction, for the message
+
+
+@dataclass(frozen=True)
+class Verdict:
+    status: str
+    blockers: tuple[Blocker, ...] = ()
+    unresolved: tuple[str, ...] = ()  # what kept an answer undecided
+
+
+def _ports_match(rule: Rule, protocol: str, port: int) -> str:
+    if rule.protocol is None:
+        return UNDECIDED
+    if rule.protocol == "all":
+        return ALLOWED
+    if rule.protocol != protocol:
+        return BLOCKED
+    if protocol not in ("tcp", "udp"):
+        return ALLOWED
+    if rule.from_port is None or rule.to_port is None:
+        return UNDECIDED
+    return ALLOWED if rule.from_port <= port <= rule.to_port else BLOCKED
+
+
+def _networks_match(cidrs: tuple[Network, ...], networks: tuple[Network, ...] | None) -> str:
+    if not cidrs:
+        return BLOCKED
+    if networks is None:
+        if any(c.prefixlen == 0 and c.version == 4 for c in cidrs):
+            return ALLOWED
+        return UNDECIDED
+    covered = 0
+    overlapping = False
+    for network in networks:
+        same_version = [c for c in cidrs if c.version == network.version]
+        if any(network.subnet_of(c) for c in same_version):
+            covered += 1
+        elif any(network.overlaps(c) for c in same_version):
+            overlapping = True
+    if networks and covered == len(networks):
+        return ALLOWED
+    if covered or overlapping:
+        return UNDECIDED  # part of the peer's addresses are admitted: it depends on which it uses
+    return BLOCKED
+
+
+def rule_admits(rule: Rule, peer: Peer, protocol: str, port: int) -> str:
+    ports = _ports_match(rule, protocol, port)
+    if ports == BLOCKED:
+        return BLOCKED
+    if rule.groups and set(rule.groups) & set(peer.groups) or rule.self_ref and rule.group in peer.groups:
+        source = ALLOWED
+    else:
+        source = _networks_match(rule.cidrs, peer.networks)
+        if source != ALLOWED and (
+            rule.prefix_lists or rule.unresolved or (not peer.groups_complete and (rule.groups or rule.self_ref))
+        ):
+            source = UNDECIDED
+    if source == BLOCKED:
+        return BLOCKED
+    if source == ALLOWED and ports == ALLOWED:
+        return ALLOWED
+    return UNDECIDED
+
+
+def group_admits(group: SecurityGroup, direction: str, peer: Peer, protocol: str, port: int) -> str:
+    statuses = {rule_admits(rule, peer, protocol, port) for rule in group.rules_in(direction)}
+    if ALLOWED in statuses:
+        # A group whose rules Terraform keeps rewriting may lose the rule that allows it.
+        return UNDECIDED if direction in group.uncertain else ALLOWED
+    if UNDECIDED in statuses or direction in group.incomplete:
+        return UNDECIDED
+    return BLOCKED
+
+
+def side(model: Model, endpoint: Endpoint, direction: str, peer: Peer, protocol: str, port: int) -> Verdict:
+    """Do the groups of `endpoint` allow traffic with `peer` in `direction`?"""
+    if endpoint.unresolved_groups:
+        return Verdict(UNDECIDED, unresolved=tuple(f"{endpoint.address}: {r}" for r in endpoint.unresolved_groups))
+    undecided: list[str] = []
+    for address in endpoint.groups:
+        group = model.groups.get(address)
+        if group is None:
+            undecided.append(f"{endpoint.address}: security group {address} is not modeled")
+            continue
+        status = group_admits(group, direction, peer, protocol, port)
+        if status == ALLOWED:
+            return Verdict(ALLOWED)
+        if status == UNDECIDED:
+            undecided.append(f"{address}: its {direction} rules cannot be fully resolved")
+    if undecided:
+        return Verdict(UNDECIDED, unresolved=tuple(undecided))
+    floating = [
+        rule for rule in model.floating_rules
+        if rule.direction == direction and rule_admits(rule, peer, protocol, port) != BLOCKED
+    ]
+    if floating:
+        return Verdict(UNDECIDED, unresolved=tuple(
+            f"{rule.declared_by}: may allow it, but its security group is not resolved" for rule in floating))
+    blockers = tuple(
+        Blocker(endpoint.address, direction, address,
+                tuple(rule.describe() for rule in model.groups[address].rules_in(direction)))
+        for address in endpoint.groups
+    )
+    return Verdict(BLOCKED, blockers=blockers)
+
+
+def path(model: Model, source: Endpoint, destination: Endpoint, protocol: str, port: int, *,
+         source_filtered: bool = True, source_networks_known: bool = True) -> Verdict:
+    """Traffic from `source` to `destination`: the source's egress AND the destination's ingress.
+
+    `source_filtered=False` models an NLB without security groups: nothing filters what it
+    sends, and the destination can only admit it by address. `source_networks_known=False`
+    says the destination sees other addresses than the source's own (client IP preservation).
+    """
+    sides: list[Verdict] = []
+    if source_filtered:
+        sides.append(side(model, source, EGRESS, peer_of(destination), protocol, port))
+    sides.append(side(model, destination, INGRESS,
+                      peer_of(source, filtered=source_filtered, networks_known=source_networks_known),
+                      protocol, port))
+    if all(s.status == ALLOWED for s in sides):
+        return Verdict(ALLOWED)
+    unresolved = tuple(u for s in sides for u in s.unresolved)
+    blockers = tuple(b for s in sides if s.status == BLOCKED for b in s.blockers)
+    if blockers:
+        # One side that surely blocks is enough; an undecided other side is reported as such.
+        return Verdict(BLOCKED, blockers=blockers, unresolved=unresolved)
+    return Verdict(UNDECIDED, unresolved=unresolved)
+
+
+__all__ = ["ALLOWED", "BLOCKED", "UNDECIDED", "Blocker", "Peer", "Verdict", "path", "side", "rule_admits",
+           "describe_ports", "INGRESS", "EGRESS"]

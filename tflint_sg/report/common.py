@@ -1,0 +1,31 @@
+"""What every writer needs: results paired with their locator, in a stable order."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from tflint_sg import ruledoc
+from tflint_sg.analysis import Result
+from tflint_sg.findings import Finding
+from tflint_sg.locate import Locator
+
+
+@dataclass
+class Checked:
+    result: Result
+    locator: Locator
+
+
+def fingerprint(finding: Finding) -> str:
+    """Stable across line moves: derived from the rule and the addresses, never from lines."""
+    return hashlib.sha256("\x00".join(finding.identity()).encode("utf-8")).hexdigest()[:32]
+
+
+def severity(finding: Finding) -> str:
+    return ruledoc.load(finding.rule).severity
+
+
+def all_findings(checked: list[Checked]) -> list[tuple[Finding, Locator]]:
+    pairs = [(finding, item.locator) for item in checked for finding in item.result.findings]
+    return sorted(pairs, key=lambda pair: (pair[1].locate(pair[0].subject).uri, pair[0].sort_key()))

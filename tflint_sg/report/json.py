@@ -1,0 +1,54 @@
+"""`--format json`: a stable document of findings and what stayed unresolved (README: JSON output)."""
+
+from __future__ import annotations
+
+import json
+
+from tflint_sg import __version__
+from tflint_sg.report.common import Checked, all_findings, fingerprint, severity
+
+SCHEMA_VERSION = 1
+
+
+def render(checked: list[Checked]) -> str:
+    findings = []
+    for finding, locator in all_findings(checked):
+        location = locator.locate(finding.subject)
+        entry = {
+            "rule": finding.rule,
+            "severity": severity(finding),
+            "subject": finding.subject,
+            **{key: value for key, value in finding.facts},
+            "message": finding.message,
+            "fix": finding.fix,
+            "blockers": [
+                {
+                    "endpoint": b.endpoint,
+                    "direction": b.direction,
+                    "security_group": b.group,
+                    "admits": list(b.admits),
+                }
+                for b in finding.blockers
+            ],
+            "related": [{"address": r.address, "role": r.role} for r in finding.related],
+            "unresolved": list(finding.unresolved),
+            "location": {"file": location.uri, "start_line": location.start_line, "end_line": location.end_line},
+            "fingerprint": fingerprint(finding),
+        }
+        findings.append(entry)
+    document = {
+        "tool": "tflint-sg",
+        "version": __version__,
+        "schema_version": SCHEMA_VERSION,
+        "inputs": [
+            {
+                "path": item.locator.source_uri,
+                "flows_checked": item.result.flows_checked,
+                "unresolved": item.result.notes,
+                "internal_errors": item.result.internal_errors,
+            }
+            for item in checked
+        ],
+        "findings": findings,
+    }
+    return json.dumps(document, indent=2, sort_keys=False) + "\n"

@@ -1,0 +1,150 @@
+"""SARIF 2.1.0 for GitHub code scanning, built from sarif-om's classes.
+
+sarif-om ships the object model but no serializer; `to_json` walks its attrs classes and
+writes each field under its `schema_property_name`, leaving out fields at their defaults.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import attr
+import sarif_om as om
+
+from tflint_sg import __version__, ruledoc
+from tflint_sg.findings import Finding
+from tflint_sg.locate import Location, Locator
+from tflint_sg.report.common import Checked, all_findings, fingerprint
+
+SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+INFORMATION_URI = "https://github.com/tflint-sg/tflint-sg"
+LEVELS = {"error": "error", "warning": "warning", "notice": "note"}
+
+
+def to_json(value: Any) -> Any:
+    if attr.has(type(value)):
+        document = {}
+        for field in attr.fields(type(value)):
+            item = getattr(value, field.name)
+            if item is None or (field.default is not attr.NOTHING and item == field.default and item is not None
+                                and field.name not in ("level",)):
+                continue
+            document[field.metadata.get("schema_property_name", field.name)] = to_json(item)
+        return document
+    if isinstance(value, dict):
+        return {key: to_json(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_json(item) for item in value]
+    return value
+
+
+def _descriptor(rule_id: str) -> om.ReportingDescriptor:
+    doc = ruledoc.load(rule_id)
+    return om.ReportingDescriptor(
+        id=doc.id,
+        name=_camel(doc.id),
+        short_description=om.MultiformatMessageString(text=doc.summary),
+        full_description=om.MultiformatMessageString(text=doc.description or doc.summary),
+        help=om.MultiformatMessageString(text=doc.text, markdown=doc.text),
+        help_uri=doc.help_uri,
+        default_configuration=om.ReportingConfiguration(level=LEVELS.get(doc.severity, "warning")),
+        properties={
+            "tags": list(doc.tags),
+            "precision": "high",
+            "problem.severity": "recommendation" if doc.severity == "notice" else doc.severity,
+            "security-severity": doc.security_severity,
+        },
+    )
+
+
+def _camel(rule_id: str) -> str:
+    return "".join(part.capitalize() for part in rule_id.split("_"))
+
+
+def _physical(location: Location) -> om.PhysicalLocation:
+    return om.PhysicalLocation(
+        artifact_location=om.ArtifactLocation(uri=location.uri),
+        region=om.Region(start_line=location.start_line, end_line=location.end_line),
+    )
+
+
+def _linked_message(finding: Finding) -> str:
+    """Embed `[address](id)` links to the related locations, as GitHub renders them."""
+    ids = {related.address: index + 1 for index, related in enumerate(finding.related)}
+    text = f"{finding.message} Fix: {finding.fix}".replace("[", "\\[").replace("]", "\\]")
+    if not ids:
+        return text
+    escaped = {a.replace("[", "\\[").replace("]", "\\]"): a for a in ids}
+    alternatives = "|".join(re.escape(a) for a in sorted(escaped, key=len, reverse=True))
+    pattern = re.compile(r"(?<![\w.])(?:" + alternatives + r")(?![\w\\\"-])")
+    return pattern.sub(lambda m: f"[{m.group(0)}]({ids[escaped[m.group(0)]]})", text)
+
+
+def _result(finding: Finding, locator: Locator, rule_index: int, level: str) -> om.Result:
+    related = [
+        om.Location(
+            id=index + 1,
+            physical_location=_physical(locator.locate(item.address)),
+            logical_locations=[om.LogicalLocation(fully_qualified_name=item.address, kind="resource")],
+            message=om.Message(text=f"{item.role}: {item.address}"),
+        )
+        for index, item in enumerate(finding.related)
+    ]
+    return om.Result(
+        rule_id=finding.rule,
+        rule_index=rule_index,
+        level=level,
+        message=om.Message(text=_linked_message(finding)),
+        locations=[
+            om.Location(
+                physical_location=_physical(locator.locate(finding.subject)),
+                logical_locations=[om.LogicalLocation(fully_qualified_name=finding.subject, kind="resource")],
+            )
+        ],
+        related_locations=related or None,
+        partial_fingerprints={"primaryLocationLineHash": fingerprint(finding)},
+        properties={
+            "blockers": [
+                {"endpoint": b.endpoint, "direction": b.direction, "securityGroup": b.group} for b in finding.blockers
+            ],
+            **{key: value for key, value in finding.facts},
+        },
+    )
+
+
+def render(checked: list[Checked], rule_ids: list[str]) -> str:
+    pairs = all_findings(checked)
+    used = sorted({finding.rule for finding, _ in pairs} | set(rule_ids))
+    index = {rule_id: position for position, rule_id in enumerate(used)}
+    results = [
+        _result(finding, locator, index[finding.rule], LEVELS.get(ruledoc.load(finding.rule).severity, "warning"))
+        for finding, locator in pairs
+    ]
+    notifications = [
+        om.Notification(message=om.Message(text=error), level="error")
+        for item in checked
+        for error in item.result.internal_errors
+    ]
+    run = om.Run(
+        tool=om.Tool(
+            driver=om.ToolComponent(
+                name="tflint-sg",
+                version=__version__,
+                semantic_version=__version__,
+                information_uri=INFORMATION_URI,
+                rules=[_descriptor(rule_id) for rule_id in used],
+            )
+        ),
+        results=results,
+        invocations=[
+            om.Invocation(
+                execution_successful=not notifications,
+                tool_execution_notifications=notifications or None,
+            )
+        ],
+        column_kind="unicodeCodePoints",
+    )
+    log = om.SarifLog(runs=[run], version="2.1.0", schema_uri=SCHEMA_URI)
+    return json.dumps(to_json(log), indent=2) + "\n"

@@ -1,0 +1,43 @@
+"""Human-readable output for a terminal or a pre-commit log."""
+
+from __future__ import annotations
+
+from tflint_sg import ruledoc
+from tflint_sg.report.common import Checked, all_findings, severity
+
+
+def render(checked: list[Checked], verbose: bool = False) -> str:
+    lines: list[str] = []
+    findings = all_findings(checked)
+    for finding, locator in findings:
+        location = locator.locate(finding.subject)
+        lines.append(f"{location.uri}:{location.start_line}: {severity(finding)}: {finding.rule}: {finding.subject}")
+        lines.append(f"  {finding.message}")
+        for blocker in finding.blockers:
+            side = "ingress of" if blocker.direction == "ingress" else "egress of"
+            lines.append(f"  blocked by {blocker.group} ({side} {blocker.endpoint})")
+        lines.append(f"  fix: {finding.fix}")
+        lines.append(f"  docs: {ruledoc.load(finding.rule).help_uri}")
+        lines.append("")
+    if verbose:
+        for item in checked:
+            for note in item.result.notes:
+                lines.append(f"note: {note}")
+        if any(item.result.notes for item in checked):
+            lines.append("")
+    counts: dict[str, int] = {}
+    for finding, _ in findings:
+        counts[severity(finding)] = counts.get(severity(finding), 0) + 1
+    flows = sum(item.result.flows_checked for item in checked)
+    notes = sum(len(item.result.notes) for item in checked)
+    inputs = f"{len(checked)} input" + ("s" if len(checked) != 1 else "")
+    if findings:
+        detail = ", ".join(f"{n} {s}{'s' if n != 1 else ''}" for s, n in sorted(counts.items()))
+        summary = f"{len(findings)} issue{'s' if len(findings) != 1 else ''} found ({detail})"
+    else:
+        summary = "No issues found"
+    summary += f" in {inputs}; {flows} load balancer flow{'s' if flows != 1 else ''} checked"
+    if notes and not verbose:
+        summary += f"; {notes} thing{'s' if notes != 1 else ''} could not be resolved (--verbose lists them)"
+    lines.append(summary + ".")
+    return "\n".join(lines) + "\n"

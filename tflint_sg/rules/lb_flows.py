@@ -1,0 +1,112 @@
+"""What both load-balancer reachability rules share: turning a blocked flow into a finding."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from tflint_sg.analysis import Context
+from tflint_sg.findings import Finding, Related
+from tflint_sg.model import EGRESS, INGRESS, describe_ports
+from tflint_sg.network import BLOCKED
+from tflint_sg.topology import Flow
+
+
+def blocked_flow_findings(context: Context, rule_id: str, kind: str) -> Iterator[Finding]:
+    for flow in context.flows:
+        if flow.kind != kind:
+            continue
+        verdict = context.verdict(flow)
+        if verdict.status != BLOCKED:
+            continue
+        yield _finding(context, rule_id, flow, verdict)
+
+
+def _finding(context: Context, rule_id: str, flow: Flow, verdict) -> Finding:
+    model = context.model
+    balancer = model.endpoints[flow.load_balancer]
+    target = model.endpoints[flow.target]
+    ports = describe_ports(flow.protocol, flow.port, flow.port)
+    what = "health checks" if flow.kind == "health_check" else "traffic"
+    groups = ", ".join(flow.target_groups)
+    lead = f"{flow.load_balancer} sends {what} on {ports} to {flow.target}"
+    lead += f" (target group {groups})" if groups else ""
+    reasons = []
+    for blocker in verdict.blockers:
+        if blocker.direction == INGRESS:
+            admits = "admits only " + _join(blocker.admits) if blocker.admits else "has no ingress rules"
+            reasons.append(
+                f"{blocker.group} on the target {admits}, so nothing admits {ports} from "
+                f"{_source_description(model, flow)}"
+            )
+        else:
+            admits = "allows only " + _join(blocker.admits) if blocker.admits else "has no egress rules"
+            reasons.append(
+                f"{blocker.group} on the load balancer {admits}, so nothing lets {ports} out to the target"
+                + (" (Terraform removes AWS's default allow-all egress when a group declares no egress)"
+                   if not blocker.admits else "")
+            )
+    message = lead + ", but its security groups block it: " + "; ".join(reasons) + "."
+    if verdict.unresolved:
+        message += " Not decided on the other side: " + "; ".join(sorted(set(verdict.unresolved))) + "."
+
+    fixes = []
+    ingress = [b for b in verdict.blockers if b.direction == INGRESS]
+    egress = [b for b in verdict.blockers if b.direction == EGRESS]
+    if ingress:
+        if flow.source_filtered and balancer.groups:
+            source = "the load balancer's security group " + " or ".join(balancer.groups)
+        else:
+            source = "the load balancer's subnets"
+        fix = f"Admit {ports} from {source} in a security group attached to {flow.target}"
+        shared = set(balancer.groups) & set(target.groups)
+        if shared:
+            fix += (
+                f". {', '.join(sorted(shared))} is on both the load balancer and the target: rather than opening it "
+                "further, keep it on the load balancer alone and give the targets a group that admits the load "
+                "balancer's group (or a shared group with a self-referencing rule)"
+            )
+        fixes.append(fix + ".")
+    if egress:
+        destination = "security group " + " or ".join(target.groups) if target.groups else "the target's subnets"
+        fixes.append(f"Allow egress {ports} to {destination} in a security group attached to {flow.load_balancer}.")
+
+    related = [Related(flow.load_balancer, "load balancer")]
+    related += [Related(group, "target group") for group in flow.target_groups]
+    related += [Related(via, "listener or attachment") for via in flow.via if via != flow.load_balancer]
+    seen = set()
+    for blocker in verdict.blockers:
+        if blocker.group not in seen:
+            seen.add(blocker.group)
+            related.append(Related(blocker.group, "security group"))
+    unique: list[Related] = []
+    for item in related:
+        if item.address != flow.target and item.address not in [u.address for u in unique]:
+            unique.append(item)
+    return Finding(
+        rule=rule_id,
+        subject=flow.target,
+        message=message,
+        fix=" ".join(fixes),
+        related=tuple(unique),
+        blockers=verdict.blockers,
+        unresolved=verdict.unresolved,
+        facts=(("load_balancer", flow.load_balancer), ("target", flow.target),
+               ("protocol", flow.protocol), ("port", flow.port)),
+    )
+
+
+def _join(items) -> str:
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _source_description(model, flow: Flow) -> str:
+    balancer = model.endpoints[flow.load_balancer]
+    parts = []
+    if flow.source_filtered and balancer.groups:
+        parts.append("the load balancer's security group " + ", ".join(balancer.groups))
+    if flow.source_networks_known and balancer.networks:
+        parts.append("its subnets " + ", ".join(str(n) for n in balancer.networks))
+    elif not flow.source_networks_known:
+        parts.append("the clients it passes through")
+    return " or ".join(parts) or "the load balancer"

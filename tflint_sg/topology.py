@@ -1,0 +1,114 @@
+"""The flows a configuration intends: load balancer -> listener -> target group -> target.
+
+A flow is one protocol and port from one load balancer to one target. The same flow reached
+through several listeners or target groups is one flow, with all of them in `via`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tflint_sg.model import LoadBalancer, Model, TargetGroup
+
+TRAFFIC = "traffic"
+HEALTH_CHECK = "health_check"
+
+
+@dataclass(frozen=True, order=True)
+class Flow:
+    kind: str  # TRAFFIC or HEALTH_CHECK
+    load_balancer: str
+    target: str  # the endpoint address
+    protocol: str
+    port: int
+    target_groups: tuple[str, ...] = ()
+    via: tuple[str, ...] = ()  # listeners, listener rules and attachments on the way
+    # False for an NLB without security groups: nothing filters it, targets match its addresses.
+    source_filtered: bool = True
+    # False when targets see the clients' addresses rather than the load balancer's.
+    source_networks_known: bool = True
+
+
+def _preserves_client_ip(group: TargetGroup) -> bool:
+    """NLB client IP preservation: on by default for instance targets and UDP, off for ip + TCP/TLS."""
+    if group.preserve_client_ip is not None:
+        return group.preserve_client_ip
+    return group.target_type == "instance" or group.protocol == "udp"
+
+
+def intended_flows(model: Model) -> tuple[list[Flow], list[str]]:
+    """Every flow the load balancers are configured to carry, and notes on what was left out."""
+    merged: dict[tuple, dict] = {}
+    notes: list[str] = []
+
+    def add(kind: str, balancer: LoadBalancer, target: str, protocol: str, port: int,
+            group: str | None, via: list[str], networks_known: bool = True) -> None:
+        key = (kind, balancer.address, target, protocol, port)
+        entry = merged.setdefault(key, {"groups": set(), "via": set(), "networks_known": True})
+        if group:
+            entry["groups"].add(group)
+        entry["via"].update(via)
+        entry["networks_known"] = entry["networks_known"] and networks_known
+        entry["filtered"] = balancer.has_security_groups
+
+    targets_by_group: dict[str, list] = {}
+    for target in model.targets:
+        targets_by_group.setdefault(target.target_group, []).append(target)
+
+    for forward in sorted(model.forwards, key=lambda f: (f.load_balancer, f.listener, f.target_group)):
+        balancer = model.load_balancers.get(forward.load_balancer)
+        group = model.target_groups.get(forward.target_group)
+        if balancer is None or group is None or balancer.kind == "gateway":
+            continue
+        network_lb = balancer.kind == "network"
+        preserved = network_lb and _preserves_client_ip(group)
+        for target in targets_by_group.get(group.address, []):
+            if target.endpoint not in model.endpoints:
+                continue
+            port = target.port if target.port is not None else group.port
+            if port is None:
+                notes.append(f"{target.declared_by}: its traffic port is unknown; flow from {balancer.address} not checked")
+                continue
+            via = [forward.listener, target.declared_by]
+            if forward.weight is None:
+                notes.append(f"{forward.listener}: the weight of {group.address} is unknown; its traffic is not checked")
+            elif forward.weight > 0:
+                if preserved and not balancer.has_security_groups:
+                    notes.append(
+                        f"{balancer.address} -> {target.endpoint}: an NLB without security groups passes clients' "
+                        "addresses through; which clients are intended is not checked here"
+                    )
+                else:
+                    add(TRAFFIC, balancer, target.endpoint, group.protocol, port, group.address, via,
+                        networks_known=not preserved)
+            health = group.health_check_port
+            if health == "traffic-port" or health == port:
+                continue
+            if health is None:
+                notes.append(f"{group.address}: its health check port is unknown; not checked")
+                continue
+            # Health checks come from the load balancer's own addresses, over TCP.
+            add(HEALTH_CHECK, balancer, target.endpoint, "tcp", int(health), group.address, via)
+
+    for balancer in model.load_balancers.values():
+        if balancer.kind != "classic":
+            continue
+        for instance in balancer.classic_instances:
+            ports = set()
+            for listener in balancer.classic_listeners:
+                if listener.instance_port is None:
+                    notes.append(f"{balancer.address}: a listener's instance port is unknown; not checked")
+                    continue
+                ports.add(listener.instance_port)
+                add(TRAFFIC, balancer, instance, listener.instance_protocol, listener.instance_port, None,
+                    [balancer.address])
+            health = balancer.classic_health_port
+            if health is not None and health not in ports:
+                add(HEALTH_CHECK, balancer, instance, "tcp", health, None, [balancer.address])
+
+    flows = [
+        Flow(kind, lb, target, protocol, port, tuple(sorted(entry["groups"])), tuple(sorted(entry["via"])),
+             entry["filtered"], entry["networks_known"])
+        for (kind, lb, target, protocol, port), entry in merged.items()
+    ]
+    return sorted(flows), sorted(set(notes))

@@ -1,0 +1,58 @@
+"""Small readers for attribute values that may be literals, lists, `Ref`s or `Unknown`s."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tflint_sg.config import Ref, Unknown
+
+
+def as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return value
+    return [value]
+
+
+def single(value: Any) -> Any:
+    """The one value of a scalar attribute; a resolved list of several is ambiguous."""
+    if isinstance(value, list):
+        if len(value) == 1:
+            return value[0]
+        if not value:
+            return None
+        return Unknown(f"one of {len(value)} possible values")
+    return value
+
+
+def first_block(value: Any) -> dict:
+    """The single nested block of a `MaxItems: 1` block list, or an empty dict."""
+    blocks = as_list(value)
+    if blocks and isinstance(blocks[0], dict):
+        return blocks[0]
+    return {}
+
+
+def to_int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value.strip())
+    return None
+
+
+def is_unknown(value: Any) -> bool:
+    return isinstance(value, Unknown) or (isinstance(value, list) and any(isinstance(v, Unknown) for v in value))
+
+
+def unknown_reasons(value: Any) -> list[str]:
+    return [v.reason for v in as_list(value) if isinstance(v, Unknown)]
+
+
+def ref_address(value: Any) -> str | None:
+    return value.address if isinstance(value, Ref) else None
