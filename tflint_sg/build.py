@@ -165,53 +165,64 @@ class _Builder:
                     )
                 else:
                     # Standalone rules own this direction: no inline block set it, whatever the plan says.
-                    group.incomplete.pop(direction, None)
+                    if "inline" in group.incomplete.get(direction, ""):
+                        group.incomplete.pop(direction)
 
     def rule_from_block(self, block: dict, group: str, direction: str, declared_by: str) -> Rule:
-        cidrs, unresolved = self.cidrs(as_list(block.get("cidr_blocks")) + as_list(block.get("ipv6_cidr_blocks")))
-        peers, peer_unresolved = self.group_list(
-            as_list(block.get("security_groups")) + as_list(block.get("source_security_group_id"))
+        """An inline `ingress`/`egress` block, or an `aws_security_group_rule` (same field names)."""
+        return self.make_rule(
+            group, direction, block.get("protocol"), block.get("from_port"), block.get("to_port"),
+            cidr_values=as_list(block.get("cidr_blocks")) + as_list(block.get("ipv6_cidr_blocks")),
+            group_values=as_list(block.get("security_groups")) + as_list(block.get("source_security_group_id")),
+            prefix_lists=as_list(block.get("prefix_list_ids")),
+            self_ref=block.get("self") is True,
+            declared_by=declared_by,
         )
-        prefix_lists = tuple(str(p) for p in as_list(block.get("prefix_list_ids")))
-        protocol = normalize_protocol(block.get("protocol"))
+
+    def make_rule(self, group: str, direction: str, protocol_value: Any, from_value: Any, to_value: Any, *,
+                  cidr_values: list[Any], group_values: list[Any], prefix_lists: list[Any],
+                  self_ref: bool, declared_by: str) -> Rule:
+        cidrs, unresolved = self.cidrs(cidr_values)
+        peers, peer_unresolved = self.group_list(group_values)
+        protocol = normalize_protocol(protocol_value)
         return Rule(
             group=group,
             direction=direction,
             protocol=protocol,
-            from_port=0 if protocol == "all" else to_int(block.get("from_port")),
-            to_port=65535 if protocol == "all" else to_int(block.get("to_port")),
+            from_port=0 if protocol == "all" else to_int(from_value),
+            to_port=65535 if protocol == "all" else to_int(to_value),
             cidrs=cidrs,
             groups=peers,
-            self_ref=block.get("self") is True,
-            prefix_lists=prefix_lists,
+            self_ref=self_ref,
+            prefix_lists=tuple(str(p) for p in prefix_lists if p),
             unresolved=unresolved + peer_unresolved,
             declared_by=declared_by,
         )
 
     def standalone_rule(self, resource: Resource) -> Rule | None:
         values = resource.values
-        group_value = single(values.get("security_group_id"))
-        group = self.find(group_value, *GROUP_TYPES) or ""
+        group = self.find(values.get("security_group_id"), *GROUP_TYPES) or ""
         if resource.type == "aws_security_group_rule":
             direction = values.get("type")
             if direction not in (INGRESS, EGRESS):
-                self.model.notes.append(f"{resource.address}: rule type unknown, rule ignored")
+                # Either direction: the group may hold more rules than we can place.
+                reason = f"{resource.address}: its type (ingress or egress) is unknown until apply"
+                target = self.model.groups.get(group)
+                for side in (INGRESS, EGRESS):
+                    if target is not None:
+                        target.incomplete[side] = reason
+                    else:
+                        self.model.floating_rules.append(self.rule_from_block(values, "", side, resource.address))
+                self.model.notes.append(reason)
                 return None
             return self.rule_from_block(values, group, direction, resource.address)
         direction = INGRESS if resource.type.endswith("ingress_rule") else EGRESS
-        cidrs, unresolved = self.cidrs(as_list(values.get("cidr_ipv4")) + as_list(values.get("cidr_ipv6")))
-        peers, peer_unresolved = self.group_list(as_list(values.get("referenced_security_group_id")))
-        protocol = normalize_protocol(values.get("ip_protocol"))
-        return Rule(
-            group=group,
-            direction=direction,
-            protocol=protocol,
-            from_port=0 if protocol == "all" else to_int(values.get("from_port")),
-            to_port=65535 if protocol == "all" else to_int(values.get("to_port")),
-            cidrs=cidrs,
-            groups=peers,
-            prefix_lists=tuple(str(p) for p in as_list(values.get("prefix_list_id"))),
-            unresolved=unresolved + peer_unresolved,
+        return self.make_rule(
+            group, direction, values.get("ip_protocol"), values.get("from_port"), values.get("to_port"),
+            cidr_values=as_list(values.get("cidr_ipv4")) + as_list(values.get("cidr_ipv6")),
+            group_values=as_list(values.get("referenced_security_group_id")),
+            prefix_lists=as_list(values.get("prefix_list_id")),
+            self_ref=False,
             declared_by=resource.address,
         )
 
