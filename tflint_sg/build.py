@@ -21,7 +21,7 @@ from tflint_sg.model import (
     Target,
     TargetGroup,
 )
-from tflint_sg.values import as_list, first_block, ref_address, single, to_int
+from tflint_sg.values import as_list, first_block, is_unknown, single, to_int
 
 GROUP_TYPES = ("aws_security_group", "aws_default_security_group")
 STANDALONE_RULE_TYPES = (
@@ -51,6 +51,7 @@ class _Builder:
         self.model = Model(notes=list(config.notes))
         self.resources = config.resources
         self._by_name: dict[tuple[str, str], str] = {}
+        self._default_groups: dict[str, str] | None = None
         for resource in config.resources.values():
             for attribute in ("id", "arn", "name"):
                 value = resource.values.get(attribute)
@@ -258,6 +259,8 @@ class _Builder:
                 unresolved.append(value.reason)
             elif isinstance(value, str):
                 unresolved.append(f"{value} is not created by this configuration")
+            elif not isinstance(value, Ref):
+                unresolved.append(f"a value that is not a security group id: {value!r}"[:200])
             # A Ref to something that is not a security group comes from a reference list
             # shared by several attributes (a VPC's CIDR, a condition): it names no group.
         return tuple(groups), tuple(unresolved)
@@ -282,12 +285,12 @@ class _Builder:
         return endpoint
 
     def vpc_default_group(self, vpc: str | None) -> str | None:
-        if vpc is None:
-            return None
-        for group in self.model.groups.values():
-            if group.is_vpc_default and group.vpc == vpc:
-                return group.address
-        return None
+        if self._default_groups is None:
+            self._default_groups = {}
+            for group in self.model.groups.values():
+                if group.is_vpc_default and group.vpc:
+                    self._default_groups.setdefault(group.vpc, group.address)
+        return self._default_groups.get(vpc) if vpc else None
 
     def build_compute(self) -> None:
         for resource in self.config.of_type("aws_network_interface"):
@@ -302,6 +305,22 @@ class _Builder:
             network = first_block(resource.values.get("network_configuration"))
             if network:
                 self.endpoint(resource, as_list(network.get("security_groups")), as_list(network.get("subnets")))
+        for resource in self.config.of_type("aws_network_interface_sg_attachment"):
+            interface = single(resource.values.get("network_interface_id"))
+            owner = self.find(interface, "aws_network_interface", "aws_instance")
+            if owner is None and isinstance(interface, str):
+                owner = next((r.address for r in self.config.of_type("aws_instance")
+                              if r.values.get("primary_network_interface_id") == interface), None)
+            endpoint = self.model.endpoints.get(owner) if owner else None
+            groups, unresolved = self.group_list(as_list(resource.values.get("security_group_id")))
+            if endpoint is None:
+                self.model.notes.append(f"{resource.address}: the network interface it attaches to is not resolved")
+                continue
+            if endpoint.groups and all(self.model.groups[g].is_vpc_default for g in endpoint.groups if g in self.model.groups) \
+                    and not self.resources[owner].values.get("vpc_security_group_ids"):
+                endpoint.groups = ()  # the default group applied only for want of any other
+            endpoint.groups = tuple(dict.fromkeys(endpoint.groups + groups))
+            endpoint.unresolved_groups = tuple(r for r in endpoint.unresolved_groups if "no security groups" not in r) + unresolved
 
     def launch_template_groups(self, value: Any) -> tuple[list[Any], list[Any]] | None:
         address = self.find(value, "aws_launch_template")
@@ -430,7 +449,12 @@ class _Builder:
                 health_port = "traffic-port"  # the default; disabled checks add no port of their own
             else:
                 health_port = to_int(port_value)
+            if values.get("ip_address_type") == "ipv6":
+                self.model.notes.append(f"{resource.address}: IPv6 target groups are not checked yet")
+                continue
             preserve = values.get("preserve_client_ip")
+            if isinstance(protocol, str) and protocol.upper() in ("UDP", "TCP_UDP", "QUIC", "TCP_QUIC"):
+                preserve = "true"  # always on for these protocols; it cannot be turned off
             self.model.target_groups[resource.address] = TargetGroup(
                 resource.address,
                 port=to_int(values.get("port")),
@@ -449,8 +473,11 @@ class _Builder:
                 continue
             target = single(resource.values.get("target_id"))
             endpoint = self.find(target, "aws_instance", "aws_lb", "aws_lambda_function")
-            if endpoint and endpoint in self.model.endpoints:
-                targets.append(Target(group, endpoint, to_int(resource.values.get("port")), resource.address))
+            port = resource.values.get("port")
+            if is_unknown(port):
+                self.model.notes.append(f"{resource.address}: its port is unknown until apply; not checked")
+            elif endpoint and endpoint in self.model.endpoints:
+                targets.append(Target(group, endpoint, to_int(single(port)), resource.address))
             else:
                 self.model.notes.append(f"{resource.address}: its target is not resolved to a resource of this configuration")
         for resource in self.config.of_type("aws_autoscaling_group"):
@@ -476,8 +503,11 @@ class _Builder:
                 group = self.find(single(block.get("target_group_arn")), "aws_lb_target_group")
                 if group not in groups:
                     continue
-                if resource.address in self.model.endpoints:
-                    targets.append(Target(group, resource.address, to_int(block.get("container_port")), resource.address))
+                if is_unknown(block.get("container_port")):
+                    self.model.notes.append(f"{resource.address}: its container port is unknown until apply; not checked")
+                elif resource.address in self.model.endpoints:
+                    targets.append(Target(group, resource.address, to_int(single(block.get("container_port"))),
+                                          resource.address))
                 else:
                     self.model.notes.append(
                         f"{resource.address}: tasks in bridge or host network mode run on container instances "
@@ -520,9 +550,9 @@ def _transport(protocol: Any) -> str | None:
     if not isinstance(protocol, str):
         return None
     protocol = protocol.upper()
-    if protocol in ("HTTP", "HTTPS", "TCP", "TLS", "TCP_UDP", "SSL"):
+    if protocol in ("HTTP", "HTTPS", "TCP", "TLS", "TCP_UDP", "SSL", "TCP_QUIC"):
         return "tcp"
-    if protocol == "UDP":
+    if protocol in ("UDP", "QUIC"):
         return "udp"
     return None
 

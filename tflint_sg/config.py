@@ -76,6 +76,7 @@ NETWORK_TYPES = frozenset(
         "aws_autoscaling_attachment",
         "aws_autoscaling_traffic_source_attachment",
         "aws_network_interface",
+        "aws_network_interface_sg_attachment",
         "aws_lb",
         "aws_elb",
         "aws_lb_listener",

@@ -8,7 +8,7 @@ unknown until apply). Only "blocked" becomes a finding, and it names every group
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from tflint_sg.model import EGRESS, INGRESS, Endpoint, Model, Network, Rule, SecurityGroup, describe_ports
 
@@ -144,7 +144,10 @@ def side(model: Model, endpoint: Endpoint, direction: str, peer: Peer, protocol:
         return Verdict(UNDECIDED, unresolved=tuple(undecided))
     floating = [
         rule for rule in model.floating_rules
-        if rule.direction == direction and rule_admits(rule, peer, protocol, port) != BLOCKED
+        if rule.direction == direction and any(
+            rule_admits(replace(rule, group=owner), peer, protocol, port) != BLOCKED
+            for owner in endpoint.groups or ("",)
+        )
     ]
     if floating:
         return Verdict(UNDECIDED, unresolved=tuple(

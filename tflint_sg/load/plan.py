@@ -111,24 +111,25 @@ def _walk(module: StateModule | None, depth: int = 0) -> Iterator[tuple[str, Sta
         yield from _walk(child, depth + 1)
 
 
+def _leaves(marker: Any) -> Iterator[Any]:
+    """The scalar leaves of an after_unknown structure, without recursion (hostile depth)."""
+    stack = [marker]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+        else:
+            yield node
+
+
 def _contains_unknown(marker: Any) -> bool:
-    if marker is True:
-        return True
-    if isinstance(marker, dict):
-        return any(_contains_unknown(v) for v in marker.values())
-    if isinstance(marker, list):
-        return any(_contains_unknown(v) for v in marker)
-    return False
+    return any(leaf is True for leaf in _leaves(marker))
 
 
 def _count_unknown(marker: Any) -> int:
-    if marker is True:
-        return 1
-    if isinstance(marker, dict):
-        return sum(_count_unknown(v) for v in marker.values())
-    if isinstance(marker, list):
-        return sum(_count_unknown(v) for v in marker)
-    return 0
+    return sum(1 for leaf in _leaves(marker) if leaf is True)
 
 
 def _is_expression(node: Any) -> bool:
@@ -242,7 +243,9 @@ def load_plan(path: str) -> Config:
         if resource_type not in NETWORK_TYPES:
             continue
         actions = change.change.actions or []
-        if actions == ["delete"]:
+        if actions in (["delete"], ["forget"]):
+            # Gone from the future network (delete), or no longer managed here (forget): its
+            # id then names something outside the configuration, which stays unresolved.
             deleted.add(change.address)
             continue
         types[change.address] = resource_type

@@ -135,7 +135,8 @@ class ReferenceResolver:
         steps = split_steps(ref)
         head = steps[0]
         if head == "var" and len(steps) >= 2:
-            return self._variable(split_key(steps[1])[0], scope, depth)
+            values = self._variable(split_key(steps[1])[0], scope, depth)
+            return _select(values, steps[2:]) if len(steps) > 2 else values
         if head == "local":
             return [Unknown(f"{ref}: local values are not in a plan's configuration")]
         if head == "module" and len(steps) >= 2:
@@ -248,6 +249,32 @@ class ReferenceResolver:
             if pairs_with_key and paired in instances:
                 return [Ref(paired, attribute)]
         return [Ref(instance, attribute) for instance in instances]
+
+
+def _select(values: list[Value], attributes: list[str]) -> list[Value]:
+    """`var.network.sg_id`: walk into object values; what cannot be walked stays unknown."""
+    selected: list[Value] = []
+    for value in values:
+        for attribute in attributes:
+            name, key = split_key(attribute)
+            if isinstance(value, dict) and name in value:
+                value = value[name]
+                if key is not None:
+                    index = key_value(key)
+                    if isinstance(value, dict) and index in value:
+                        value = value[index]
+                    elif isinstance(value, list) and isinstance(index, int) and 0 <= index < len(value):
+                        value = value[index]
+                    else:
+                        value = Unknown(f"{attribute}: not found in the variable's value")
+                        break
+            elif isinstance(value, (Ref, Unknown)):
+                break  # a reference through a module output: the resource itself is the answer
+            else:
+                value = Unknown(f"{attribute}: not found in the variable's value")
+                break
+        selected.extend(_flatten(value))
+    return selected
 
 
 def _is_index(ref: str) -> bool:
