@@ -4,6 +4,8 @@ import json
 
 import pytest
 
+from conftest import FIXTURES
+
 
 def test_story_names_the_blocked_flow_and_the_fix(tflint_sg):
     run = tflint_sg("fixtures/story/plan.json")
@@ -102,3 +104,28 @@ def test_bad_option_exits_1(tflint_sg):
     run = tflint_sg("--format", "xml", "fixtures/story/plan.json")
     assert run.code == 1
     assert "Traceback" not in run.stderr
+
+
+def test_a_directory_is_one_line_and_exit_1(tflint_sg, tmp_path):
+    run = tflint_sg(str(tmp_path))
+    assert run.code == 1
+    assert run.stderr.startswith(f"tflint-sg: error: {tmp_path}: is a directory")
+    assert len(run.stderr.strip().splitlines()) == 1
+
+
+def test_a_broken_rule_is_reported_and_the_others_still_run():
+    from tflint_sg.analysis import analyze
+    from tflint_sg.load.plan import load_plan
+    from tflint_sg.rules import aws_lb_target_traffic_blocked
+
+    class Broken:
+        ID = "broken_rule"
+
+        @staticmethod
+        def check(context):
+            raise KeyError("boom")
+
+    result = analyze(load_plan(str(FIXTURES / "story" / "plan.json")), [Broken, aws_lb_target_traffic_blocked])
+    assert len(result.internal_errors) == 1
+    assert "rule broken_rule" in result.internal_errors[0] and "KeyError" in result.internal_errors[0]
+    assert len(result.findings) == 2

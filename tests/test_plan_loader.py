@@ -799,12 +799,6 @@ def test_missing_file(tmp_path):
     assert (error.value.path, error.value.problem) == (str(tmp_path / "nope.json"), "no such file")
 
 
-def test_directory_instead_of_file(tmp_path):
-    with pytest.raises(InputError) as error:
-        load_plan(str(tmp_path))
-    assert "directory" in error.value.problem
-
-
 def test_newer_format_version_is_a_note_not_an_error(tmp_path):
     doc = one_group_plan()
     doc["format_version"] = "9.0"

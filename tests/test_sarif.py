@@ -6,7 +6,7 @@ from importlib import resources
 import jsonschema
 import pytest
 
-from conftest import fixture_cases
+from conftest import FIXTURES, fixture_cases
 
 
 @pytest.fixture(scope="module")
@@ -50,9 +50,21 @@ def test_sarif_has_what_github_requires(tflint_sg):
         assert result["partialFingerprints"]["primaryLocationLineHash"]
 
 
-def test_fingerprints_are_distinct_and_stable(tflint_sg):
-    first = tflint_sg("--format", "sarif", "fixtures/story/plan.json").json()
-    second = tflint_sg("--format", "sarif", "fixtures/story/plan.json").json()
-    hashes = [r["partialFingerprints"]["primaryLocationLineHash"] for r in first["runs"][0]["results"]]
-    assert len(set(hashes)) == len(hashes)
-    assert hashes == [r["partialFingerprints"]["primaryLocationLineHash"] for r in second["runs"][0]["results"]]
+def _fingerprints(log) -> dict:
+    return {
+        r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"]: r["partialFingerprints"]["primaryLocationLineHash"]
+        for r in log["runs"][0]["results"]
+    }
+
+
+def test_fingerprints_survive_moved_lines(tflint_sg, tmp_path):
+    """The same findings from a plan laid out differently keep their fingerprints."""
+    plan = json.loads((FIXTURES / "story" / "plan.json").read_text())
+    plan["resource_changes"].reverse()
+    plan["planned_values"]["root_module"]["resources"].reverse()
+    moved = tmp_path / "plan.json"
+    moved.write_text(json.dumps(plan))  # one line instead of indented
+    original = _fingerprints(tflint_sg("--format", "sarif", "fixtures/story/plan.json").json())
+    relaid = _fingerprints(tflint_sg("--format", "sarif", str(moved)).json())
+    assert original == relaid
+    assert len(set(original.values())) == len(original) == 2

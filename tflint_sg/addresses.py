@@ -78,14 +78,6 @@ class ResourceAddress:
     resource: str  # resource address inside that module, without key: aws_x.y or data.aws_x.y
     key: str | None  # printed key: [0], ["k"], or None
 
-    @property
-    def module_config_path(self) -> str:
-        """The module path with every instance key removed: module.a.module.b."""
-        return strip_keys(self.module)
-
-    def instance(self) -> str:
-        return join(self.module, self.resource + (self.key or ""))
-
 
 def join(module: str, rest: str) -> str:
     return f"{module}.{rest}" if module else rest

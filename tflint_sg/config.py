@@ -47,8 +47,6 @@ class Config:
     resources: dict[str, Resource] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # what the loader could not read or resolve
 
-    def of_type(self, *types: str) -> list[Resource]:
-        return [r for r in self.resources.values() if r.type in types]
 
 
 LEGACY_TYPES = {
@@ -59,7 +57,7 @@ LEGACY_TYPES = {
     "aws_alb_target_group_attachment": "aws_lb_target_group_attachment",
 }
 
-# The resource types whose values shape the network; a loader may skip every other type.
+# The resource types the model reads; a loader may skip every other type.
 NETWORK_TYPES = frozenset(
     {
         "aws_vpc",
@@ -84,16 +82,6 @@ NETWORK_TYPES = frozenset(
         "aws_lb_target_group",
         "aws_lb_target_group_attachment",
         "aws_ecs_service",
-        "aws_lambda_function",
-        "aws_db_instance",
-        "aws_rds_cluster",
-        "aws_elasticache_cluster",
-        "aws_elasticache_replication_group",
-        "aws_efs_mount_target",
-        "aws_eks_cluster",
-        "aws_redshift_cluster",
-        "aws_opensearch_domain",
-        "aws_elasticsearch_domain",
     }
 )
 

@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from tflint_sg.network import Blocker
-
-ERROR = "error"
-WARNING = "warning"
-NOTICE = "notice"
-SEVERITIES = (ERROR, WARNING, NOTICE)
 
 
 @dataclass(frozen=True)
@@ -27,12 +22,14 @@ class Finding:
     related: tuple[Related, ...] = ()
     blockers: tuple[Blocker, ...] = ()
     unresolved: tuple[str, ...] = ()  # parts of the path that stayed undecided
-    # Facts for machine-readable output: load_balancer, target, protocol, port.
-    facts: tuple[tuple[str, object], ...] = field(default=())
+    # The flow, for findings about one (the subject is then its target).
+    load_balancer: str | None = None
+    protocol: str | None = None
+    port: int | None = None
 
     def sort_key(self) -> tuple:
-        return (self.subject, self.rule, tuple((k, str(v)) for k, v in self.facts), self.message)
+        return (self.subject, self.rule, self.load_balancer or "", self.protocol or "", self.port or 0, self.message)
 
     def identity(self) -> tuple[str, ...]:
-        """What makes two findings the same across runs: the rule and the addresses involved."""
-        return (self.rule, self.subject) + tuple(f"{k}={v}" for k, v in self.facts)
+        """What makes two findings the same across runs: the rule, the addresses, the flow's port."""
+        return (self.rule, self.subject, self.load_balancer or "", self.protocol or "", str(self.port or ""))

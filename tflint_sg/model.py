@@ -58,13 +58,15 @@ def describe_ports(protocol: str | None, from_port: int | None, to_port: int | N
 @dataclass
 class SecurityGroup:
     address: str
-    vpc: str | None = None  # address of its VPC, when known
-    name: str | None = None
+    vpc: str | None = None  # address of its VPC, when known (to find a VPC's default group)
     rules: list[Rule] = field(default_factory=list)
     # direction -> why a listed rule may not hold (Terraform rewrites mixed inline and standalone rules)
     uncertain: dict[str, str] = field(default_factory=dict)
-    # direction -> why there may be rules beyond those listed (inline rules unknown until apply)
+    # direction -> why there may be rules beyond those listed
     incomplete: dict[str, str] = field(default_factory=dict)
+    # directions whose inline rules are unknown until apply; standalone rules for that direction
+    # show there are none (the two styles are not mixed), which clears the doubt
+    inline_unknown: set[str] = field(default_factory=set)
     is_vpc_default: bool = False
 
     def rules_in(self, direction: str) -> list[Rule]:
@@ -80,7 +82,8 @@ class Endpoint:
     groups: tuple[str, ...] = ()  # security groups, by address
     unresolved_groups: tuple[str, ...] = ()  # security groups that could not be resolved, and why
     networks: tuple[Network, ...] | None = None  # where its addresses lie; None: unknown
-    vpc: str | None = None
+    # True when it declares no group and so carries its VPC's default group
+    default_group_assumed: bool = False
 
 
 @dataclass
@@ -113,7 +116,6 @@ class Forward:
 
 @dataclass
 class ClassicListener:
-    load_balancer: str
     instance_port: int | None
     instance_protocol: str
 
@@ -123,7 +125,6 @@ class LoadBalancer:
     address: str
     kind: str  # application, network, gateway, classic
     has_security_groups: bool  # False only for an NLB created without them
-    internal: bool | None = None
     classic_listeners: list[ClassicListener] = field(default_factory=list)
     classic_instances: list[str] = field(default_factory=list)
     classic_health_port: int | None = None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from tflint_sg.model import EGRESS, INGRESS, Endpoint, Model, Network, Rule, SecurityGroup, describe_ports
+from tflint_sg.model import EGRESS, INGRESS, Endpoint, Model, Network, Rule, SecurityGroup
 
 ALLOWED = "allowed"
 BLOCKED = "blocked"
@@ -25,14 +25,6 @@ class Peer:
     groups: tuple[str, ...]  # the groups it carries
     groups_complete: bool  # False when some of its groups could not be resolved
     networks: tuple[Network, ...] | None  # where its packets come from / go to; None: unknown
-
-    def describe(self) -> str:
-        parts = []
-        if self.groups:
-            parts.append("security group " + ", ".join(self.groups))
-        if self.networks:
-            parts.append("addresses in " + ", ".join(str(n) for n in self.networks))
-        return " or ".join(parts) or "it"
 
 
 def peer_of(endpoint: Endpoint, *, filtered: bool = True, networks_known: bool = True) -> Peer:
@@ -182,7 +174,3 @@ def path(model: Model, source: Endpoint, destination: Endpoint, protocol: str, p
         # One side that surely blocks is enough; an undecided other side is reported as such.
         return Verdict(BLOCKED, blockers=blockers, unresolved=unresolved)
     return Verdict(UNDECIDED, unresolved=unresolved)
-
-
-__all__ = ["ALLOWED", "BLOCKED", "UNDECIDED", "Blocker", "Peer", "Verdict", "path", "side", "rule_admits",
-           "describe_ports", "INGRESS", "EGRESS"]

@@ -49,7 +49,6 @@ def intended_flows(model: Model) -> tuple[list[Flow], list[str]]:
             entry["groups"].add(group)
         entry["via"].update(via)
         entry["networks_known"] = entry["networks_known"] and networks_known
-        entry["filtered"] = balancer.has_security_groups
 
     targets_by_group: dict[str, list] = {}
     for target in model.targets:
@@ -70,6 +69,7 @@ def intended_flows(model: Model) -> tuple[list[Flow], list[str]]:
                 notes.append(f"{target.declared_by}: its traffic port is unknown; flow from {balancer.address} not checked")
                 continue
             via = [forward.listener, target.declared_by]
+            carries_traffic = False
             if forward.weight is None:
                 notes.append(f"{forward.listener}: the weight of {group.address} is unknown; its traffic is not checked")
             elif forward.weight > 0:
@@ -81,14 +81,15 @@ def intended_flows(model: Model) -> tuple[list[Flow], list[str]]:
                 else:
                     add(TRAFFIC, balancer, target.endpoint, group.protocol, port, group.address, via,
                         networks_known=not preserved)
-            health = group.health_check_port
-            if health == "traffic-port" or health == port:
-                continue
+                    carries_traffic = True
+            health = port if group.health_check_port == "traffic-port" else group.health_check_port
             if health is None:
                 notes.append(f"{group.address}: its health check port is unknown; not checked")
-                continue
-            # Health checks come from the load balancer's own addresses, over TCP.
-            add(HEALTH_CHECK, balancer, target.endpoint, "tcp", int(health), group.address, via)
+            elif health != port or not carries_traffic:
+                # Health checks come from the load balancer's own addresses, over TCP, even to a
+                # target group that gets no traffic (weight 0): on the traffic port, the traffic
+                # flow answers for them, unless there is none.
+                add(HEALTH_CHECK, balancer, target.endpoint, "tcp", int(health), group.address, via)
 
     for balancer in model.load_balancers.values():
         if balancer.kind != "classic":
@@ -108,7 +109,7 @@ def intended_flows(model: Model) -> tuple[list[Flow], list[str]]:
 
     flows = [
         Flow(kind, lb, target, protocol, port, tuple(sorted(entry["groups"])), tuple(sorted(entry["via"])),
-             entry["filtered"], entry["networks_known"])
+             model.load_balancers[lb].has_security_groups, entry["networks_known"])
         for (kind, lb, target, protocol, port), entry in merged.items()
     ]
     return sorted(flows), sorted(set(notes))

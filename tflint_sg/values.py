@@ -53,6 +53,3 @@ def is_unknown(value: Any) -> bool:
 def unknown_reasons(value: Any) -> list[str]:
     return [v.reason for v in as_list(value) if isinstance(v, Unknown)]
 
-
-def ref_address(value: Any) -> str | None:
-    return value.address if isinstance(value, Ref) else None

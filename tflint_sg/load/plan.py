@@ -30,8 +30,6 @@ def read_text_bytes(path: str) -> bytes:
             return handle.read()
     except FileNotFoundError:
         raise InputError(path, "no such file") from None
-    except IsADirectoryError:
-        raise InputError(path, "is a directory, expected a plan JSON file") from None
     except PermissionError:
         raise InputError(path, "permission denied") from None
     except OSError as error:

@@ -20,8 +20,6 @@ class StateResource(Struct):
     address: str = ""
     mode: str | None = None
     type: str = ""
-    name: str | None = None
-    index: Any = None
     values: msgspec.Raw = msgspec.Raw(b"null")
 
 
@@ -47,10 +45,8 @@ class Change(Struct):
 
 class ResourceChange(Struct):
     address: str = ""
-    module_address: str | None = None
     mode: str | None = None
     type: str = ""
-    index: Any = None
     change: Change | None = None
 
 
@@ -61,11 +57,7 @@ class Expression(Struct):
 
 class ConfigResource(Struct):
     address: str = ""
-    mode: str | None = None
-    type: str = ""
-    name: str | None = None
     expressions: msgspec.Raw = msgspec.Raw(b"null")
-    count_expression: Expression | None = None
     for_each_expression: Expression | None = None
 
 
@@ -74,9 +66,7 @@ class ConfigOutput(Struct):
 
 
 class ModuleCall(Struct):
-    source: str | None = None
     expressions: msgspec.Raw = msgspec.Raw(b"null")
-    count_expression: Expression | None = None
     for_each_expression: Expression | None = None
     module: ConfigModule | None = None
 
@@ -97,7 +87,6 @@ class Variable(Struct):
 
 class Plan(Struct):
     format_version: str | None = None
-    terraform_version: str | None = None
     planned_values: StateValues | None = None
     resource_changes: list[ResourceChange] | None = None
     prior_state: PriorState | None = None

@@ -18,7 +18,7 @@ def render(checked: list[Checked]) -> str:
             "rule": finding.rule,
             "severity": severity(finding),
             "subject": finding.subject,
-            **{key: value for key, value in finding.facts},
+            **_flow(finding),
             "message": finding.message,
             "fix": finding.fix,
             "blockers": [
@@ -52,3 +52,10 @@ def render(checked: list[Checked]) -> str:
         "findings": findings,
     }
     return json.dumps(document, indent=2, sort_keys=False) + "\n"
+
+
+def _flow(finding) -> dict:
+    if finding.load_balancer is None:
+        return {}
+    return {"load_balancer": finding.load_balancer, "target": finding.subject,
+            "protocol": finding.protocol, "port": finding.port}

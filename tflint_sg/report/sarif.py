@@ -109,7 +109,8 @@ def _result(finding: Finding, locator: Locator, rule_index: int, level: str) -> 
             "blockers": [
                 {"endpoint": b.endpoint, "direction": b.direction, "securityGroup": b.group} for b in finding.blockers
             ],
-            **{key: value for key, value in finding.facts},
+            **({"loadBalancer": finding.load_balancer, "protocol": finding.protocol, "port": finding.port}
+               if finding.load_balancer else {}),
         },
     )
 

@@ -7,4 +7,4 @@ ID = "aws_lb_target_traffic_blocked"
 
 
 def check(context):
-    return blocked_flow_findings(context, ID, TRAFFIC)
+    return blocked_flow_findings(context, ID, TRAFFIC, "traffic")

@@ -4,29 +4,29 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from tflint_sg.analysis import Context
+from tflint_sg.context import Context
 from tflint_sg.findings import Finding, Related
 from tflint_sg.model import EGRESS, INGRESS, describe_ports
 from tflint_sg.network import BLOCKED
 from tflint_sg.topology import Flow
 
 
-def blocked_flow_findings(context: Context, rule_id: str, kind: str) -> Iterator[Finding]:
+def blocked_flow_findings(context: Context, rule_id: str, kind: str, what: str) -> Iterator[Finding]:
+    """A finding for each flow of `kind` that security groups block; `what` names the traffic."""
     for flow in context.flows:
         if flow.kind != kind:
             continue
         verdict = context.verdict(flow)
         if verdict.status != BLOCKED:
             continue
-        yield _finding(context, rule_id, flow, verdict)
+        yield _finding(context, rule_id, flow, verdict, what)
 
 
-def _finding(context: Context, rule_id: str, flow: Flow, verdict) -> Finding:
+def _finding(context: Context, rule_id: str, flow: Flow, verdict, what: str) -> Finding:
     model = context.model
     balancer = model.endpoints[flow.load_balancer]
     target = model.endpoints[flow.target]
     ports = describe_ports(flow.protocol, flow.port, flow.port)
-    what = "health checks" if flow.kind == "health_check" else "traffic"
     groups = ", ".join(flow.target_groups)
     lead = f"{flow.load_balancer} sends {what} on {ports} to {flow.target}"
     lead += f" (target group {groups})" if groups else ""
@@ -72,26 +72,24 @@ def _finding(context: Context, rule_id: str, flow: Flow, verdict) -> Finding:
 
     related = [Related(flow.load_balancer, "load balancer")]
     related += [Related(group, "target group") for group in flow.target_groups]
-    related += [Related(via, "listener or attachment") for via in flow.via if via != flow.load_balancer]
-    seen = set()
-    for blocker in verdict.blockers:
-        if blocker.group not in seen:
-            seen.add(blocker.group)
-            related.append(Related(blocker.group, "security group"))
-    unique: list[Related] = []
+    related += [Related(via, "listener or attachment") for via in flow.via]
+    related += [Related(blocker.group, "security group") for blocker in verdict.blockers]
+    # One related location per address (the first role wins), never the subject itself.
+    unique: dict[str, Related] = {}
     for item in related:
-        if item.address != flow.target and item.address not in [u.address for u in unique]:
-            unique.append(item)
+        if item.address != flow.target:
+            unique.setdefault(item.address, item)
     return Finding(
         rule=rule_id,
         subject=flow.target,
         message=message,
         fix=" ".join(fixes),
-        related=tuple(unique),
+        related=tuple(unique.values()),
         blockers=verdict.blockers,
         unresolved=verdict.unresolved,
-        facts=(("load_balancer", flow.load_balancer), ("target", flow.target),
-               ("protocol", flow.protocol), ("port", flow.port)),
+        load_balancer=flow.load_balancer,
+        protocol=flow.protocol,
+        port=flow.port,
     )
 
 
