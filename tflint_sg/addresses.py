@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 def split_steps(text: str) -> list[str]:
     """Split on the dots that separate traversal steps, keeping `[...]` with its step."""
+    if '"' not in text:
+        return text.split(".")  # no string keys: no dot can hide inside brackets
     steps: list[str] = []
     current: list[str] = []
     depth = 0

@@ -109,25 +109,29 @@ def _walk(module: StateModule | None, depth: int = 0) -> Iterator[tuple[str, Sta
         yield from _walk(child, depth + 1)
 
 
-def _leaves(marker: Any) -> Iterator[Any]:
-    """The scalar leaves of an after_unknown structure, without recursion (hostile depth)."""
-    stack = [marker]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            stack.extend(node.values())
-        elif isinstance(node, list):
-            stack.extend(node)
-        else:
-            yield node
+_MAX_MARKER_DEPTH = 200  # deeper after_unknown nesting is hostile input: counted as unknown
 
 
-def _contains_unknown(marker: Any) -> bool:
-    return any(leaf is True for leaf in _leaves(marker))
+def _contains_unknown(marker: Any, depth: int = 0) -> bool:
+    if marker is True:
+        return True
+    if depth > _MAX_MARKER_DEPTH:
+        return True
+    if isinstance(marker, dict):
+        return any(_contains_unknown(v, depth + 1) for v in marker.values() if v is not False)
+    if isinstance(marker, list):
+        return any(_contains_unknown(v, depth + 1) for v in marker if v is not False)
+    return False
 
 
-def _count_unknown(marker: Any) -> int:
-    return sum(1 for leaf in _leaves(marker) if leaf is True)
+def _count_unknown(marker: Any, depth: int = 0) -> int:
+    if marker is True or depth > _MAX_MARKER_DEPTH:
+        return 1
+    if isinstance(marker, dict):
+        return sum(_count_unknown(v, depth + 1) for v in marker.values())
+    if isinstance(marker, list):
+        return sum(_count_unknown(v, depth + 1) for v in marker)
+    return 0
 
 
 def _is_expression(node: Any) -> bool:
@@ -141,10 +145,12 @@ class _Filler:
         self.resolver = resolver
         self.scope = scope
 
-    def attribute(self, after: Any, marker: Any, expression: Any, shared: tuple | None = None) -> Any:
+    def attribute(self, after: Any, marker: Any, expression: Any, shared: tuple | None = None, depth: int = 0) -> Any:
         """`shared` is set below a single expression that yields a whole structure (inline
         `ingress` blocks come as one reference list): its values can fill one unknown leaf
         exactly, but not several, since the plan does not say which reference went where."""
+        if depth > _MAX_MARKER_DEPTH:
+            return Unknown("nested too deeply")
         if marker is True:
             if shared is not None:
                 expression, leaves = shared
@@ -159,7 +165,7 @@ class _Filler:
             filled = dict(after) if isinstance(after, dict) else {}
             for name, inner in marker.items():
                 if _contains_unknown(inner):
-                    filled[name] = self.attribute(filled.get(name), inner, _field(expression, name), shared)
+                    filled[name] = self.attribute(filled.get(name), inner, _field(expression, name), shared, depth + 1)
             return filled
         if isinstance(marker, list):
             items = list(after) if isinstance(after, list) else []
@@ -169,7 +175,7 @@ class _Filler:
                     continue
                 current = items[index] if index < len(items) else None
                 sub = None if shared is not None else _block(expression, current, len(marker))
-                filled = self.attribute(current, inner, sub, shared)
+                filled = self.attribute(current, inner, sub, shared, depth + 1)
                 if inner is True:
                     extra.extend(filled if isinstance(filled, list) else [filled])
                     if index < len(items):
@@ -300,7 +306,8 @@ def load_plan(path: str) -> Config:
                         values[name] = None
                         continue
                     values[name] = filler.attribute(values.get(name), inner, expressions.get(name))
-        values = _link_known_ids(values, known_ids, top_level=True)
+        if known_ids:
+            values = _link_known_ids(values, known_ids)
         config.resources[address] = Resource(address, resource_type, values, parsed.module, declared)
     return config
 
@@ -322,14 +329,20 @@ def _mark_unknown(values: dict, marker: Any) -> dict:
     return filled
 
 
-def _link_known_ids(value: Any, known_ids: dict[str, Ref], top_level: bool = False) -> Any:
+_NOT_REFERENCES = frozenset({"id", "arn", "tags", "tags_all", "user_data", "description", "name"})
+
+
+def _link_known_ids(value: Any, known_ids: dict[str, Ref], depth: int = 0) -> Any:
+    """Known ids and ARNs in a resource's values become Refs to the resources they name."""
     if isinstance(value, str):
         return known_ids.get(value, value)
+    if depth > _MAX_MARKER_DEPTH:
+        return value
     if isinstance(value, list):
-        return [_link_known_ids(item, known_ids) for item in value]
+        return [_link_known_ids(item, known_ids, depth + 1) for item in value]
     if isinstance(value, dict):
         return {
-            key: item if top_level and key in ("id", "arn") else _link_known_ids(item, known_ids)
+            key: item if depth == 0 and key in _NOT_REFERENCES else _link_known_ids(item, known_ids, depth + 1)
             for key, item in value.items()
         }
     return value

@@ -6,11 +6,10 @@ writes each field under its `schema_property_name`, leaving out fields at their 
 
 from __future__ import annotations
 
-import json
-import re
 from typing import Any
 
 import attr
+import msgspec
 import sarif_om as om
 
 from tflint_sg import __version__, ruledoc
@@ -70,16 +69,42 @@ def _physical(location: Location) -> om.PhysicalLocation:
     )
 
 
+def _escape(text: str) -> str:
+    return text.replace("[", "\\[").replace("]", "\\]")
+
+
 def _linked_message(finding: Finding) -> str:
-    """Embed `[address](id)` links to the related locations, as GitHub renders them."""
-    ids = {related.address: index + 1 for index, related in enumerate(finding.related)}
-    text = f"{finding.message} Fix: {finding.fix}".replace("[", "\\[").replace("]", "\\]")
-    if not ids:
-        return text
-    escaped = {a.replace("[", "\\[").replace("]", "\\]"): a for a in ids}
-    alternatives = "|".join(re.escape(a) for a in sorted(escaped, key=len, reverse=True))
-    pattern = re.compile(r"(?<![\w.])(?:" + alternatives + r")(?![\w\\\"-])")
-    return pattern.sub(lambda m: f"[{m.group(0)}]({ids[escaped[m.group(0)]]})", text)
+    """Embed `[address](id)` links to the related locations, as GitHub renders them.
+
+    SARIF reserves `[` and `]` for links, so the brackets of instance keys are escaped, and an
+    address is linked only where it stands whole (not `aws_lb.web` inside `aws_lb.web_2`).
+    """
+    text = _escape(f"{finding.message} Fix: {finding.fix}")
+    matches: list[tuple[int, int, int]] = []  # start, -length, link id
+    for index, related in enumerate(finding.related):
+        escaped = _escape(related.address)
+        start = text.find(escaped)
+        while start >= 0:
+            if _whole(text, start, start + len(escaped)):
+                matches.append((start, -len(escaped), index + 1))
+            start = text.find(escaped, start + 1)
+    pieces: list[str] = []
+    position = 0
+    for start, negative_length, link in sorted(matches):  # at one start, the longest address wins
+        if start < position:
+            continue
+        end = start - negative_length
+        pieces.append(text[position:start])
+        pieces.append(f"[{text[start:end]}]({link})")
+        position = end
+    pieces.append(text[position:])
+    return "".join(pieces)
+
+
+def _whole(text: str, start: int, end: int) -> bool:
+    before = text[start - 1] if start else " "
+    after = text[end] if end < len(text) else " "
+    return not (before.isalnum() or before in "_.") and not (after.isalnum() or after in '_\\"-')
 
 
 def _result(finding: Finding, locator: Locator, rule_index: int, level: str) -> om.Result:
@@ -148,4 +173,4 @@ def render(checked: list[Checked], rule_ids: list[str]) -> str:
         column_kind="unicodeCodePoints",
     )
     log = om.SarifLog(runs=[run], version="2.1.0", schema_uri=SCHEMA_URI)
-    return json.dumps(to_json(log), indent=2) + "\n"
+    return msgspec.json.format(msgspec.json.encode(to_json(log)), indent=2).decode("utf-8") + "\n"
