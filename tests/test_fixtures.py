@@ -15,7 +15,16 @@ def _projection(finding: dict) -> tuple:
     return (finding["rule"], finding["load_balancer"], finding["target"], finding["protocol"], finding["port"], blockers)
 
 
-@pytest.mark.parametrize("case", fixture_cases())
+def _cases():
+    """Every fixture; one the tool is known to get wrong in plan mode is a strict xfail."""
+    for case in fixture_cases():
+        expected = json.loads((FIXTURES / case / "expected.json").read_text())
+        known = expected.get("known_false_positive")
+        marks = [pytest.mark.xfail(strict=True, reason=known)] if known else []
+        yield pytest.param(case, marks=marks, id=case)
+
+
+@pytest.mark.parametrize("case", _cases())
 def test_fixture_findings(case, tflint_sg):
     expected = json.loads((FIXTURES / case / "expected.json").read_text())
     run = tflint_sg("--format", "json", f"fixtures/{case}/plan.json")

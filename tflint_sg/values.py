@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tflint_sg.config import Ref, Unknown
+from tflint_sg.config import Unknown
 
 
 def as_list(value: Any) -> list[Any]:

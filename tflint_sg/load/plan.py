@@ -6,94 +6,15 @@ apply are filled in by following the plan's configuration references (`plan_refs
 
 from __future__ import annotations
 
-import codecs
-import re
 from typing import Any, Iterator
 
 import msgspec
 
 from tflint_sg.addresses import key_value, parse_resource_address
 from tflint_sg.config import NETWORK_TYPES, Config, Ref, Resource, Unknown, canonical_type
-from tflint_sg.errors import InputError
+from tflint_sg.load.plan_decode import KNOWN_FORMAT_VERSIONS, read_plan
 from tflint_sg.load.plan_format import Plan, StateModule, StateResource
 from tflint_sg.load.plan_refs import ReferenceResolver, Scope, decode_raw
-
-KNOWN_FORMAT_VERSIONS = ("0.1", "0.2", "1.0", "1.1", "1.2")
-
-_DECODER = msgspec.json.Decoder(Plan)
-_BYTE_OFFSET = re.compile(r"\(byte (\d+)\)")
-
-
-def read_text_bytes(path: str) -> bytes:
-    try:
-        with open(path, "rb") as handle:
-            return handle.read()
-    except FileNotFoundError:
-        raise InputError(path, "no such file") from None
-    except PermissionError:
-        raise InputError(path, "permission denied") from None
-    except OSError as error:
-        raise InputError(path, f"cannot be read: {error.strerror or error}") from None
-
-
-def to_utf8(data: bytes, path: str) -> bytes:
-    """Plans saved by PowerShell redirection are UTF-16; msgspec wants UTF-8."""
-    if data.startswith(codecs.BOM_UTF8):
-        return data[len(codecs.BOM_UTF8) :]
-    encoding = None
-    if data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE):
-        encoding = "utf-16"
-    elif len(data) >= 4 and data[1] == 0 and data[3] == 0 and data[0] != 0:
-        encoding = "utf-16-le"
-    elif len(data) >= 4 and data[0] == 0 and data[2] == 0 and data[1] != 0:
-        encoding = "utf-16-be"
-    if encoding is None:
-        return data
-    try:
-        return data.decode(encoding).encode("utf-8")
-    except UnicodeError as error:
-        raise InputError(path, f"invalid {encoding.upper()} text: {error.reason}") from None
-
-
-def _line_and_column(data: bytes, offset: int) -> tuple[int, int]:
-    line = data.count(b"\n", 0, offset) + 1
-    column = offset - (data.rfind(b"\n", 0, offset) + 1) + 1
-    return line, column
-
-
-def decode_plan(data: bytes, path: str) -> Plan:
-    if not data.strip():
-        raise InputError(path, "empty file, expected the output of `terraform show -json PLANFILE`")
-    try:
-        plan = _DECODER.decode(data)
-    except msgspec.ValidationError as error:
-        message = str(error)
-        if "$." not in message and "got" in message:
-            raise InputError(path, f"not a Terraform plan: the top level must be a JSON object ({message})") from None
-        raise InputError(path, f"not a valid Terraform plan: {message}") from None
-    except msgspec.DecodeError as error:
-        message = str(error)
-        match = _BYTE_OFFSET.search(message)
-        if "truncated" in message:
-            line, column = _line_and_column(data, len(data))
-            raise InputError(path, "not valid JSON: the file ends in the middle of a value (truncated?)", line, column) from None
-        if match:
-            line, column = _line_and_column(data, int(match.group(1)))
-            reason = _BYTE_OFFSET.sub("", message).replace("JSON is malformed:", "").strip()
-            raise InputError(path, f"not valid JSON: {reason}", line, column) from None
-        raise InputError(path, f"not valid JSON: {message}") from None
-    except (RecursionError, MemoryError):
-        raise InputError(path, "JSON nested too deeply or too large to read") from None
-    if plan.lineage is not None:
-        raise InputError(path, "this is a Terraform state file, not a plan: run `terraform show -json PLANFILE`")
-    if plan.planned_values is None and plan.resource_changes is None:
-        if bytes(plan.values) != b"null":
-            raise InputError(path, "this is Terraform state (`terraform show -json` without a plan file), not a plan")
-        raise InputError(
-            path, "not a Terraform plan: no planned_values or resource_changes (expected `terraform show -json PLANFILE`)"
-        )
-    return plan
-
 
 def _walk(module: StateModule | None, depth: int = 0) -> Iterator[tuple[str, StateResource]]:
     """Every resource with its full address (Terraform 0.12's prior_state drops the module prefix)."""
@@ -219,97 +140,115 @@ def _block(expression: Any, element: Any, element_count: int) -> Any:
 
 
 def load_plan(path: str) -> Config:
-    data = to_utf8(read_text_bytes(path), path)
-    plan = decode_plan(data, path)
+    plan = read_plan(path)
     config = Config(source=path)
     if plan.format_version and plan.format_version not in KNOWN_FORMAT_VERSIONS:
         config.notes.append(
             f"{path}: plan format_version {plan.format_version} is newer than this tool knows; read as best it can"
         )
-
-    after_by_address: dict[str, msgspec.Raw | None] = {}
-    unknown_by_address: dict[str, msgspec.Raw | None] = {}
-    types: dict[str, str] = {}
-    deleted: set[str] = set()
-    data_values: dict[str, msgspec.Raw] = {}
-    for address, state_resource in _walk(plan.planned_values.root_module if plan.planned_values else None):
-        if state_resource.mode == "data":
-            data_values[address] = state_resource.values
-            continue
-        resource_type = canonical_type(state_resource.type)
-        if resource_type in NETWORK_TYPES and address:
-            types[address] = resource_type
-            after_by_address[address] = state_resource.values
-    for change in plan.resource_changes or []:
-        if change.mode == "data" or not change.address or change.change is None:
-            continue
-        resource_type = canonical_type(change.type)
-        if resource_type not in NETWORK_TYPES:
-            continue
-        actions = change.change.actions or []
-        if actions in (["delete"], ["forget"]):
-            # Gone from the future network (delete), or no longer managed here (forget): its
-            # id then names something outside the configuration, which stays unresolved.
-            deleted.add(change.address)
-            continue
-        types[change.address] = resource_type
-        if change.change.after is not None:
-            after_by_address[change.address] = change.change.after
-        unknown_by_address[change.address] = change.change.after_unknown
-
-    # Existing resources have known IDs; a known ID used elsewhere resolves through this map.
-    known_ids: dict[str, Ref] = {}
-    prior_root = plan.prior_state.values.root_module if plan.prior_state and plan.prior_state.values else None
-    for address, state_resource in _walk(prior_root):
-        if state_resource.mode == "data" or address in deleted:
-            continue
-        if canonical_type(state_resource.type) in NETWORK_TYPES:
-            _index_ids(known_ids, address, decode_raw(state_resource.values))
-
-    instances: dict[tuple[str, str], list[str]] = {}
-    for address in types:
-        parsed = parse_resource_address(address)
-        instances.setdefault((parsed.module, parsed.resource), []).append(address)
-    root_variables = {name: variable.value for name, variable in (plan.variables or {}).items()}
+    future = _future_resources(plan)
     resolver = ReferenceResolver(
-        plan.configuration.root_module if plan.configuration else None, instances, data_values, root_variables
+        plan.configuration.root_module if plan.configuration else None,
+        future.instances(),
+        future.data_values,
+        {name: variable.value for name, variable in (plan.variables or {}).items()},
     )
     if not resolver.has_configuration:
         config.notes.append(f"{path}: the plan has no configuration section; unknown IDs stay unresolved")
 
     decoded: dict[str, dict] = {}
-    for address, resource_type in types.items():
-        values = decode_raw(after_by_address.get(address))
-        values = values if isinstance(values, dict) else {}
-        decoded[address] = values
-        _index_ids(known_ids, address, values)
+    for address in future.types:
+        values = decode_raw(future.after.get(address))
+        decoded[address] = values if isinstance(values, dict) else {}
+    known_ids = _known_ids(plan, future, decoded)
 
-    for address, resource_type in sorted(types.items()):
-        values = decoded[address]
+    for address, resource_type in sorted(future.types.items()):
         parsed = parse_resource_address(address)
-        marker = decode_raw(unknown_by_address.get(address))
         config_resource = resolver.config_resource(parsed.module, parsed.resource)
-        declared = frozenset(resolver.expressions_of(config_resource)) if config_resource is not None else None
-        if _contains_unknown(marker):
-            if config_resource is None:
-                values = _mark_unknown(values, marker)
-            else:
-                expressions = resolver.expressions_of(config_resource)
-                scope = Scope(parsed.module, key_value(parsed.key), config_resource.for_each_expression)
-                filler = _Filler(resolver, scope)
-                for name, inner in marker.items() if isinstance(marker, dict) else ():
-                    if not _contains_unknown(inner):
-                        continue
-                    if inner is True and name not in expressions:
-                        # Not set in the configuration: the provider computes it (an id, an ARN,
-                        # an optional attribute left empty), so it names nothing we model.
-                        values[name] = None
-                        continue
-                    values[name] = filler.attribute(values.get(name), inner, expressions.get(name))
+        values = _resolve_unknowns(decoded[address], decode_raw(future.unknown.get(address)), config_resource,
+                                   resolver, Scope(parsed.module, key_value(parsed.key),
+                                                   config_resource.for_each_expression if config_resource else None))
         if known_ids:
             values = _link_known_ids(values, known_ids)
+        declared = frozenset(resolver.expressions_of(config_resource)) if config_resource is not None else None
         config.resources[address] = Resource(address, resource_type, values, parsed.module, declared)
     return config
+
+
+class _FutureResources:
+    """The network resources the plan leaves in place: types, raw values, unknown markers."""
+
+    def __init__(self) -> None:
+        self.types: dict[str, str] = {}
+        self.after: dict[str, msgspec.Raw] = {}
+        self.unknown: dict[str, msgspec.Raw] = {}
+        self.gone: set[str] = set()
+        self.data_values: dict[str, msgspec.Raw] = {}
+
+    def instances(self) -> dict[tuple[str, str], list[str]]:
+        """(module instance, resource address in it) -> the instance addresses, for references."""
+        instances: dict[tuple[str, str], list[str]] = {}
+        for address in self.types:
+            parsed = parse_resource_address(address)
+            instances.setdefault((parsed.module, parsed.resource), []).append(address)
+        return instances
+
+
+def _future_resources(plan: Plan) -> _FutureResources:
+    future = _FutureResources()
+    for address, resource in _walk(plan.planned_values.root_module if plan.planned_values else None):
+        if resource.mode == "data":
+            future.data_values[address] = resource.values
+        elif address and canonical_type(resource.type) in NETWORK_TYPES:
+            future.types[address] = canonical_type(resource.type)
+            future.after[address] = resource.values
+    for change in plan.resource_changes or []:
+        resource_type = canonical_type(change.type)
+        if change.mode == "data" or not change.address or change.change is None or resource_type not in NETWORK_TYPES:
+            continue
+        if (change.change.actions or []) in (["delete"], ["forget"]):
+            # Gone from the future network (delete), or no longer managed here (forget): its
+            # id then names something outside the configuration, which stays unresolved.
+            future.gone.add(change.address)
+            future.types.pop(change.address, None)
+            continue
+        future.types[change.address] = resource_type
+        if bytes(change.change.after) != b"null":
+            future.after[change.address] = change.change.after
+        future.unknown[change.address] = change.change.after_unknown
+    return future
+
+
+def _known_ids(plan: Plan, future: _FutureResources, decoded: dict[str, dict]) -> dict[str, Ref]:
+    """Ids and ARNs already known (existing resources, or set in the plan) -> the resource."""
+    known_ids: dict[str, Ref] = {}
+    prior_root = plan.prior_state.values.root_module if plan.prior_state and plan.prior_state.values else None
+    for address, resource in _walk(prior_root):
+        if resource.mode != "data" and address not in future.gone and canonical_type(resource.type) in NETWORK_TYPES:
+            _index_ids(known_ids, address, decode_raw(resource.values))
+    for address, values in decoded.items():
+        _index_ids(known_ids, address, values)
+    return known_ids
+
+
+def _resolve_unknowns(values: dict, marker: Any, config_resource, resolver: ReferenceResolver, scope: Scope) -> dict:
+    """Fill the values `after_unknown` marks unknown by following the configuration's references."""
+    if not isinstance(marker, dict) or not _contains_unknown(marker):
+        return values
+    if config_resource is None:
+        return _mark_unknown(values, marker)
+    expressions = resolver.expressions_of(config_resource)
+    filler = _Filler(resolver, scope)
+    for name, inner in marker.items():
+        if not _contains_unknown(inner):
+            continue
+        if inner is True and name not in expressions:
+            # Not set in the configuration: the provider computes it (an id, an ARN, an optional
+            # attribute left empty), so it names nothing we model.
+            values[name] = None
+        else:
+            values[name] = filler.attribute(values.get(name), inner, expressions.get(name))
+    return values
 
 
 def _index_ids(known_ids: dict[str, Ref], address: str, values: Any) -> None:
