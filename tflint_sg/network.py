@@ -117,6 +117,23 @@ def group_admits(group: SecurityGroup, direction: str, peer: Peer, protocol: str
     return BLOCKED
 
 
+def why_undecided(group: SecurityGroup, direction: str, peer: Peer, protocol: str, port: int) -> str:
+    """The first thing that kept a group's answer open, in words for --verbose."""
+    for rule in group.rules_in(direction):
+        if rule_admits(rule, peer, protocol, port) != UNDECIDED:
+            continue
+        if rule.protocol is None or rule.from_port is None or rule.to_port is None:
+            return f"a rule's protocol or ports are unknown until apply ({rule.declared_by})"
+        if rule.prefix_lists:
+            return f"a rule admits {rule.describe()}; a prefix list's addresses are not in the configuration"
+        if rule.unresolved:
+            return f"a rule's peer is not resolved: {rule.unresolved[0]}"
+        return f"a rule covers part of the peer's addresses: {rule.describe()}"
+    if direction in group.uncertain:
+        return group.uncertain[direction]
+    return group.incomplete.get(direction, f"its {direction} rules cannot be fully resolved")
+
+
 def side(model: Model, endpoint: Endpoint, direction: str, peer: Peer, protocol: str, port: int) -> Verdict:
     """Do the groups of `endpoint` allow traffic with `peer` in `direction`?"""
     if endpoint.unresolved_groups:
@@ -131,7 +148,7 @@ def side(model: Model, endpoint: Endpoint, direction: str, peer: Peer, protocol:
         if status == ALLOWED:
             return Verdict(ALLOWED)
         if status == UNDECIDED:
-            undecided.append(f"{address}: its {direction} rules cannot be fully resolved")
+            undecided.append(f"{address}: {why_undecided(group, direction, peer, protocol, port)}")
     if undecided:
         return Verdict(UNDECIDED, unresolved=tuple(undecided))
     floating = [

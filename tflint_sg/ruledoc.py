@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+REQUIRED_SECTIONS = ("Example", "Why", "How To Fix")
 DOCS_URL = "https://github.com/tflint-sg/tflint-sg/blob/main/rules/{id}.md"
 
 
@@ -49,6 +50,9 @@ def parse(text: str) -> RuleDoc:
     for required in ("severity", "summary"):
         if required not in meta:
             raise ValueError(f"rule document {rule_id} has no '{required.title()}:' line")
+    for section in REQUIRED_SECTIONS:
+        if not "\n".join(sections.get(section, [])).strip():
+            raise ValueError(f"rule document {rule_id} has no '## {section}' section")
     return RuleDoc(
         id=rule_id,
         severity=meta["severity"],

@@ -30,28 +30,29 @@ def _finding(context: Context, rule_id: str, flow: Flow, verdict, what: str) -> 
     groups = ", ".join(flow.target_groups)
     lead = f"{flow.load_balancer} sends {what} on {ports} to {flow.target}"
     lead += f" (target group {groups})" if groups else ""
-    reasons = []
-    for blocker in verdict.blockers:
-        if blocker.direction == INGRESS:
-            admits = "admits only " + _join(blocker.admits) if blocker.admits else "has no ingress rules"
-            reasons.append(
-                f"{blocker.group} on the target {admits}, so nothing admits {ports} from "
-                f"{_source_description(model, flow)}"
-            )
-        else:
-            admits = "allows only " + _join(blocker.admits) if blocker.admits else "has no egress rules"
-            reasons.append(
-                f"{blocker.group} on the load balancer {admits}, so nothing lets {ports} out to the target"
-                + (" (Terraform removes AWS's default allow-all egress when a group declares no egress)"
-                   if not blocker.admits else "")
-            )
-    message = lead + ", but its security groups block it: " + "; ".join(reasons) + "."
+    egress = [b for b in verdict.blockers if b.direction == EGRESS]
+    ingress = [b for b in verdict.blockers if b.direction == INGRESS]
+    sentences = []
+    if egress:
+        sentences.append(
+            f"On the load balancer, nothing lets {ports} out to the target: " + "; ".join(
+                f"{b.group} allows only {_join(b.admits)}" if b.admits
+                else f"{b.group} has no egress rules (Terraform removes AWS's default allow-all egress "
+                     "when a group declares none)"
+                for b in egress) + "."
+        )
+    if ingress:
+        sentences.append(
+            f"On the target, nothing admits {ports} from {_source_description(model, flow)}: " + "; ".join(
+                f"{b.group} admits only {_join(b.admits)}" if b.admits else f"{b.group} has no ingress rules"
+                for b in ingress) + "."
+        )
+    where = "both sides" if egress and ingress else "the load balancer" if egress else "the target"
+    message = f"{lead}, but security groups on {where} block it. " + " ".join(sentences)
     if verdict.unresolved:
         message += " Not decided on the other side: " + "; ".join(sorted(set(verdict.unresolved))) + "."
 
     fixes = []
-    ingress = [b for b in verdict.blockers if b.direction == INGRESS]
-    egress = [b for b in verdict.blockers if b.direction == EGRESS]
     if ingress:
         if flow.source_filtered and balancer.groups:
             source = "the load balancer's security group " + " or ".join(balancer.groups)
