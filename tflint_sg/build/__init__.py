@@ -1,0 +1,20 @@
+"""Config -> Model: security groups and their rules, endpoints and the groups they carry, and
+the load balancers with their listeners, target groups and targets. Built once per input."""
+
+from tflint_sg.build.balancers import build_balancers
+from tflint_sg.build.endpoints import build_endpoints
+from tflint_sg.build.groups import build_groups, normalize_protocol
+from tflint_sg.build.lookup import Lookup
+from tflint_sg.config import Config
+from tflint_sg.model import Model
+
+__all__ = ["build_model", "normalize_protocol"]
+
+
+def build_model(config: Config) -> Model:
+    model = Model(notes=list(config.notes))
+    lookup = Lookup(config)
+    build_groups(lookup, model)
+    build_endpoints(lookup, model)
+    build_balancers(lookup, model)
+    return model

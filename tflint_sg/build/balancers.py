@@ -1,0 +1,188 @@
+"""Load balancers, their listeners and listener rules, target groups, and the targets registered
+in them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tflint_sg.build.endpoints import add_endpoint
+from tflint_sg.build.lookup import Lookup
+from tflint_sg.config import Ref, Unknown
+from tflint_sg.model import ClassicListener, Forward, LoadBalancer, Model, Target, TargetGroup
+from tflint_sg.values import as_list, first_block, is_unknown, single, to_int
+
+# Client IP preservation is always on for these target group protocols.
+_ALWAYS_PRESERVE = ("UDP", "TCP_UDP", "QUIC", "TCP_QUIC")
+
+
+def build_balancers(lookup: Lookup, model: Model) -> None:
+    _load_balancers(lookup, model)
+    _classic_load_balancers(lookup, model)
+    _target_groups(lookup, model)
+    _targets(lookup, model)
+    _forwards(lookup, model)
+
+
+def _load_balancers(lookup: Lookup, model: Model) -> None:
+    for resource in lookup.of_type("aws_lb"):
+        values = resource.values
+        kind = values.get("load_balancer_type")
+        kind = kind if isinstance(kind, str) and kind else "application"
+        subnets = as_list(values.get("subnets")) + [
+            block.get("subnet_id") for block in as_list(values.get("subnet_mapping")) if isinstance(block, dict)
+        ]
+        group_values = as_list(values.get("security_groups"))
+        # An NLB created without security groups has none (and cannot gain them later):
+        # nothing filters what it sends or receives.
+        add_endpoint(lookup, model, resource, group_values, subnets, default_group=kind == "application")
+        model.load_balancers[resource.address] = LoadBalancer(resource.address, kind, kind != "network" or bool(group_values))
+
+
+def _classic_load_balancers(lookup: Lookup, model: Model) -> None:
+    served_by_groups: dict[str, list[Any]] = {}
+    for group in lookup.of_type("aws_autoscaling_group"):
+        for name in as_list(group.values.get("load_balancers")):
+            balancer = lookup.find(name, "aws_elb")
+            if balancer:
+                served_by_groups.setdefault(balancer, []).append(Ref(group.address))
+    for resource in lookup.of_type("aws_elb"):
+        values = resource.values
+        add_endpoint(lookup, model, resource, as_list(values.get("security_groups")), as_list(values.get("subnets")))
+        balancer = LoadBalancer(resource.address, "classic", True)
+        for listener in as_list(values.get("listener")):
+            if isinstance(listener, dict):
+                balancer.classic_listeners.append(
+                    ClassicListener(to_int(listener.get("instance_port")), _transport(listener.get("instance_protocol")) or "tcp"))
+        for instance in as_list(values.get("instances")) + served_by_groups.get(resource.address, []):
+            address = lookup.find(instance, "aws_instance", "aws_autoscaling_group")
+            if address:
+                balancer.classic_instances.append(address)
+            else:
+                model.notes.append(f"{resource.address}: an instance it serves is not resolved")
+        check = first_block(values.get("health_check")).get("target")
+        if isinstance(check, str) and ":" in check:  # "HTTP:8080/health", "TCP:22"
+            balancer.classic_health_port = to_int(check.split(":", 1)[1].split("/", 1)[0])
+        model.load_balancers[resource.address] = balancer
+
+
+def _target_groups(lookup: Lookup, model: Model) -> None:
+    for resource in lookup.of_type("aws_lb_target_group"):
+        values = resource.values
+        protocol = values.get("protocol")
+        transport = _transport(protocol)
+        if transport is None and protocol is not None:
+            continue  # GENEVE (gateway load balancers) carries no TCP/UDP port to check
+        if values.get("ip_address_type") == "ipv6":
+            model.notes.append(f"{resource.address}: IPv6 target groups are not checked yet")
+            continue
+        health = values.get("health_check")
+        block = first_block(health)
+        port_value = block.get("port")
+        if isinstance(health, Unknown) or isinstance(port_value, Unknown):
+            health_port: int | str | None = None
+        elif block.get("enabled") is False or port_value in (None, "", "traffic-port"):
+            health_port = "traffic-port"  # the default; disabled checks add no port of their own
+        else:
+            health_port = to_int(port_value)
+        preserve = values.get("preserve_client_ip")
+        if isinstance(protocol, str) and protocol.upper() in _ALWAYS_PRESERVE:
+            preserve = "true"
+        target_type = values.get("target_type")
+        model.target_groups[resource.address] = TargetGroup(
+            resource.address,
+            port=to_int(values.get("port")),
+            protocol=transport or "tcp",
+            target_type=target_type if isinstance(target_type, str) else "instance",
+            health_check_port=health_port,
+            preserve_client_ip={"true": True, "false": False}.get(str(preserve).lower()) if preserve is not None else None,
+        )
+
+
+def _targets(lookup: Lookup, model: Model) -> None:
+    groups = model.target_groups
+    for resource in lookup.of_type("aws_lb_target_group_attachment"):
+        group = lookup.find(resource.values.get("target_group_arn"), "aws_lb_target_group")
+        if group not in groups:
+            continue
+        endpoint = lookup.find(resource.values.get("target_id"), "aws_instance")
+        port = resource.values.get("port")
+        if is_unknown(port):
+            model.notes.append(f"{resource.address}: its port is unknown until apply; not checked")
+        elif endpoint in model.endpoints:
+            model.targets.append(Target(group, endpoint, to_int(single(port)), resource.address))
+        else:
+            model.notes.append(f"{resource.address}: its target is not resolved to an instance of this configuration")
+    for resource in lookup.of_type("aws_autoscaling_group"):
+        for arn in as_list(resource.values.get("target_group_arns")):
+            group = lookup.find(arn, "aws_lb_target_group")
+            if group in groups:
+                model.targets.append(Target(group, resource.address, None, resource.address))
+    for resource in lookup.of_type("aws_autoscaling_attachment", "aws_autoscaling_traffic_source_attachment"):
+        values = resource.values
+        auto_scaling_group = lookup.find(values.get("autoscaling_group_name"), "aws_autoscaling_group")
+        arns = as_list(values.get("lb_target_group_arn")) + as_list(values.get("alb_target_group_arn"))
+        for source in as_list(values.get("traffic_source")):
+            if isinstance(source, dict) and source.get("type") in (None, "elbv2"):
+                arns += as_list(source.get("identifier"))
+        for arn in arns:
+            group = lookup.find(arn, "aws_lb_target_group")
+            if group in groups and auto_scaling_group:
+                model.targets.append(Target(group, auto_scaling_group, None, resource.address))
+    for resource in lookup.of_type("aws_ecs_service"):
+        for block in as_list(resource.values.get("load_balancer")):
+            if not isinstance(block, dict):
+                continue
+            group = lookup.find(block.get("target_group_arn"), "aws_lb_target_group")
+            if group not in groups:
+                continue
+            if is_unknown(block.get("container_port")):
+                model.notes.append(f"{resource.address}: its container port is unknown until apply; not checked")
+            elif resource.address in model.endpoints:
+                model.targets.append(Target(group, resource.address, to_int(single(block.get("container_port"))),
+                                            resource.address))
+            else:
+                model.notes.append(
+                    f"{resource.address}: tasks in bridge or host network mode run on container instances "
+                    "this version does not model; its load balancer flows are not checked"
+                )
+
+
+def _forwards(lookup: Lookup, model: Model) -> None:
+    listeners: dict[str, str] = {}
+    for resource in lookup.of_type("aws_lb_listener"):
+        balancer = lookup.find(resource.values.get("load_balancer_arn"), "aws_lb")
+        if balancer is not None:
+            listeners[resource.address] = balancer
+            _add_forwards(lookup, model, balancer, resource.address, resource.values.get("default_action"))
+    for resource in lookup.of_type("aws_lb_listener_rule"):
+        listener = lookup.find(resource.values.get("listener_arn"), "aws_lb_listener")
+        if listener in listeners:
+            _add_forwards(lookup, model, listeners[listener], resource.address, resource.values.get("action"))
+
+
+def _add_forwards(lookup: Lookup, model: Model, balancer: str, listener: str, actions: Any) -> None:
+    for action in as_list(actions):
+        if not isinstance(action, dict) or action.get("type") not in ("forward", None):
+            continue
+        direct = lookup.find(action.get("target_group_arn"), "aws_lb_target_group")
+        if direct:
+            model.forwards.append(Forward(balancer, listener, direct, 1))
+        for forward in as_list(action.get("forward")):
+            for entry in as_list(forward.get("target_group") if isinstance(forward, dict) else None):
+                if not isinstance(entry, dict):
+                    continue
+                group = lookup.find(entry.get("arn"), "aws_lb_target_group")
+                if group and group != direct:
+                    weight = entry.get("weight")
+                    model.forwards.append(Forward(balancer, listener, group, 1 if weight is None else to_int(weight)))
+
+
+def _transport(protocol: Any) -> str | None:
+    if not isinstance(protocol, str):
+        return None
+    protocol = protocol.upper()
+    if protocol in ("HTTP", "HTTPS", "TCP", "TLS", "TCP_UDP", "SSL", "TCP_QUIC"):
+        return "tcp"
+    if protocol in ("UDP", "QUIC"):
+        return "udp"
+    return None

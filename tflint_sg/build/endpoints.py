@@ -1,0 +1,124 @@
+"""Endpoints: what has network interfaces, with the security groups it carries and where it lives.
+
+Load balancers are endpoints too; `balancers.py` builds them with `add_endpoint`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tflint_sg.build.groups import group_by_name, group_list
+from tflint_sg.build.lookup import Lookup
+from tflint_sg.config import Resource, Unknown
+from tflint_sg.model import Endpoint, Model
+from tflint_sg.values import as_list, first_block, single
+
+DEFAULT_GROUP_UNMANAGED = (
+    "no security groups: it gets its VPC's default security group, whose rules are not managed by "
+    "this configuration (declare aws_default_security_group to manage them)"
+)
+
+
+def add_endpoint(lookup: Lookup, model: Model, resource: Resource, group_values: list[Any], subnets: list[Any],
+                 private_ips: list[Any] = (), default_group: bool = True) -> Endpoint:
+    groups, unresolved = group_list(lookup, group_values)
+    networks, vpc = lookup.placement(subnets, private_ips)
+    assumed = not groups and not unresolved and default_group
+    if assumed:
+        default = lookup.vpc_default_group(vpc)
+        if default:
+            groups = (default,)
+        else:
+            unresolved = (DEFAULT_GROUP_UNMANAGED,)
+    endpoint = Endpoint(resource.address, resource.type, groups, unresolved, networks, assumed)
+    model.endpoints[resource.address] = endpoint
+    return endpoint
+
+
+def build_endpoints(lookup: Lookup, model: Model) -> None:
+    attached = _attached_groups(lookup, model)
+    for resource in lookup.of_type("aws_network_interface"):
+        values = resource.values
+        add_endpoint(lookup, model, resource, as_list(values.get("security_groups")) + attached.get(resource.address, []),
+                     as_list(values.get("subnet_id")), [ip for ip in as_list(values.get("private_ips")) if isinstance(ip, str)])
+    for resource in lookup.of_type("aws_instance"):
+        _instance(lookup, model, resource, attached.get(resource.address, []))
+    for resource in lookup.of_type("aws_autoscaling_group"):
+        _auto_scaling_group(lookup, model, resource)
+    for resource in lookup.of_type("aws_ecs_service"):
+        network = first_block(resource.values.get("network_configuration"))
+        if network:  # awsvpc mode; bridge and host mode tasks use their container instance's groups
+            add_endpoint(lookup, model, resource, as_list(network.get("security_groups")), as_list(network.get("subnets")))
+
+
+def _attached_groups(lookup: Lookup, model: Model) -> dict[str, list[Any]]:
+    """Groups added to an interface by aws_network_interface_sg_attachment, by owner address."""
+    attached: dict[str, list[Any]] = {}
+    primary = {r.values.get("primary_network_interface_id"): r.address for r in lookup.of_type("aws_instance")}
+    for resource in lookup.of_type("aws_network_interface_sg_attachment"):
+        interface = single(resource.values.get("network_interface_id"))
+        owner = lookup.find(interface, "aws_network_interface", "aws_instance")
+        if owner is None and isinstance(interface, str):
+            owner = primary.get(interface)
+        if owner is None:
+            model.notes.append(f"{resource.address}: the network interface it attaches to is not resolved")
+            continue
+        attached.setdefault(owner, []).extend(as_list(resource.values.get("security_group_id")))
+    return attached
+
+
+def _launch_template(lookup: Lookup, reference: Any, subnets: list[Any]) -> tuple[list[Any], list[Any]]:
+    """The groups a launch template gives its instances, and their subnets (the caller's first)."""
+    address = lookup.find(reference, "aws_launch_template")
+    if address is None:
+        return [Unknown("its launch template is not resolved")], subnets
+    values = lookup.resources[address].values
+    groups = as_list(values.get("vpc_security_group_ids"))
+    template_subnets: list[Any] = []
+    for interface in as_list(values.get("network_interfaces")):
+        if isinstance(interface, dict):
+            groups += as_list(interface.get("security_groups"))
+            template_subnets += as_list(interface.get("subnet_id"))
+    groups += [group_by_name(lookup, name) for name in as_list(values.get("security_group_names")) if name]
+    return groups, subnets or template_subnets
+
+
+def _instance(lookup: Lookup, model: Model, resource: Resource, attached: list[Any]) -> None:
+    values = resource.values
+    groups = as_list(values.get("vpc_security_group_ids"))
+    subnets = as_list(values.get("subnet_id"))
+    if not groups:
+        groups = [group_by_name(lookup, name) for name in as_list(values.get("security_groups")) if name]
+    for interface in as_list(values.get("network_interface")):
+        eni = lookup.find(interface.get("network_interface_id") if isinstance(interface, dict) else None,
+                          "aws_network_interface")
+        if eni:
+            groups += as_list(lookup.resources[eni].values.get("security_groups"))
+            subnets += as_list(lookup.resources[eni].values.get("subnet_id"))
+        elif isinstance(interface, dict):
+            groups.append(Unknown("a network interface not created by this configuration"))
+    template = first_block(values.get("launch_template"))
+    if not groups and template:
+        groups, subnets = _launch_template(lookup, template.get("id") or template.get("name"), subnets)
+    private_ips = [ip for ip in as_list(values.get("private_ip")) if isinstance(ip, str)]
+    add_endpoint(lookup, model, resource, groups + attached, subnets, private_ips)
+
+
+def _auto_scaling_group(lookup: Lookup, model: Model, resource: Resource) -> None:
+    values = resource.values
+    subnets = as_list(values.get("vpc_zone_identifier"))
+    template = first_block(values.get("launch_template"))
+    reference = (template.get("id") or template.get("name")) if template else None
+    policy = first_block(values.get("mixed_instances_policy"))
+    if policy:
+        spec = first_block(first_block(policy.get("launch_template")).get("launch_template_specification"))
+        reference = spec.get("launch_template_id") or spec.get("launch_template_name")
+    if reference is not None:
+        groups, subnets = _launch_template(lookup, reference, subnets)
+    elif values.get("launch_configuration") is not None:
+        configuration = lookup.find(values.get("launch_configuration"), "aws_launch_configuration")
+        groups = (as_list(lookup.resources[configuration].values.get("security_groups")) if configuration
+                  else [Unknown("its launch configuration is not resolved")])
+    else:
+        groups = [Unknown("no launch template or configuration found")]
+    add_endpoint(lookup, model, resource, groups, subnets)
