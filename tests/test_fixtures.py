@@ -24,7 +24,7 @@ def _cases():
         yield pytest.param(case, marks=marks, id=case)
 
 
-@pytest.mark.parametrize("case", _cases())
+@pytest.mark.parametrize("case", list(_cases()))
 def test_fixture_findings(case, tflint_sg):
     expected = json.loads((FIXTURES / case / "expected.json").read_text())
     run = tflint_sg("--format", "json", f"fixtures/{case}/plan.json")
