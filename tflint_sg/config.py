@@ -46,6 +46,10 @@ class Config:
     source: str  # the path the user named
     resources: dict[str, Resource] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # what the loader could not read or resolve
+    # Where things are declared, when the source is at hand: resource instance address -> its
+    # block, and module instance path (module.a["k"]) -> its module call block.
+    spans: dict[str, Any] = field(default_factory=dict)
+    call_spans: dict[str, Any] = field(default_factory=dict)
 
 
 

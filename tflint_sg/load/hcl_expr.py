@@ -1,0 +1,571 @@
+"""HCL expressions: python-hcl2's parse tree -> a small AST -> values.
+
+The AST is built once per attribute; evaluation asks a `Scope` for the roots of references
+(`var`, `local`, `module`, resource types, `count`, `each`, for-expression variables) and never
+runs anything from the input. A value is a plain Python value, a `Ref` (an attribute known only
+after apply, such as a new security group's id) or an `Unknown`; whatever this evaluator does
+not understand becomes `Unknown`, which never makes a finding on its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from lark import Token, Tree
+
+from tflint_sg.config import Ref, Unknown
+
+# --- the AST ---------------------------------------------------------------------------
+
+
+class Expr:
+    __slots__ = ()
+
+
+@dataclass(frozen=True)
+class Literal(Expr):
+    value: Any
+
+
+@dataclass(frozen=True)
+class Template(Expr):
+    parts: tuple  # str or Expr
+
+
+@dataclass(frozen=True)
+class Name(Expr):
+    name: str
+
+
+@dataclass(frozen=True)
+class GetAttr(Expr):
+    target: Expr
+    name: str
+
+
+@dataclass(frozen=True)
+class Index(Expr):
+    target: Expr
+    key: Expr
+
+
+@dataclass(frozen=True)
+class Splat(Expr):
+    """`a[*].b[0]` and `a.*.b`: `steps` apply to each element of `target`."""
+
+    target: Expr
+    steps: tuple  # ("attr", name) or ("index", Expr)
+
+
+@dataclass(frozen=True)
+class TupleExpr(Expr):
+    items: tuple
+
+
+@dataclass(frozen=True)
+class ObjectExpr(Expr):
+    items: tuple  # (key Expr, value Expr)
+
+
+@dataclass(frozen=True)
+class Call(Expr):
+    name: str
+    args: tuple
+
+
+@dataclass(frozen=True)
+class Conditional(Expr):
+    condition: Expr
+    if_true: Expr
+    if_false: Expr
+
+
+@dataclass(frozen=True)
+class Binary(Expr):
+    operator: str
+    left: Expr
+    right: Expr
+
+
+@dataclass(frozen=True)
+class Unary(Expr):
+    operator: str
+    operand: Expr
+
+
+@dataclass(frozen=True)
+class For(Expr):
+    key_name: str | None
+    value_name: str
+    collection: Expr
+    key: Expr | None  # set for `{for ... : k => v}`
+    value: Expr
+    condition: Expr | None
+    grouping: bool  # `...` after the value of an object for
+
+
+@dataclass(frozen=True)
+class NotUnderstood(Expr):
+    what: str
+
+
+# --- parse tree -> AST ---------------------------------------------------------------------
+
+_PRECEDENCE = {"||": 1, "&&": 2, "==": 3, "!=": 3, "<": 4, ">": 4, "<=": 4, ">=": 4,
+               "+": 5, "-": 5, "*": 6, "/": 6, "%": 6}
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
+
+
+def to_ast(node: Any) -> Expr:
+    if isinstance(node, Token):
+        return NotUnderstood(str(node))
+    kind = node.data
+    children = [c for c in node.children if not (isinstance(c, Tree) and c.data == "new_line_or_comment")]
+    if kind == "expr_term":
+        meaningful = [c for c in children if not (isinstance(c, Token) and c.type in ("LPAR", "RPAR"))]
+        return to_ast(meaningful[0]) if meaningful else NotUnderstood("empty expression")
+    if kind == "int_lit":
+        return Literal(int("".join(str(c) for c in children)))
+    if kind == "float_lit":
+        return Literal(float("".join(str(c) for c in children)))
+    if kind == "string":
+        return _template(children)
+    if kind == "identifier":
+        name = str(children[0])
+        if name in ("true", "false"):
+            return Literal(name == "true")
+        if name == "null":
+            return Literal(None)
+        return Name(name)
+    if kind == "get_attr_expr_term":
+        return GetAttr(to_ast(children[0]), _identifier(children[1].children[0]))
+    if kind == "index_expr_term":
+        index = children[1]
+        inner = [c for c in index.children if not (isinstance(c, Tree) and c.data == "new_line_or_comment")]
+        if inner and isinstance(inner[0], Token):  # legacy `a.0`
+            return Index(to_ast(children[0]), Literal(int("".join(str(c) for c in inner))))
+        return Index(to_ast(children[0]), to_ast(inner[0]))
+    if kind in ("full_splat_expr_term", "attr_splat_expr_term"):
+        steps = []
+        for step in children[1].children:
+            if step.data == "get_attr":
+                steps.append(("attr", _identifier(step.children[0])))
+            else:
+                inner = [c for c in step.children if not (isinstance(c, Tree) and c.data == "new_line_or_comment")]
+                steps.append(("index", to_ast(inner[0]) if isinstance(inner[0], Tree) else Literal(int(str(inner[0])))))
+        return Splat(to_ast(children[0]), tuple(steps))
+    if kind == "tuple":
+        return TupleExpr(tuple(to_ast(c) for c in children if isinstance(c, Tree)))
+    if kind == "object":
+        items = []
+        for element in children:
+            if isinstance(element, Tree) and element.data == "object_elem":
+                key_node, value_node = element.children[0], element.children[-1]
+                items.append((_object_key(key_node), to_ast(value_node)))
+        return ObjectExpr(tuple(items))
+    if kind == "function_call":
+        name = _identifier(children[0])
+        args = children[1].children if len(children) > 1 else []
+        return Call(name, tuple(to_ast(a) for a in args if isinstance(a, Tree) and a.data != "new_line_or_comment"))
+    if kind == "conditional":
+        return Conditional(to_ast(children[0]), to_ast(children[1]), to_ast(children[2]))
+    if kind == "unary_op":
+        return Unary(str(children[0]), to_ast(children[1]))
+    if kind == "binary_op":
+        return _binary(node)
+    if kind in ("for_tuple_expr", "for_object_expr"):
+        return _for(children, kind == "for_object_expr")
+    if kind in ("heredoc_template", "heredoc_template_trim"):
+        return _heredoc(str(children[0]), trim=kind.endswith("trim"))
+    return NotUnderstood(kind)
+
+
+def _identifier(node: Any) -> str:
+    if isinstance(node, Tree):
+        return str(node.children[0])
+    return str(node)
+
+
+def _object_key(node: Tree) -> Expr:
+    inner = node.children[0]
+    if isinstance(inner, Tree):
+        if inner.data == "identifier":
+            return Literal(_identifier(inner))
+        if inner.data == "object_elem_key_expression":
+            return to_ast([c for c in inner.children if isinstance(c, Tree)][0])
+        if inner.data == "object_elem_key_dot_accessor":
+            return Literal(".".join(_identifier(c) for c in inner.children if isinstance(c, Tree)))
+        return to_ast(inner)
+    return Literal(str(inner))
+
+
+def _template(parts: list) -> Expr:
+    pieces: list = []
+    for part in parts:
+        inner = part.children[0]
+        if isinstance(inner, Tree) and inner.data == "interpolation":
+            pieces.append(to_ast([c for c in inner.children if isinstance(c, Tree)][0]))
+        elif isinstance(inner, Token) and inner.type == "ESCAPED_INTERPOLATION":
+            pieces.append(str(inner)[1:])  # `$${x}` is the literal text `${x}`
+        else:
+            pieces.append(_unescape(str(inner)))
+    if len(pieces) == 1 and isinstance(pieces[0], Expr):
+        return pieces[0]  # "${x}" is x itself, not x converted to a string
+    if all(isinstance(p, str) for p in pieces):
+        return Literal("".join(pieces))
+    return Template(tuple(pieces))
+
+
+def _unescape(text: str) -> str:
+    if "\\" not in text:
+        return text
+    out = []
+    index = 0
+    while index < len(text):
+        char = text[index]
+        if char == "\\" and index + 1 < len(text):
+            following = text[index + 1]
+            if following in _ESCAPES:
+                out.append(_ESCAPES[following])
+                index += 2
+                continue
+            if following == "u" and index + 6 <= len(text):
+                try:
+                    out.append(chr(int(text[index + 2 : index + 6], 16)))
+                    index += 6
+                    continue
+                except ValueError:
+                    pass
+        out.append(char)
+        index += 1
+    return "".join(out)
+
+
+def _heredoc(text: str, trim: bool) -> Expr:
+    lines = text.split("\n")
+    body = lines[1:-2] if len(lines) >= 3 else []
+    if trim and body:
+        indent = min((len(line) - len(line.lstrip()) for line in body if line.strip()), default=0)
+        body = [line[indent:] for line in body]
+    content = "\n".join(body) + ("\n" if body else "")
+    if "${" in content:
+        return NotUnderstood("interpolation inside a heredoc")
+    return Literal(content)
+
+
+def _binary(node: Tree) -> Expr:
+    """hcl2's grammar nests every binary operator to the right; regroup by HCL precedence."""
+    operands: list[Expr] = []
+    operators: list[str] = []
+    current: Any = node
+    while isinstance(current, Tree) and current.data == "binary_op":
+        operands.append(to_ast(current.children[0]))
+        term = current.children[1]
+        term_children = [c for c in term.children if not (isinstance(c, Tree) and c.data == "new_line_or_comment")]
+        operators.append(str(term_children[0].children[0]))
+        current = term_children[1]
+    operands.append(to_ast(current))
+    return _climb(operands, operators)
+
+
+def _climb(operands: list[Expr], operators: list[str]) -> Expr:
+    # Shunting-yard over a flat chain; all binary operators are left-associative.
+    output: list[Expr] = [operands[0]]
+    stack: list[str] = []
+    for operator, operand in zip(operators, operands[1:]):
+        while stack and _PRECEDENCE.get(stack[-1], 0) >= _PRECEDENCE.get(operator, 0):
+            right = output.pop()
+            output.append(Binary(stack.pop(), output.pop(), right))
+        stack.append(operator)
+        output.append(operand)
+    while stack:
+        right = output.pop()
+        output.append(Binary(stack.pop(), output.pop(), right))
+    return output[0]
+
+
+def _for(children: list, is_object: bool) -> Expr:
+    trees = [c for c in children if isinstance(c, Tree)]
+    intro = trees[0]
+    names = [_identifier(c) for c in intro.children if isinstance(c, Tree) and c.data == "identifier"]
+    collection = [c for c in intro.children if isinstance(c, Tree) and c.data != "identifier"][0]
+    key_name, value_name = (names[0], names[1]) if len(names) == 2 else (None, names[0])
+    condition_node = next((c for c in trees if c.data == "for_cond"), None)
+    condition = to_ast([c for c in condition_node.children if isinstance(c, Tree)][0]) if condition_node else None
+    bodies = [c for c in trees[1:] if c.data != "for_cond"]
+    grouping = any(isinstance(c, Token) and str(c) == "..." for c in children)
+    if is_object:
+        return For(key_name, value_name, to_ast(collection), to_ast(bodies[0]), to_ast(bodies[1]), condition, grouping)
+    return For(key_name, value_name, to_ast(collection), None, to_ast(bodies[0]), condition, False)
+
+
+# --- evaluation ----------------------------------------------------------------------------
+
+
+class Lazy:
+    """A value whose parts are computed on demand (a module, a resource, a namespace)."""
+
+    def attr(self, name: str) -> Any:
+        return Unknown(f"no attribute {name}")
+
+    def index(self, key: Any) -> Any:
+        return Unknown(f"cannot index with {key!r}")
+
+    def elements(self) -> Any:
+        """The value as a list, for splats and for-expressions."""
+        return [self]
+
+    def mapping(self) -> Any:
+        """The value as a map of instance keys, for `for_each`."""
+        return Unknown("not a collection")
+
+
+class Scope:
+    """Resolves the root names of references; `with_names` adds for-expression variables."""
+
+    def __init__(self, resolve: Callable[[str], Any], names: dict[str, Any] | None = None):
+        self._resolve = resolve
+        self._names = names or {}
+
+    def lookup(self, name: str) -> Any:
+        if name in self._names:
+            return self._names[name]
+        return self._resolve(name)
+
+    def with_names(self, names: dict[str, Any]) -> Scope:
+        return Scope(self._resolve, {**self._names, **names})
+
+
+def is_unknown(value: Any) -> bool:
+    return isinstance(value, (Unknown, Ref))
+
+
+def evaluate(expr: Expr, scope: Scope) -> Any:
+    from tflint_sg.load.hcl_functions import call
+
+    if isinstance(expr, Literal):
+        return expr.value
+    if isinstance(expr, Name):
+        return scope.lookup(expr.name)
+    if isinstance(expr, GetAttr):
+        return get_attr(evaluate(expr.target, scope), expr.name)
+    if isinstance(expr, Index):
+        return index(evaluate(expr.target, scope), evaluate(expr.key, scope))
+    if isinstance(expr, Splat):
+        return _splat(evaluate(expr.target, scope), expr.steps, scope)
+    if isinstance(expr, TupleExpr):
+        return [evaluate(item, scope) for item in expr.items]
+    if isinstance(expr, ObjectExpr):
+        result: dict = {}
+        for key_expr, value_expr in expr.items:
+            key = evaluate(key_expr, scope)
+            if not isinstance(key, (str, int, float, bool)):
+                return Unknown("an object key unknown until apply")
+            result[key if isinstance(key, str) else str(key).lower() if isinstance(key, bool) else str(key)] = (
+                evaluate(value_expr, scope))
+        return result
+    if isinstance(expr, Template):
+        pieces = []
+        for part in expr.parts:
+            value = part if isinstance(part, str) else evaluate(part, scope)
+            text = to_string(value)
+            if text is None:
+                return Unknown("a string built from a value unknown until apply")
+            pieces.append(text)
+        return "".join(pieces)
+    if isinstance(expr, Conditional):
+        condition = evaluate(expr.condition, scope)
+        if condition is True:
+            return evaluate(expr.if_true, scope)
+        if condition is False:
+            return evaluate(expr.if_false, scope)
+        return Unknown("a condition unknown until apply")
+    if isinstance(expr, Unary):
+        return _unary(expr.operator, evaluate(expr.operand, scope))
+    if isinstance(expr, Binary):
+        return _binary_value(expr.operator, evaluate(expr.left, scope), evaluate(expr.right, scope))
+    if isinstance(expr, For):
+        return _for_value(expr, scope)
+    if isinstance(expr, Call):
+        return call(expr.name, expr.args, scope)
+    if isinstance(expr, NotUnderstood):
+        return Unknown(f"expression not evaluated ({expr.what})")
+    return Unknown("expression not evaluated")
+
+
+def get_attr(value: Any, name: str) -> Any:
+    if isinstance(value, Lazy):
+        return value.attr(name)
+    if isinstance(value, dict):
+        return value[name] if name in value else Unknown(f"no attribute {name}")
+    if isinstance(value, Unknown):
+        return value
+    if isinstance(value, Ref):
+        return Unknown(f"{value.address}.{value.attribute}.{name}: known only after apply")
+    return Unknown(f"no attribute {name}")
+
+
+def index(value: Any, key: Any) -> Any:
+    if isinstance(key, (Unknown, Ref)):
+        return Unknown("an index unknown until apply")
+    if isinstance(value, Lazy):
+        return value.index(key)
+    if isinstance(value, dict):
+        key = key if isinstance(key, str) else str(key)
+        return value[key] if key in value else Unknown(f"no key {key!r}")
+    if isinstance(value, list):
+        number = as_number(key)
+        if isinstance(number, int) and 0 <= number < len(value):
+            return value[number]
+        return Unknown(f"no element {key!r}")
+    if isinstance(value, Unknown):
+        return value
+    return Unknown(f"cannot index with {key!r}")
+
+
+def _splat(value: Any, steps: tuple, scope: Scope) -> Any:
+    if isinstance(value, Lazy):
+        value = value.elements()
+    if isinstance(value, (Unknown, Ref)):
+        return Unknown("a splat over a value unknown until apply")
+    if value is None:
+        return []
+    items = value if isinstance(value, list) else list(value.values()) if isinstance(value, dict) else [value]
+    results = []
+    for item in items:
+        for kind, step in steps:
+            item = get_attr(item, step) if kind == "attr" else index(item, evaluate(step, scope))
+        results.append(item)
+    return results
+
+
+def _for_value(expr: For, scope: Scope) -> Any:
+    collection = evaluate(expr.collection, scope)
+    if isinstance(collection, Lazy):
+        collection = collection.elements()
+    if isinstance(collection, (Unknown, Ref)):
+        return Unknown("a for expression over a collection unknown until apply")
+    if isinstance(collection, dict):
+        pairs = list(collection.items())
+    elif isinstance(collection, list):
+        pairs = list(enumerate(collection))
+    else:
+        return Unknown("a for expression over something that is not a collection")
+    as_object = expr.key is not None
+    tuple_result: list = []
+    object_result: dict = {}
+    for key, item in pairs:
+        names = {expr.value_name: item}
+        if expr.key_name:
+            names[expr.key_name] = key
+        inner = scope.with_names(names)
+        if expr.condition is not None:
+            keep = evaluate(expr.condition, inner)
+            if keep is False:
+                continue
+            if keep is not True:
+                return Unknown("a for expression filtered by a condition unknown until apply")
+        value = evaluate(expr.value, inner)
+        if as_object:
+            result_key = evaluate(expr.key, inner)
+            if not isinstance(result_key, str):
+                result_key = to_string(result_key)
+                if result_key is None:
+                    return Unknown("a for expression key unknown until apply")
+            if expr.grouping:
+                object_result.setdefault(result_key, []).append(value)
+            else:
+                object_result[result_key] = value
+        else:
+            tuple_result.append(value)
+    return object_result if as_object else tuple_result
+
+
+def to_string(value: Any) -> str | None:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, str):
+        return value
+    return None
+
+
+def as_number(value: Any) -> int | float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return value
+    if isinstance(value, str):
+        try:
+            number = float(value)
+        except ValueError:
+            return None
+        return int(number) if number.is_integer() else number
+    return None
+
+
+def _unary(operator: str, value: Any) -> Any:
+    if is_unknown(value):
+        return Unknown("an operand unknown until apply")
+    if operator == "!" and isinstance(value, bool):
+        return not value
+    if operator == "-":
+        number = as_number(value)
+        if number is not None:
+            return -number
+    return Unknown(f"{operator} on {value!r}")
+
+
+def _binary_value(operator: str, left: Any, right: Any) -> Any:
+    if operator in ("&&", "||"):
+        if operator == "&&" and (left is False or right is False):
+            return False
+        if operator == "||" and (left is True or right is True):
+            return True
+        if isinstance(left, bool) and isinstance(right, bool):
+            return left and right if operator == "&&" else left or right
+        return Unknown("a condition unknown until apply")
+    if is_unknown(left) or is_unknown(right):
+        return Unknown("an operand unknown until apply")
+    if operator in ("==", "!="):
+        equal = _normalize(left) == _normalize(right)
+        return equal if operator == "==" else not equal
+    a, b = as_number(left), as_number(right)
+    if a is None or b is None:
+        return Unknown(f"{operator} on values that are not numbers")
+    try:
+        if operator == "+":
+            result = a + b
+        elif operator == "-":
+            result = a - b
+        elif operator == "*":
+            result = a * b
+        elif operator == "/":
+            result = a / b
+        elif operator == "%":
+            result = a % b
+        elif operator == "<":
+            return a < b
+        elif operator == ">":
+            return a > b
+        elif operator == "<=":
+            return a <= b
+        elif operator == ">=":
+            return a >= b
+        else:
+            return Unknown(f"operator {operator}")
+    except ZeroDivisionError:
+        return Unknown("division by zero")
+    return int(result) if isinstance(result, float) and result.is_integer() else result
+
+
+def _normalize(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_normalize(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _normalize(v) for k, v in value.items()}
+    return value

@@ -1,0 +1,218 @@
+"""The Terraform functions that carry network facts, evaluated without running anything.
+
+Any function not listed gives `Unknown`. Arguments are evaluated lazily only where Terraform's
+semantics need it (`try`, `can`).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any, Callable
+
+from tflint_sg.config import Ref, Unknown
+from tflint_sg.load.hcl_expr import Expr, Lazy, Scope, as_number, evaluate, is_unknown, to_string
+
+
+def call(name: str, args: tuple[Expr, ...], scope: Scope) -> Any:
+    if name == "try":
+        for arg in args:
+            value = evaluate(arg, scope)
+            if not isinstance(value, Unknown):
+                return value
+        return Unknown("try: every argument unknown or failing")
+    if name == "can":
+        value = evaluate(args[0], scope) if args else Unknown("can()")
+        return Unknown("can: unknown until apply") if isinstance(value, Unknown) else True
+    function = _FUNCTIONS.get(name)
+    if function is None:
+        return Unknown(f"function {name}() is not evaluated")
+    values = [_materialize(evaluate(arg, scope)) for arg in args]
+    try:
+        return function(*values)
+    except (TypeError, ValueError, IndexError, KeyError, ZeroDivisionError, AttributeError):
+        return Unknown(f"{name}() on values it cannot take")
+
+
+def _materialize(value: Any) -> Any:
+    return value.elements() if isinstance(value, Lazy) else value
+
+
+def _unknown_in(*values: Any) -> bool:
+    return any(isinstance(v, (Unknown, Ref)) for v in values)
+
+
+def _concat(*lists: Any) -> Any:
+    if _unknown_in(*lists) or not all(isinstance(v, list) for v in lists):
+        return Unknown("concat of a list unknown until apply")
+    return [item for value in lists for item in value]
+
+
+def _flatten(value: Any) -> Any:
+    if not isinstance(value, list):
+        return Unknown("flatten of a value that is not a list")
+    flat: list = []
+    for item in value:
+        if isinstance(item, list):
+            inner = _flatten(item)
+            if isinstance(inner, Unknown):
+                return inner
+            flat.extend(inner)
+        elif isinstance(item, Unknown):
+            return Unknown("flatten of a list with an element unknown until apply")
+        else:
+            flat.append(item)
+    return flat
+
+
+def _lookup(mapping: Any, key: Any, *default: Any) -> Any:
+    if _unknown_in(mapping, key) or not isinstance(mapping, dict):
+        return Unknown("lookup in a map unknown until apply")
+    if key in mapping:
+        return mapping[key]
+    return default[0] if default else Unknown(f"lookup: no key {key!r}")
+
+
+def _element(value: Any, position: Any) -> Any:
+    number = as_number(position)
+    if _unknown_in(value, position) or not isinstance(value, list) or not value or not isinstance(number, int):
+        return Unknown("element of a list unknown until apply")
+    return value[number % len(value)]
+
+
+def _coalesce(*values: Any) -> Any:
+    for value in values:
+        if isinstance(value, (Unknown, Ref)):
+            return Unknown("coalesce over a value unknown until apply") if not isinstance(value, Ref) else value
+        if value is not None and value != "":
+            return value
+    return Unknown("coalesce: no non-empty argument")
+
+
+def _tostring(value: Any) -> Any:
+    if isinstance(value, Ref) or value is None:
+        return value
+    text = to_string(value)
+    return text if text is not None else Unknown("tostring of a value unknown until apply")
+
+
+def _tonumber(value: Any) -> Any:
+    number = as_number(value)
+    return number if number is not None else Unknown("tonumber of a value unknown until apply")
+
+
+def _length(value: Any) -> Any:
+    if isinstance(value, (list, dict, str)):
+        return len(value)
+    return Unknown("length of a value unknown until apply")
+
+
+def _toset(value: Any) -> Any:
+    if not isinstance(value, list):
+        return Unknown("toset of a value that is not a list")
+    unique: list = []
+    for item in value:
+        if item not in unique:
+            unique.append(item)
+    # Terraform's sets of strings iterate in lexical order.
+    if all(isinstance(item, str) for item in unique):
+        unique.sort()
+    return unique
+
+
+def _merge(*maps: Any) -> Any:
+    if _unknown_in(*maps) or not all(isinstance(m, dict) or m is None for m in maps):
+        return Unknown("merge of a map unknown until apply")
+    merged: dict = {}
+    for mapping in maps:
+        merged.update(mapping or {})
+    return merged
+
+
+def _keys(mapping: Any) -> Any:
+    return sorted(mapping) if isinstance(mapping, dict) else Unknown("keys of a value unknown until apply")
+
+
+def _values(mapping: Any) -> Any:
+    return [mapping[k] for k in sorted(mapping)] if isinstance(mapping, dict) else Unknown("values unknown")
+
+
+def _compact(value: Any) -> Any:
+    if not isinstance(value, list):
+        return Unknown("compact of a value that is not a list")
+    return [item for item in value if item not in (None, "")]
+
+
+def _distinct(value: Any) -> Any:
+    if not isinstance(value, list):
+        return Unknown("distinct of a value that is not a list")
+    unique: list = []
+    for item in value:
+        if item not in unique:
+            unique.append(item)
+    return unique
+
+
+def _contains(collection: Any, item: Any) -> Any:
+    if _unknown_in(collection, item) or not isinstance(collection, list) or any(is_unknown(v) for v in collection):
+        return Unknown("contains on a list unknown until apply")
+    return item in collection
+
+
+def _cidrsubnet(prefix: Any, newbits: Any, netnum: Any) -> Any:
+    bits, number = as_number(newbits), as_number(netnum)
+    if not isinstance(prefix, str) or not isinstance(bits, int) or not isinstance(number, int):
+        return Unknown("cidrsubnet of a value unknown until apply")
+    network = ipaddress.ip_network(prefix, strict=False)
+    new_prefix = network.prefixlen + bits
+    if new_prefix > network.max_prefixlen or number >= 2**bits or number < 0:
+        return Unknown("cidrsubnet out of range")
+    base = int(network.network_address) + (number << (network.max_prefixlen - new_prefix))
+    return str(ipaddress.ip_network((base, new_prefix)))
+
+
+def _join(separator: Any, *lists: Any) -> Any:
+    if _unknown_in(separator, *lists):
+        return Unknown("join of a value unknown until apply")
+    items = [to_string(item) for value in lists for item in (value if isinstance(value, list) else [value])]
+    if any(item is None for item in items):
+        return Unknown("join of a value unknown until apply")
+    return separator.join(items)
+
+
+def _format(spec: Any, *values: Any) -> Any:
+    if not isinstance(spec, str) or _unknown_in(*values) or "%" in spec.replace("%s", "").replace("%d", ""):
+        return Unknown("format with a value unknown until apply")
+    parts = spec.split("%")
+    out = parts[0]
+    for value, part in zip(values, parts[1:]):
+        text = to_string(value)
+        if text is None or not part or part[0] not in "sd":
+            return Unknown("format not evaluated")
+        out += text + part[1:]
+    return out
+
+
+_FUNCTIONS: dict[str, Callable[..., Any]] = {
+    "concat": _concat,
+    "flatten": _flatten,
+    "lookup": _lookup,
+    "element": _element,
+    "coalesce": _coalesce,
+    "tostring": _tostring,
+    "tonumber": _tonumber,
+    "length": _length,
+    "toset": _toset,
+    "tolist": lambda v: v if isinstance(v, list) else Unknown("tolist of a value that is not a list"),
+    "tomap": lambda v: v if isinstance(v, dict) else Unknown("tomap of a value that is not a map"),
+    "merge": _merge,
+    "keys": _keys,
+    "values": _values,
+    "compact": _compact,
+    "distinct": _distinct,
+    "contains": _contains,
+    "cidrsubnet": _cidrsubnet,
+    "join": _join,
+    "format": _format,
+    "lower": lambda v: v.lower() if isinstance(v, str) else Unknown("lower of a value unknown until apply"),
+    "upper": lambda v: v.upper() if isinstance(v, str) else Unknown("upper of a value unknown until apply"),
+}

@@ -1,0 +1,412 @@
+"""Evaluate a Terraform configuration's modules the way `terraform plan` expands them.
+
+A `ModuleInstance` is one instance of a module (the root, `module.app`, `module.sg["api"]`);
+its variables, locals, outputs, resources and child modules are computed on demand and
+memoized, so only what the network model needs is ever evaluated. Resource attributes that
+only apply knows (ids, ARNs) become `Ref(address, attribute)`, as in a plan.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from tflint_sg.addresses import format_key, join
+from tflint_sg.config import Ref, Unknown
+from tflint_sg.load.hcl_expr import Lazy, Scope, evaluate
+from tflint_sg.load.hcl_parse import Block
+
+_MAX_MODULE_DEPTH = 32
+
+
+@dataclass(frozen=True)
+class Span:
+    file: str
+    start_line: int
+    end_line: int
+
+
+class ModuleDef:
+    """The blocks of one module directory, parsed once however often it is called."""
+
+    def __init__(self, directory: str, blocks: list[Block]):
+        self.directory = directory
+        self.variables: dict[str, Block] = {}
+        self.locals: dict[str, Any] = {}
+        self.outputs: dict[str, Block] = {}
+        self.resources: dict[tuple[str, str], Block] = {}
+        self.data: dict[tuple[str, str], Block] = {}
+        self.calls: dict[str, Block] = {}
+        for block in blocks:
+            labels = block.labels
+            if block.type == "variable" and labels:
+                self.variables[labels[0]] = block
+            elif block.type == "locals":
+                self.locals.update(block.attributes)
+            elif block.type == "output" and labels:
+                self.outputs[labels[0]] = block
+            elif block.type == "resource" and len(labels) == 2:
+                self.resources[(labels[0], labels[1])] = block
+            elif block.type == "data" and len(labels) == 2:
+                self.data[(labels[0], labels[1])] = block
+            elif block.type == "module" and labels:
+                self.calls[labels[0]] = block
+        self.resource_types = {resource_type for resource_type, _ in self.resources}
+
+
+class Memo:
+    """Memoized evaluation with a guard against reference cycles."""
+
+    _IN_PROGRESS = object()
+
+    def __init__(self) -> None:
+        self._values: dict[Any, Any] = {}
+
+    def get(self, key: Any, compute: Callable[[], Any]) -> Any:
+        value = self._values.get(key)
+        if value is Memo._IN_PROGRESS:
+            return Unknown(f"a reference cycle through {key}")
+        if key in self._values:
+            return value
+        self._values[key] = Memo._IN_PROGRESS
+        try:
+            value = compute()
+        except RecursionError:
+            value = Unknown(f"references nested too deeply at {key}")
+        self._values[key] = value
+        return value
+
+
+class Environment:
+    """What every module instance shares: how to find and parse modules, and what was noted."""
+
+    def __init__(self, root_dir: str, root_values: dict[str, Any],
+                 load_module: Callable[[str], ModuleDef],
+                 resolve_source: Callable[[str, str, str], tuple[str | None, str | None]]):
+        self.root_dir = root_dir
+        self.root_values = root_values
+        self.load_module = load_module
+        self.resolve_source = resolve_source  # (caller dir, module key, source) -> (dir, note)
+        self.notes: list[str] = []
+        self.call_spans: dict[str, Span] = {}
+
+
+class ModuleInstance:
+    def __init__(self, env: Environment, definition: ModuleDef, path: str, key_path: str,
+                 parent: ModuleInstance | None = None, call: Block | None = None,
+                 call_names: dict[str, Any] | None = None, depth: int = 0):
+        self.env = env
+        self.definition = definition
+        self.path = path  # module.a["k"].module.b, "" for the root
+        self.key_path = key_path  # a.b: how .terraform/modules/modules.json names the call
+        self.parent = parent
+        self.call = call
+        self.call_names = call_names or {}  # count/each of this instance, in the caller's scope
+        self.depth = depth
+        self.scope = Scope(self._root)
+        self._memo = Memo()
+
+    # --- the names an expression can start with ---------------------------------------
+
+    def _root(self, name: str) -> Any:
+        if name == "var":
+            return _Namespace(lambda n: self.variable(n))
+        if name == "local":
+            return _Namespace(lambda n: self.local(n))
+        if name == "module":
+            return _Namespace(lambda n: self.module_call(n))
+        if name == "data":
+            return _Namespace(lambda t: _Namespace(lambda n: self.data_source(t, n)))
+        if name == "path":
+            return {"module": self.definition.directory, "root": self.env.root_dir, "cwd": os.getcwd()}
+        if name == "terraform":
+            return {"workspace": "default"}
+        if name in self.definition.resource_types:
+            return _Namespace(lambda n: self.resource(name, n))
+        return Unknown(f"{name} is not known here")
+
+    def variable(self, name: str) -> Any:
+        return self._memo.get(("var", name), lambda: self._variable(name))
+
+    def _variable(self, name: str) -> Any:
+        if self.parent is None:
+            if name in self.env.root_values:
+                return self.env.root_values[name]
+        elif self.call is not None and name in self.call.attributes:
+            caller_scope = self.parent.scope.with_names(self.call_names)
+            return evaluate(self.call.attributes[name].expr, caller_scope)
+        declaration = self.definition.variables.get(name)
+        if declaration is None:
+            return Unknown(f"var.{name} is not declared")
+        default = declaration.attributes.get("default")
+        if default is None:
+            return Unknown(f"var.{name} has no value")
+        return evaluate(default.expr, self.scope)
+
+    def local(self, name: str) -> Any:
+        attribute = self.definition.locals.get(name)
+        if attribute is None:
+            return Unknown(f"local.{name} is not defined")
+        return self._memo.get(("local", name), lambda: evaluate(attribute.expr, self.scope))
+
+    def output(self, name: str) -> Any:
+        block = self.definition.outputs.get(name)
+        if block is None or "value" not in block.attributes:
+            return Unknown(f"output {name} is not defined in {self.path or 'the root module'}")
+        return self._memo.get(("output", name), lambda: evaluate(block.attributes["value"].expr, self.scope))
+
+    def data_source(self, data_type: str, name: str) -> Any:
+        block = self.definition.data.get((data_type, name))
+        if block is None:
+            return Unknown(f"data.{data_type}.{name} is not defined")
+        return _DataSource(self, block, f"data.{data_type}.{name}")
+
+    # --- resources ------------------------------------------------------------------
+
+    def resource(self, resource_type: str, name: str) -> Any:
+        return self._memo.get(("resource", resource_type, name), lambda: self._resource(resource_type, name))
+
+    def _resource(self, resource_type: str, name: str) -> Any:
+        block = self.definition.resources.get((resource_type, name))
+        if block is None:
+            return Unknown(f"{resource_type}.{name} is not defined")
+        address = join(self.path, f"{resource_type}.{name}")
+        keys = self.expand(block, address)
+        if keys is None:  # no count or for_each: a single instance
+            return ResourceInstance(self, block, resource_type, address, {})
+        instances = {key: ResourceInstance(self, block, resource_type, address + format_key(key), names)
+                     for key, names in keys}
+        return _Collection(instances, "count" in block.attributes)
+
+    def expand(self, block: Block, address: str) -> list[tuple[Any, dict]] | None:
+        """The instance keys of a counted or for_each block, with the names they bind."""
+        if "count" in block.attributes:
+            count = evaluate(block.attributes["count"].expr, self.scope)
+            if isinstance(count, bool) or not isinstance(count, (int, float)):
+                self.env.notes.append(f"{address}: count is unknown until apply; treated as one instance")
+                return [(0, {"count": {"index": Unknown("count.index of an unknown count")}})]
+            return [(index, {"count": {"index": index}}) for index in range(int(count))]
+        if "for_each" in block.attributes:
+            collection = evaluate(block.attributes["for_each"].expr, self.scope)
+            if isinstance(collection, Lazy):
+                collection = collection.mapping()
+            if isinstance(collection, list) and all(isinstance(item, str) for item in collection):
+                return [(item, {"each": {"key": item, "value": item}}) for item in collection]
+            if isinstance(collection, dict):
+                return [(key, {"each": {"key": key, "value": value}}) for key, value in collection.items()]
+            self.env.notes.append(f"{address}: for_each is unknown until apply; treated as one instance")
+            return [("?", {"each": {"key": Unknown("each.key of an unknown for_each"),
+                                    "value": Unknown("each.value of an unknown for_each")}})]
+        return None
+
+    def resource_instances(self) -> list[ResourceInstance]:
+        instances: list[ResourceInstance] = []
+        for resource_type, name in self.definition.resources:
+            value = self.resource(resource_type, name)
+            if isinstance(value, ResourceInstance):
+                instances.append(value)
+            elif isinstance(value, _Collection):
+                instances.extend(value.instances.values())
+        return instances
+
+    # --- module calls ----------------------------------------------------------------
+
+    def module_call(self, name: str) -> Any:
+        return self._memo.get(("module", name), lambda: self._module_call(name))
+
+    def _module_call(self, name: str) -> Any:
+        call = self.definition.calls.get(name)
+        if call is None:
+            return Unknown(f"module.{name} is not defined")
+        key_path = f"{self.key_path}.{name}" if self.key_path else name
+        address = join(self.path, f"module.{name}")
+        if self.depth >= _MAX_MODULE_DEPTH:
+            self.env.notes.append(f"{address}: modules nested deeper than {_MAX_MODULE_DEPTH}; not followed")
+            return Unknown(f"{address} is not analyzed")
+        source = evaluate(call.attributes["source"].expr, self.scope) if "source" in call.attributes else None
+        if not isinstance(source, str):
+            self.env.notes.append(f"{address}: its source is not a literal string; not followed")
+            return Unknown(f"{address} is not analyzed")
+        directory, note = self.env.resolve_source(self.definition.directory, key_path, source)
+        if directory is None:
+            self.env.notes.append(note or f"{address}: not followed")
+            return Unknown(f"{address} is not analyzed: {note}")
+        definition = self.env.load_module(directory)
+        keys = self.expand(call, address)
+
+        def child(path: str, names: dict) -> _ModuleOutputs:
+            instance = ModuleInstance(self.env, definition, path, key_path, self, call, names, self.depth + 1)
+            self.env.call_spans[path] = Span(call.file, call.start_line, call.end_line)
+            return _ModuleOutputs(instance)
+
+        if keys is None:
+            return child(address, {})
+        return _Collection({key: child(address + format_key(key), names) for key, names in keys},
+                           "count" in call.attributes)
+
+    def child_instances(self) -> list[ModuleInstance]:
+        children: list[ModuleInstance] = []
+        for name in self.definition.calls:
+            value = self.module_call(name)
+            if isinstance(value, _ModuleOutputs):
+                children.append(value.instance)
+            elif isinstance(value, _Collection):
+                children.extend(item.instance for item in value.instances.values())
+        return children
+
+
+class ResourceInstance(Lazy):
+    """One resource instance: configured attributes evaluate, the rest are known after apply."""
+
+    def __init__(self, module: ModuleInstance, block: Block, resource_type: str, address: str, names: dict):
+        self.module = module
+        self.block = block
+        self.type = resource_type
+        self.address = address
+        self.scope = module.scope.with_names(names)
+        self._values: dict | None = None
+
+    def attr(self, name: str) -> Any:
+        if name in self.block.attributes:
+            return self.module._memo.get((self.address, name),
+                                         lambda: evaluate(self.block.attributes[name].expr, self.scope))
+        if any(b.type == name for b in self.block.blocks):
+            return self.values().get(name)
+        return Ref(self.address, name)
+
+    def mapping(self) -> Any:
+        return Unknown(f"{self.address} is not a collection")
+
+    def values(self) -> dict:
+        """All configured attributes and nested blocks, as a plan's `after` would hold them."""
+        if self._values is None:
+            self._values = {}
+            self._values = body_values(self.block, self.scope, skip=("count", "for_each", "provider", "depends_on",
+                                                                     "lifecycle", "provisioner", "connection"))
+        return self._values
+
+    def declared(self) -> frozenset[str]:
+        names = set(self.block.attributes)
+        for block in self.block.blocks:
+            names.add(block.labels[0] if block.type == "dynamic" and block.labels else block.type)
+        return frozenset(names)
+
+
+def body_values(block: Block, scope: Scope, skip: tuple = ()) -> dict:
+    values: dict = {}
+    for name, attribute in block.attributes.items():
+        if name not in skip:
+            values[name] = evaluate(attribute.expr, scope)
+    for nested in block.blocks:
+        if nested.type in skip:
+            continue
+        if nested.type == "dynamic" and nested.labels:
+            label = nested.labels[0]
+            expanded = _dynamic(nested, scope)
+            if isinstance(expanded, Unknown) or isinstance(values.get(label), Unknown):
+                values[label] = expanded if isinstance(expanded, Unknown) else values[label]
+            else:
+                values.setdefault(label, []).extend(expanded)
+        else:
+            existing = values.setdefault(nested.type, [])
+            if isinstance(existing, list):
+                existing.append(body_values(nested, scope))
+    return values
+
+
+def _dynamic(block: Block, scope: Scope) -> list | Unknown:
+    """Expand `dynamic "x" { for_each ... content { ... } }` into the blocks it makes."""
+    if "for_each" not in block.attributes:
+        return Unknown("a dynamic block without for_each")
+    collection = evaluate(block.attributes["for_each"].expr, scope)
+    if isinstance(collection, Lazy):
+        collection = collection.mapping()
+    if isinstance(collection, dict):
+        pairs = list(collection.items())
+    elif isinstance(collection, list):
+        pairs = list(enumerate(collection))
+    else:
+        return Unknown(f"dynamic {block.labels[0]} over a collection unknown until apply")
+    iterator_attr = block.attributes.get("iterator")
+    iterator = block.labels[0]
+    if iterator_attr is not None:
+        name = evaluate(iterator_attr.expr, Scope(lambda n: n))
+        iterator = name if isinstance(name, str) else iterator
+    content = next((b for b in block.blocks if b.type == "content"), None)
+    if content is None:
+        return []
+    return [body_values(content, scope.with_names({iterator: {"key": key, "value": value}})) for key, value in pairs]
+
+
+class _Namespace(Lazy):
+    """`var`, `local`, `module`, `data.TYPE`, a resource type: a name -> value function."""
+
+    def __init__(self, get: Callable[[str], Any]):
+        self._get = get
+
+    def attr(self, name: str) -> Any:
+        return self._get(name)
+
+    def mapping(self) -> Any:
+        return Unknown("a whole namespace")
+
+
+class _Collection(Lazy):
+    """The instances of a counted or for_each resource or module call."""
+
+    def __init__(self, instances: dict, counted: bool):
+        self.instances = instances
+        self.counted = counted
+
+    def attr(self, name: str) -> Any:
+        return Unknown(f"an attribute ({name}) of several instances: index them or use a splat")
+
+    def index(self, key: Any) -> Any:
+        if self.counted and isinstance(key, (int, float)) and not isinstance(key, bool):
+            key = int(key)
+        elif not self.counted:
+            key = key if isinstance(key, str) else str(key)
+        return self.instances.get(key, Unknown(f"no instance {key!r}"))
+
+    def elements(self) -> list:
+        return list(self.instances.values())
+
+    def mapping(self) -> Any:
+        if self.counted:
+            return Unknown("for_each over a counted resource")
+        return dict(self.instances)
+
+
+class _ModuleOutputs(Lazy):
+    def __init__(self, instance: ModuleInstance):
+        self.instance = instance
+
+    def attr(self, name: str) -> Any:
+        return self.instance.output(name)
+
+    def mapping(self) -> Any:
+        return Unknown("a module's outputs as a collection")
+
+
+class _DataSource(Lazy):
+    """A data source is read at plan or apply time; only what its block sets is known here."""
+
+    def __init__(self, module: ModuleInstance, block: Block, address: str):
+        self.module = module
+        self.block = block
+        self.address = join(module.path, address)
+
+    def attr(self, name: str) -> Any:
+        if name in self.block.attributes:
+            return evaluate(self.block.attributes[name].expr, self.module.scope)
+        return Unknown(f"{self.address}.{name}: read from AWS, not in the configuration")
+
+    def index(self, key: Any) -> Any:
+        return self
+
+    def elements(self) -> list:
+        return [self]
+
+    def mapping(self) -> Any:
+        return Unknown(f"{self.address} as a collection")

@@ -1,0 +1,178 @@
+"""Terraform files -> blocks and attributes with their source lines and expression ASTs.
+
+`.tf` files are parsed with python-hcl2's grammar (its raw tree keeps line numbers);
+`.tf.json` files follow Terraform's JSON syntax, where strings may hold `${...}` templates.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from lark import Tree
+from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+from tflint_sg.errors import InputError
+from tflint_sg.load.hcl_expr import Expr, Literal, NotUnderstood, ObjectExpr, TupleExpr, to_ast
+
+
+@dataclass
+class Attribute:
+    name: str
+    expr: Expr
+    line: int
+
+
+@dataclass
+class Block:
+    type: str
+    labels: tuple[str, ...]
+    file: str
+    start_line: int
+    end_line: int
+    attributes: dict[str, Attribute] = field(default_factory=dict)
+    blocks: list[Block] = field(default_factory=list)
+
+
+def parse_file(path: str) -> list[Block]:
+    """The top-level blocks of one file."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+    except UnicodeDecodeError as error:
+        raise InputError(path, f"not UTF-8 text ({error.reason})") from None
+    except OSError as error:
+        raise InputError(path, f"cannot be read: {error.strerror or error}") from None
+    if path.endswith(".json"):
+        return _parse_json(path, text)
+    return _parse_hcl(path, text)
+
+
+def _parse_hcl(path: str, text: str) -> list[Block]:
+    import hcl2
+
+    if not text.endswith("\n"):
+        text += "\n"  # the grammar wants a final newline
+    try:
+        tree = hcl2.parses(text)
+    except UnexpectedEOF:
+        raise InputError(path, "HCL syntax error: the file ends inside a block or expression",
+                         text.count("\n") + 1) from None
+    except (UnexpectedToken, UnexpectedCharacters, UnexpectedInput) as error:
+        line = getattr(error, "line", None)
+        column = getattr(error, "column", None)
+        found = getattr(error, "token", None) or getattr(error, "char", None)
+        detail = f"unexpected {str(found)!r}" if found is not None else "unexpected input"
+        raise InputError(path, f"HCL syntax error: {detail}", line if line and line > 0 else None,
+                         column if column and column > 0 else None) from None
+    except (LarkError, RecursionError) as error:
+        raise InputError(path, f"HCL syntax error: {type(error).__name__}") from None
+    body = tree.children[0]
+    return [_block(child, path) for child in body.children if isinstance(child, Tree) and child.data == "block"]
+
+
+def _block(node: Tree, path: str) -> Block:
+    children = [c for c in node.children if not (isinstance(c, Tree) and c.data == "new_line_or_comment")]
+    block_type = str(children[0].children[0])
+    labels = []
+    for label in children[1:-1]:
+        if isinstance(label, Tree) and label.data == "string":
+            labels.append("".join(str(part.children[0]) for part in label.children))
+        elif isinstance(label, Tree) and label.data == "identifier":
+            labels.append(str(label.children[0]))
+    block = Block(block_type, tuple(labels), path, node.meta.line, node.meta.end_line)
+    body = children[-1]
+    for child in body.children:
+        if not isinstance(child, Tree):
+            continue
+        if child.data == "attribute":
+            name = str(child.children[0].children[0])
+            expression = child.children[-1]
+            block.attributes[name] = Attribute(name, to_ast(expression), child.meta.line)
+        elif child.data == "block":
+            block.blocks.append(_block(child, path))
+    return block
+
+
+# --- Terraform's JSON syntax -------------------------------------------------------------
+
+# Block types whose JSON object keys are labels, and how many labels they take.
+_LABELS = {"resource": 2, "data": 2, "module": 1, "variable": 1, "output": 1, "provider": 1}
+
+
+def _parse_json(path: str, text: str) -> list[Block]:
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InputError(path, f"not valid JSON: {error.msg}", error.lineno, error.colno) from None
+    if not isinstance(document, dict):
+        raise InputError(path, "a .tf.json file must hold a JSON object")
+    blocks: list[Block] = []
+    for block_type, content in document.items():
+        for labels, body in _json_labelled(content, _LABELS.get(block_type, 0)):
+            if block_type == "locals":
+                blocks.append(_json_block("locals", (), body, path))
+            else:
+                blocks.append(_json_block(block_type, labels, body, path))
+    return blocks
+
+
+def _json_labelled(content, depth: int):
+    if depth == 0:
+        for item in content if isinstance(content, list) else [content]:
+            if isinstance(item, dict):
+                yield (), item
+        return
+    if not isinstance(content, dict):
+        return
+    for label, inner in content.items():
+        for labels, body in _json_labelled(inner, depth - 1):
+            yield (label, *labels), body
+
+
+def _json_block(block_type: str, labels: tuple, body: dict, path: str) -> Block:
+    # JSON carries no lines we can cheaply recover; a block points at line 1 of its file.
+    block = Block(block_type, tuple(labels), path, 1, 1)
+    nested = _NESTED_BLOCKS.get(block_type, ())
+    for name, value in body.items():
+        if name in nested or name == "dynamic" or (isinstance(value, list) and value and all(isinstance(v, dict) for v in value)
+                                                   and block_type in ("resource", "data") and name in _BLOCK_ATTRIBUTES):
+            for item in value if isinstance(value, list) else [value]:
+                if isinstance(item, dict):
+                    if name == "dynamic":
+                        for label, content in item.items():
+                            block.blocks.append(_json_block("dynamic", (label,), content if isinstance(content, dict) else {}, path))
+                    else:
+                        block.blocks.append(_json_block(name, (), item, path))
+        else:
+            block.attributes[name] = Attribute(name, _json_expr(value), 1)
+    return block
+
+
+_NESTED_BLOCKS = {"module": (), "variable": (), "output": (), "locals": ()}
+# Nested blocks of the resources the model reads, for the JSON syntax (HCL syntax needs no list).
+_BLOCK_ATTRIBUTES = frozenset({
+    "ingress", "egress", "network_interface", "network_interfaces", "launch_template", "mixed_instances_policy",
+    "network_configuration", "load_balancer", "default_action", "action", "forward", "target_group", "health_check",
+    "listener", "subnet_mapping", "traffic_source", "content", "launch_template_specification",
+})
+
+
+def _json_expr(value) -> Expr:
+    if isinstance(value, str):
+        if "${" not in value:
+            return Literal(value)
+        import hcl2
+
+        try:
+            tree = hcl2.parses(f"x = {json.dumps(value)}\n")
+        except (LarkError, RecursionError):
+            return NotUnderstood("a template in JSON syntax")
+        attribute = [c for c in tree.children[0].children if isinstance(c, Tree) and c.data == "attribute"][0]
+        return to_ast(attribute.children[-1])
+    if isinstance(value, list):
+        return TupleExpr(tuple(_json_expr(v) for v in value))
+    if isinstance(value, dict):
+        return ObjectExpr(tuple((Literal(k), _json_expr(v)) for k, v in value.items()))
+    return Literal(value)
+

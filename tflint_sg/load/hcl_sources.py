@@ -1,0 +1,420 @@
+"""Where Terraform source comes from: module files, root variable values, module directories.
+
+This module only reads files. It never runs Terraform, never downloads a module and never
+follows a path out of the repository: a module that `terraform init` has not installed is
+reported in a note, not fetched.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+
+import hcl2
+
+from tflint_sg.errors import InputError
+
+TERRAFORM_SUFFIXES = (".tf", ".tf.json")
+TFVARS_SUFFIXES = (".tfvars", ".tfvars.json")
+
+# How deep under each ancestor directory module_roots looks for modules that may call a given
+# one. Depth 2 reaches the common `environments/prod/main.tf -> ../../modules/x` layout.
+CALLER_SEARCH_DEPTH = 2
+
+_MODULE_BLOCK = re.compile(r'\bmodule\b\s*["{:]')
+_TEMPLATE_NUMBER = re.compile(r"\$\{(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)\}")
+_LINE_IN_MESSAGE = re.compile(r",?\s*(?:\bat )?\bline (\d+)(?:,? col(?:umn)? (\d+))?\.?")
+
+
+# --- module directories -------------------------------------------------------------------
+
+
+def _is_ignored(name: str) -> bool:
+    """Files Terraform itself skips: hidden files and editor backups."""
+    return name.startswith(".") or name.endswith("~") or (name.startswith("#") and name.endswith("#"))
+
+
+def _is_override(name: str) -> bool:
+    stem = name.removesuffix(".json").removesuffix(".tf")
+    return stem == "override" or stem.endswith("_override")
+
+
+def _terraform_files(directory: str) -> list[str]:
+    try:
+        names = os.listdir(directory)
+    except OSError as error:
+        raise InputError(directory, f"cannot list the directory: {error.strerror or error}") from None
+    return sorted(
+        name
+        for name in names
+        if name.endswith(TERRAFORM_SUFFIXES)
+        and not _is_ignored(name)
+        and os.path.isfile(os.path.join(directory, name))
+    )
+
+
+def module_files(directory: str) -> list[str]:
+    """The `.tf` and `.tf.json` files of one module directory, sorted, without override files."""
+    return [os.path.join(directory, n) for n in _terraform_files(directory) if not _is_override(n)]
+
+
+def override_files(directory: str) -> list[str]:
+    """The override files (`override.tf`, `*_override.tf`, and `.tf.json` forms) that module_files skips."""
+    return [os.path.join(directory, n) for n in _terraform_files(directory) if _is_override(n)]
+
+
+# --- root variable values -----------------------------------------------------------------
+
+
+def _parse_error(path: str, error: Exception) -> InputError:
+    error = getattr(error, "orig_exc", None) or error  # lark's VisitError wraps the real one
+    line = getattr(error, "line", None)
+    column = getattr(error, "column", None)
+    message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    if not isinstance(line, int) or line < 1:
+        found = _LINE_IN_MESSAGE.search(str(error))
+        line = int(found.group(1)) if found else None
+        column = int(found.group(2)) if found and found.group(2) else None
+    if not isinstance(column, int) or column < 1:
+        column = None
+    message = _LINE_IN_MESSAGE.sub("", message).strip()
+    return InputError(path, f"cannot parse: {message}", line, column)
+
+
+def _unescape_template(text: str) -> str | None:
+    """A literal string's value (`$${` stands for `${`), or None when it holds a template."""
+    out = []
+    i = 0
+    while i < len(text):
+        if text.startswith(("$${", "%%{"), i):
+            out.append(text[i + 1 : i + 3])
+            i += 3
+        elif text.startswith(("${", "%{"), i):
+            return None
+        else:
+            out.append(text[i])
+            i += 1
+    return "".join(out)
+
+
+class _NotLiteral(Exception):
+    pass
+
+
+def _literal(value: object) -> object:
+    """The value with HCL string escapes undone; raises _NotLiteral for an expression."""
+    if isinstance(value, str):
+        number = _TEMPLATE_NUMBER.fullmatch(value)
+        if number:  # python-hcl2 hands `1e3` back as the expression "${1e3}"
+            as_float = float(number.group(1))
+            return int(as_float) if as_float.is_integer() else as_float
+        text = _unescape_template(value)
+        if text is None:
+            raise _NotLiteral
+        return text
+    if isinstance(value, list):
+        return [_literal(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _literal(item) for key, item in value.items()}
+    return value
+
+
+def _read_text(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8-sig") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        raise InputError(path, "no such file") from None
+    except IsADirectoryError:
+        raise InputError(path, "is a directory, not a variables file") from None
+    except UnicodeDecodeError as error:
+        raise InputError(path, f"is not UTF-8 text (byte {error.start})") from None
+    except OSError as error:
+        raise InputError(path, f"cannot read: {error.strerror or error}") from None
+
+
+def _parse_tfvars(path: str) -> dict[str, object]:
+    text = _read_text(path)
+    if path.endswith(".json"):
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise InputError(path, f"invalid JSON: {error.msg}", error.lineno, error.colno) from None
+        if not isinstance(data, dict):
+            raise InputError(path, "must be a JSON object of variable values")
+        return data
+    try:
+        data = hcl2.loads(text)
+    except Exception as error:  # lark's errors, and python-hcl2's own
+        raise _parse_error(path, error) from None
+    return data if isinstance(data, dict) else {}
+
+
+def _tfvars_into(values: dict[str, object], notes: list[str], path: str) -> None:
+    for name, raw in _parse_tfvars(path).items():
+        try:
+            values[name] = _literal(raw)
+        except _NotLiteral:
+            notes.append(f"{path}: variable {name} is not a literal value; ignored")
+
+
+def _auto_tfvars(directory: str) -> list[str]:
+    try:
+        names = os.listdir(directory)
+    except OSError as error:
+        raise InputError(directory, f"cannot list the directory: {error.strerror or error}") from None
+    found = [
+        os.path.join(directory, name)
+        for name in ("terraform.tfvars", "terraform.tfvars.json")
+        if os.path.isfile(os.path.join(directory, name))
+    ]
+    found += [
+        os.path.join(directory, name)
+        for name in sorted(names)
+        if name.endswith((".auto.tfvars", ".auto.tfvars.json")) and os.path.isfile(os.path.join(directory, name))
+    ]
+    return found
+
+
+def _var_arg_value(text: str) -> object:
+    """`--var` VALUE: a number, bool, list or map when it is one in HCL, else the raw string."""
+    try:
+        parsed = hcl2.loads(f"v = {text}\n")
+    except Exception:
+        return text
+    if not isinstance(parsed, dict) or list(parsed) != ["v"]:
+        return text
+    value = parsed["v"]
+    if isinstance(value, str) and not _TEMPLATE_NUMBER.fullmatch(value):
+        return text
+    if value is None:
+        return text
+    try:
+        return _literal(value)
+    except _NotLiteral:
+        return text
+
+
+def root_variable_values(
+    directory: str, var_files: list[str], var_args: list[str]
+) -> tuple[dict[str, object], list[str]]:
+    """Root module variable values, later sources overriding earlier ones, as Terraform does.
+
+    Order: terraform.tfvars, terraform.tfvars.json, *.auto.tfvars(.json) by name, then each
+    --var-file, then each --var NAME=VALUE. Values holding an expression are skipped with a note.
+    """
+    values: dict[str, object] = {}
+    notes: list[str] = []
+    for path in _auto_tfvars(directory) + list(var_files):
+        _tfvars_into(values, notes, path)
+    for arg in var_args:
+        name, equals, text = arg.partition("=")
+        name = name.strip()
+        if not equals or not name:
+            raise InputError(arg, "--var must be NAME=VALUE")
+        values[name] = _var_arg_value(text)
+    return values, notes
+
+
+# --- module sources -----------------------------------------------------------------------
+
+
+def repository_root(start: str) -> str:
+    """The nearest directory at or above start's directory holding `.git`, else the working directory."""
+    current = os.path.abspath(start)
+    if not os.path.isdir(current):
+        current = os.path.dirname(current)
+    while True:
+        if os.path.exists(os.path.join(current, ".git")):
+            return current
+        parent = os.path.dirname(current)
+        if parent == current:
+            return os.getcwd()
+        current = parent
+
+
+def _within(path: str, boundary: str) -> bool:
+    path, boundary = os.path.realpath(path), os.path.realpath(boundary)
+    try:
+        return os.path.commonpath([path, boundary]) == boundary
+    except ValueError:  # different drives
+        return False
+
+
+def _boundary(root_dir: str) -> str:
+    """Where module sources may point: the repository, or the root module's own directory
+    when it lies outside the fallback (the working directory)."""
+    top = repository_root(root_dir)
+    return top if _within(root_dir, top) else os.path.abspath(root_dir)
+
+
+def _is_local_source(source: str) -> bool:
+    return source.startswith(("./", "../"))
+
+
+def resolve_module_source(
+    root_dir: str, caller_dir: str, module_key: str, source: str
+) -> tuple[str | None, str | None]:
+    """The directory of a module call, or (None, note saying why it is not analyzed)."""
+    boundary = _boundary(root_dir)
+    if _is_local_source(source):
+        directory = os.path.normpath(os.path.join(caller_dir, source))
+        if not _within(directory, boundary):
+            return None, f"module {module_key}: source {source} is outside the repository; not followed"
+        if not os.path.isdir(directory):
+            return None, f"module {module_key}: {directory} does not exist"
+        return directory, None
+
+    manifest = os.path.join(root_dir, ".terraform", "modules", "modules.json")
+    not_installed = (
+        f"module {module_key} ({source}) is not installed: run `terraform init` to let tflint-sg analyze it"
+    )
+    if not os.path.isfile(manifest):
+        return None, not_installed
+    try:
+        with open(manifest, encoding="utf-8-sig") as handle:
+            entries = json.load(handle)["Modules"]
+        recorded = {entry["Key"]: entry["Dir"] for entry in entries}
+    except (OSError, ValueError, KeyError, TypeError):  # ValueError covers bad JSON and UTF-8
+        return None, f"module {module_key}: {manifest} is not a readable module manifest; run `terraform init`"
+    if module_key not in recorded or not isinstance(recorded[module_key], str):
+        return None, not_installed
+    directory = os.path.normpath(os.path.join(root_dir, recorded[module_key].replace("\\", "/")))
+    if not _within(directory, boundary):
+        return None, f"module {module_key}: installed directory {directory} is outside the repository; not followed"
+    if not os.path.isdir(directory):
+        return None, f"module {module_key}: {directory}, installed by `terraform init`, does not exist: run `terraform init`"
+    return directory, None
+
+
+# --- module roots -------------------------------------------------------------------------
+
+
+def _local_sources(path: str, notes: list[str]) -> list[str]:
+    """The local `source` of each module block in one .tf or .tf.json file."""
+    try:
+        text = _read_text(path)
+    except InputError as error:
+        notes.append(f"{error}; its module calls are not followed")
+        return []
+    if not _MODULE_BLOCK.search(text):
+        return []
+    try:
+        data = json.loads(text) if path.endswith(".json") else hcl2.loads(text)
+    except Exception as error:
+        notes.append(f"{_parse_error(path, error)}; its module calls are not followed")
+        return []
+    blocks = data.get("module", []) if isinstance(data, dict) else []
+    if isinstance(blocks, dict):  # .tf.json: {"module": {"name": {...}}}
+        blocks = [blocks]
+    sources = []
+    for block in blocks if isinstance(blocks, list) else []:
+        for body in block.values() if isinstance(block, dict) else []:
+            for item in body if isinstance(body, list) else [body]:
+                source = item.get("source") if isinstance(item, dict) else None
+                if isinstance(source, str) and _is_local_source(source):
+                    sources.append(source)
+    return sources
+
+
+def _has_terraform_files(directory: str) -> bool:
+    try:
+        return bool(module_files(directory))
+    except InputError:
+        return False
+
+
+def _subdirectories(directory: str, depth: int) -> list[str]:
+    if depth <= 0:
+        return []
+    try:
+        names = sorted(os.listdir(directory))
+    except OSError:
+        return []
+    found = []
+    for name in names:
+        child = os.path.join(directory, name)
+        if name.startswith(".") or not os.path.isdir(child) or os.path.islink(child):
+            continue
+        found.append(child)
+        found += _subdirectories(child, depth - 1)
+    return found
+
+
+def _ancestors(directory: str) -> list[str]:
+    """directory's parents up to its repository root (inclusive), nearest first."""
+    top = repository_root(directory)
+    if not _within(directory, top):
+        return []
+    found = []
+    current = directory
+    while os.path.realpath(current) != os.path.realpath(top):
+        parent = os.path.dirname(current)
+        if parent == current:
+            break
+        found.append(parent)
+        current = parent
+    return found
+
+
+def _display(path: str) -> str:
+    cwd = os.getcwd()
+    return os.path.relpath(path, cwd) if _within(path, cwd) else path
+
+
+def module_roots(paths: list[str]) -> tuple[list[str], list[str]]:
+    """The root module directories that the given files and directories belong to.
+
+    A directory called as a local module by another directory nearby (the given directories,
+    their ancestors up to the repository root, and CALLER_SEARCH_DEPTH levels below those) is
+    replaced by the top-most directories that call it.
+    """
+    notes: list[str] = []
+    candidates: set[str] = set()
+    for path in paths:
+        if not os.path.exists(path):
+            raise InputError(path, "no such file or directory")
+        if os.path.isdir(path):
+            directory = os.path.abspath(path)
+        elif path.endswith(TERRAFORM_SUFFIXES + TFVARS_SUFFIXES):
+            directory = os.path.dirname(os.path.abspath(path))
+        else:
+            notes.append(f"{path}: not a Terraform file; ignored")
+            continue
+        if _has_terraform_files(directory):
+            candidates.add(os.path.normpath(directory))
+        else:
+            notes.append(f"{path}: {_display(directory)} holds no .tf or .tf.json files; ignored")
+
+    searched: set[str] = set()
+    for directory in sorted(candidates):
+        for ancestor in [directory] + _ancestors(directory):
+            searched.add(ancestor)
+            searched.update(_subdirectories(ancestor, CALLER_SEARCH_DEPTH))
+
+    callers: dict[str, set[str]] = {}
+    for caller in sorted(searched):
+        if not _has_terraform_files(caller):
+            continue
+        for file in module_files(caller):
+            for source in _local_sources(file, notes):
+                callee = os.path.normpath(os.path.join(caller, source))
+                if callee != caller:
+                    callers.setdefault(callee, set()).add(caller)
+
+    roots: set[str] = set()
+    for directory in candidates:
+        seen = {directory}
+        frontier = [directory]
+        tops = set()
+        while frontier:
+            current = frontier.pop()
+            above = callers.get(current, set())
+            if not above:
+                tops.add(current)
+            for caller in above - seen:
+                seen.add(caller)
+                frontier.append(caller)
+        roots |= tops or {directory}  # a cycle of modules with no outside caller
+    return sorted({_display(root) for root in roots}), notes
