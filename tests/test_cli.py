@@ -109,7 +109,7 @@ def test_bad_option_exits_1(tflint_sg):
 def test_a_directory_is_one_line_and_exit_1(tflint_sg, tmp_path):
     run = tflint_sg(str(tmp_path))
     assert run.code == 1
-    assert run.stderr.startswith(f"tflint-sg: error: {tmp_path}: is a directory")
+    assert run.stderr.startswith(f"tflint-sg: error: {tmp_path}: is a directory with no Terraform files")
     assert len(run.stderr.strip().splitlines()) == 1
 
 

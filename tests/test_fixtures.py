@@ -39,3 +39,28 @@ def test_there_are_enough_fixtures():
     assert len(cases) >= 10
     bad = [c for c in cases if json.loads((FIXTURES / c / "expected.json").read_text())["findings"]]
     assert bad and len(bad) < len(cases)
+
+
+PLAN_ONLY_LIMITS = {
+    "guard_count_offset": "without the source, `tier[count.index + 1]` reads as `tier[count.index]`",
+    "guard_literal_sg_id": "without the source, a literal id beside a reference in an unknown set is invisible",
+}
+
+
+@pytest.mark.parametrize("case", sorted(PLAN_ONLY_LIMITS))
+@pytest.mark.xfail(strict=True, reason="plan JSON keeps only an expression's references")
+def test_plan_without_its_source_cannot_settle(case, tflint_sg, tmp_path):
+    """The same plan moved away from its .tf files: the known limit of plan-only input."""
+    alone = tmp_path / "plan.json"
+    alone.write_bytes((FIXTURES / case / "plan.json").read_bytes())
+    run = tflint_sg("--format", "json", str(alone))
+    assert run.json()["findings"] == []
+
+
+@pytest.mark.parametrize("case", fixture_cases())
+def test_directory_and_plan_agree(case, tflint_sg):
+    """Parity: the source directory and the plan Terraform made from it give the same findings."""
+    from_plan = tflint_sg("--format", "json", f"fixtures/{case}/plan.json").json()["findings"]
+    from_source = tflint_sg("--format", "json", f"fixtures/{case}").json()["findings"]
+    assert sorted(map(_projection, from_source)) == sorted(map(_projection, from_plan))
+    assert [f["location"] for f in from_source] == [f["location"] for f in from_plan]

@@ -38,7 +38,7 @@ def test_sarif_has_what_github_requires(tflint_sg):
     for result in run["results"]:
         assert driver["rules"][result["ruleIndex"]]["id"] == result["ruleId"]
         location = result["locations"][0]
-        assert location["physicalLocation"]["artifactLocation"]["uri"] == "fixtures/story/plan.json"
+        assert location["physicalLocation"]["artifactLocation"]["uri"] == "fixtures/story/main.tf"
         assert location["physicalLocation"]["region"]["startLine"] >= 1
         assert location["logicalLocations"][0]["kind"] == "resource"
         assert location["logicalLocations"][0]["fullyQualifiedName"].startswith("aws_instance.web[")

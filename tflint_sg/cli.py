@@ -30,12 +30,20 @@ def _fail(message: str) -> None:
               help="Write the report to FILE instead of standard output.")
 @click.option("--force", is_flag=True, help="Exit 0 even when issues are found.")
 @click.option("-v", "--verbose", is_flag=True, help="List what could not be resolved, and which flows it left undecided.")
+@click.option("--var-file", "var_files", multiple=True, metavar="FILE",
+              help="A .tfvars file for the root module of a source directory (repeatable).")
+@click.option("--var", "var_args", multiple=True, metavar="NAME=VALUE",
+              help="A root module variable for a source directory (repeatable).")
+@click.option("--source", metavar="DIR", type=click.Path(file_okay=False),
+              help="The configuration a plan was made from, so findings point at its .tf lines "
+                   "(default: the plan file's folder, when it holds .tf files).")
 @click.option("--explain", metavar="RULE", help="Print the document of RULE and exit.")
 @click.version_option(__version__, "--version", prog_name="tflint-sg", message="%(prog)s %(version)s")
-def command(paths, output_format, output, force, verbose, explain):
-    """Report the traffic a Terraform plan intends but its AWS security groups block.
+def command(paths, output_format, output, force, verbose, var_files, var_args, source, explain):
+    """Report the traffic a Terraform configuration intends but its AWS security groups block.
 
-    PATHS are `terraform show -json PLANFILE` outputs.
+    PATHS are `terraform show -json PLANFILE` outputs (.json), Terraform source directories, or
+    .tf/.tfvars files (each is analyzed from the root module it belongs to).
     """
     from tflint_sg.rules import ALL_RULES
 
@@ -48,7 +56,7 @@ def command(paths, output_format, output, force, verbose, explain):
         click.echo(ruledoc.load(explain).text, nl=False)
         return EXIT_OK
     if not paths:
-        _fail("no input: give the output of `terraform show -json PLANFILE` (see tflint-sg --help)")
+        _fail("no input: give a plan JSON file or a Terraform directory (see tflint-sg --help)")
         return EXIT_ERROR
 
     from tflint_sg.analysis import analyze
@@ -57,12 +65,17 @@ def command(paths, output_format, output, force, verbose, explain):
     from tflint_sg.locate import Locator
     from tflint_sg.report.common import Checked
 
+    inputs, notes, errors = _inputs(paths)
+    for error in errors:
+        _fail(error)
+    failed = bool(errors)
     checked: list[Checked] = []
-    failed = False
-    for path in paths:
+    for path in inputs:
         try:
-            config = load(path)
+            config = load(path, var_files=var_files, var_args=var_args, source=source)
+            config.notes.extend(notes)
             result = analyze(config, ALL_RULES)
+            locator = Locator(config)
         except InputError as error:
             _fail(str(error))
             failed = True
@@ -74,7 +87,7 @@ def command(paths, output_format, output, force, verbose, explain):
         for message in result.internal_errors:
             _fail(message)
             failed = True
-        checked.append(Checked(result, Locator(path)))
+        checked.append(Checked(result, locator))
 
     if output_format == "sarif":
         from tflint_sg.report import sarif
@@ -103,6 +116,38 @@ def command(paths, output_format, output, force, verbose, explain):
         return EXIT_ERROR
     issues = sum(len(item.result.findings) for item in checked)
     return EXIT_ISSUES if issues and not force else EXIT_OK
+
+
+def _inputs(paths: tuple[str, ...]) -> tuple[list[str], list[str], list[str]]:
+    """Plan files as given; Terraform files and directories grouped into their root modules.
+    Returns the inputs, notes, and one error line per path that cannot be an input."""
+    from tflint_sg.errors import InputError
+    from tflint_sg.load.hcl_sources import module_files, module_roots
+
+    terraform_files = (".tf", ".tf.json", ".tfvars", ".tfvars.json")
+    plans, sources, errors = [], [], []
+    for path in paths:
+        if os.path.isdir(path):
+            try:
+                has_files = bool(module_files(path))
+            except InputError as error:
+                errors.append(str(error))
+                continue
+            if has_files:
+                sources.append(path)
+            else:
+                errors.append(f"{path}: is a directory with no Terraform files (*.tf, *.tf.json)")
+        elif path.endswith(terraform_files):
+            sources.append(path)
+        else:
+            plans.append(path)
+    roots, notes = [], []
+    if sources:
+        try:
+            roots, notes = module_roots(sources)
+        except InputError as error:
+            errors.append(str(error))
+    return plans + roots, notes, errors
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -39,6 +39,9 @@ class Resource:
     # The attributes the configuration sets (None: not known). A plan's values for an existing
     # resource also hold what AWS reports, e.g. inline rules that mirror standalone rule resources.
     declared: frozenset[str] | None = None
+    # Attributes a plan left unknown and the loader rebuilt from configuration references (which
+    # keep no literals): a reading of the source may know them exactly.
+    rebuilt: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -50,6 +53,7 @@ class Config:
     # block, and module instance path (module.a["k"]) -> its module call block.
     spans: dict[str, Any] = field(default_factory=dict)
     call_spans: dict[str, Any] = field(default_factory=dict)
+    variables: dict[str, Any] | None = None  # the root module's variable values a plan recorded
 
 
 

@@ -1,8 +1,11 @@
 """The one place that turns a resource address into a file location.
 
-Plans carry no source lines: without the configuration at hand a finding points at the plan
-file, line 1. URIs are relative to the repository root (the nearest folder above the input
-holding .git, else the current directory), with forward slashes, as GitHub expects.
+With the configuration at hand (HCL mode, or a plan whose `.tf` files are beside it or named by
+--source) an address points at its block in its `.tf` file; a resource made inside a module
+also has the module call in the root module as its call site. Without the source, a plan's
+findings point at the plan file, line 1. URIs are relative to the repository root (the
+nearest folder above the input holding .git, else the current directory), with forward
+slashes, as GitHub expects.
 """
 
 from __future__ import annotations
@@ -10,6 +13,9 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+
+from tflint_sg.addresses import parse_resource_address, split_steps
+from tflint_sg.config import Config
 
 
 @dataclass(frozen=True)
@@ -36,9 +42,32 @@ def relative_uri(path: str, root: Path) -> str:
 
 
 class Locator:
-    def __init__(self, source: str):
-        self.root = repository_root(source)
-        self.source_uri = relative_uri(source, self.root)
+    def __init__(self, config: Config):
+        self.root = repository_root(config.source)
+        self.source_uri = relative_uri(config.source, self.root)
+        self._spans = config.spans
+        self._call_spans = config.call_spans
+        self._fallback = Location(self.source_uri, 1, 1)
+        if os.path.isdir(config.source):
+            first = min((span.file for span in config.spans.values()), default=None)
+            if first is not None:
+                self._fallback = Location(relative_uri(first, self.root), 1, 1)
+
+    def _location(self, span) -> Location:
+        return Location(relative_uri(span.file, self.root), span.start_line, span.end_line)
 
     def locate(self, address: str) -> Location:
-        return Location(self.source_uri, 1, 1)
+        span = self._spans.get(address)
+        if span is not None:
+            return self._location(span)
+        call = self.call_site(address)
+        return call if call is not None else self._fallback
+
+    def call_site(self, address: str) -> Location | None:
+        """For a resource made by a module, the call of that module in the root module."""
+        module = parse_resource_address(address).module
+        if not module:
+            return None
+        outermost = ".".join(split_steps(module)[:2])
+        span = self._call_spans.get(outermost)
+        return self._location(span) if span is not None else None

@@ -16,12 +16,17 @@ from tflint_sg.load.hcl_module import Environment, ModuleDef, ModuleInstance, Sp
 from tflint_sg.load.hcl_parse import parse_file
 
 
-def load_directory(directory: str, var_files: list[str] = (), var_args: list[str] = ()) -> Config:
+def load_directory(directory: str, var_files: list[str] = (), var_args: list[str] = (),
+                   root_values: dict | None = None) -> Config:
+    """`root_values` replaces the tfvars files and options: a plan records the values it used."""
     root = os.path.normpath(directory)
     files = hcl_sources.module_files(root)
     if not files:
         raise InputError(directory, "no Terraform files (*.tf, *.tf.json) in this directory")
-    values, notes = hcl_sources.root_variable_values(root, list(var_files), list(var_args))
+    if root_values is None:
+        values, notes = hcl_sources.root_variable_values(root, list(var_files), list(var_args))
+    else:
+        values, notes = dict(root_values), []
     definitions: dict[str, ModuleDef] = {}
 
     def load_module(module_dir: str) -> ModuleDef:

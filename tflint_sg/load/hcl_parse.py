@@ -48,13 +48,17 @@ def parse_file(path: str) -> list[Block]:
     return _parse_hcl(path, text)
 
 
-def _parse_hcl(path: str, text: str) -> list[Block]:
-    import hcl2
+def _hcl_tree(text: str) -> Tree:
+    # python-hcl2's cached LALR parser keeps line numbers (`hcl2.parses` rebuilds its grammar
+    # on every first use, which costs seconds).
+    from hcl2.parser import parser
 
-    if not text.endswith("\n"):
-        text += "\n"  # the grammar wants a final newline
+    return parser().parse(text if text.endswith("\n") else text + "\n")
+
+
+def _parse_hcl(path: str, text: str) -> list[Block]:
     try:
-        tree = hcl2.parses(text)
+        tree = _hcl_tree(text)
     except UnexpectedEOF:
         raise InputError(path, "HCL syntax error: the file ends inside a block or expression",
                          text.count("\n") + 1) from None
@@ -62,7 +66,9 @@ def _parse_hcl(path: str, text: str) -> list[Block]:
         line = getattr(error, "line", None)
         column = getattr(error, "column", None)
         found = getattr(error, "token", None) or getattr(error, "char", None)
-        detail = f"unexpected {str(found)!r}" if found is not None else "unexpected input"
+        text_found = str(found).strip() if found is not None else ""
+        detail = f"unexpected {text_found!r}" if text_found else "unexpected end of line" if found is not None \
+            else "unexpected input"
         raise InputError(path, f"HCL syntax error: {detail}", line if line and line > 0 else None,
                          column if column and column > 0 else None) from None
     except (LarkError, RecursionError) as error:
@@ -162,10 +168,8 @@ def _json_expr(value) -> Expr:
     if isinstance(value, str):
         if "${" not in value:
             return Literal(value)
-        import hcl2
-
         try:
-            tree = hcl2.parses(f"x = {json.dumps(value)}\n")
+            tree = _hcl_tree(f"x = {json.dumps(value)}\n")
         except (LarkError, RecursionError):
             return NotUnderstood("a template in JSON syntax")
         attribute = [c for c in tree.children[0].children if isinstance(c, Tree) and c.data == "attribute"][0]

@@ -165,13 +165,14 @@ def load_plan(path: str) -> Config:
     for address, resource_type in sorted(future.types.items()):
         parsed = parse_resource_address(address)
         config_resource = resolver.config_resource(parsed.module, parsed.resource)
-        values = _resolve_unknowns(decoded[address], decode_raw(future.unknown.get(address)), config_resource,
-                                   resolver, Scope(parsed.module, key_value(parsed.key),
-                                                   config_resource.for_each_expression if config_resource else None))
+        values, rebuilt = _resolve_unknowns(
+            decoded[address], decode_raw(future.unknown.get(address)), config_resource, resolver,
+            Scope(parsed.module, key_value(parsed.key), config_resource.for_each_expression if config_resource else None))
         if known_ids:
             values = _link_known_ids(values, known_ids)
         declared = frozenset(resolver.expressions_of(config_resource)) if config_resource is not None else None
-        config.resources[address] = Resource(address, resource_type, values, parsed.module, declared)
+        config.resources[address] = Resource(address, resource_type, values, parsed.module, declared, rebuilt)
+    config.variables = {name: variable.value for name, variable in (plan.variables or {}).items()}
     return config
 
 
@@ -231,14 +232,17 @@ def _known_ids(plan: Plan, future: _FutureResources, decoded: dict[str, dict]) -
     return known_ids
 
 
-def _resolve_unknowns(values: dict, marker: Any, config_resource, resolver: ReferenceResolver, scope: Scope) -> dict:
-    """Fill the values `after_unknown` marks unknown by following the configuration's references."""
+def _resolve_unknowns(values: dict, marker: Any, config_resource, resolver: ReferenceResolver,
+                      scope: Scope) -> tuple[dict, frozenset[str]]:
+    """Fill the values `after_unknown` marks unknown by following the configuration's
+    references; also say which attributes were rebuilt that way."""
     if not isinstance(marker, dict) or not _contains_unknown(marker):
-        return values
+        return values, frozenset()
     if config_resource is None:
-        return _mark_unknown(values, marker)
+        return _mark_unknown(values, marker), frozenset()
     expressions = resolver.expressions_of(config_resource)
     filler = _Filler(resolver, scope)
+    rebuilt = set()
     for name, inner in marker.items():
         if not _contains_unknown(inner):
             continue
@@ -248,7 +252,8 @@ def _resolve_unknowns(values: dict, marker: Any, config_resource, resolver: Refe
             values[name] = None
         else:
             values[name] = filler.attribute(values.get(name), inner, expressions.get(name))
-    return values
+            rebuilt.add(name)
+    return values, frozenset(rebuilt)
 
 
 def _index_ids(known_ids: dict[str, Ref], address: str, values: Any) -> None:

@@ -117,6 +117,13 @@ def _result(finding: Finding, locator: Locator, rule_index: int, level: str) -> 
         )
         for index, item in enumerate(finding.related)
     ]
+    call_site = locator.call_site(finding.subject)
+    if call_site is not None:
+        related.append(om.Location(
+            id=len(related) + 1,
+            physical_location=_physical(call_site),
+            message=om.Message(text=f"the module call that creates {finding.subject}"),
+        ))
     return om.Result(
         rule_id=finding.rule,
         rule_index=rule_index,

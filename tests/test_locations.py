@@ -1,0 +1,88 @@
+"""Findings land on the .tf lines that cause them, in source mode and in plan mode with the
+source at hand; without it, on the plan file."""
+
+import re
+
+import pytest
+
+from conftest import FIXTURES
+
+
+def _block_lines(path, header):
+    """The first and last line of the block that starts with `header`, read from the file."""
+    lines = path.read_text().splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(header))
+    depth = 0
+    for end in range(start, len(lines)):
+        depth += lines[end].count("{") - lines[end].count("}")
+        if depth == 0:
+            return start + 1, end + 1
+    raise AssertionError(header)
+
+
+def _result(log, subject):
+    return next(r for r in log["runs"][0]["results"]
+                if r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] == subject)
+
+
+@pytest.mark.parametrize("target", ["fixtures/story", "fixtures/story/plan.json"])
+def test_story_points_at_the_instance_and_the_group(target, tflint_sg):
+    log = tflint_sg("--format", "sarif", target).json()
+    result = _result(log, "aws_instance.web[0]")
+    main = FIXTURES / "story" / "main.tf"
+    location = result["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"]["uri"] == "fixtures/story/main.tf"
+    assert (location["region"]["startLine"], location["region"]["endLine"]) == _block_lines(
+        main, 'resource "aws_instance" "web"')
+    related = {r["logicalLocations"][0]["fullyQualifiedName"]: r["physicalLocation"]
+               for r in result["relatedLocations"] if "logicalLocations" in r}
+    group = related["aws_security_group.public"]
+    assert group["artifactLocation"]["uri"] == "fixtures/story/main.tf"
+    assert (group["region"]["startLine"], group["region"]["endLine"]) == _block_lines(
+        main, 'resource "aws_security_group" "public"')
+
+
+def test_text_output_names_the_tf_line(tflint_sg):
+    out = tflint_sg("fixtures/story").stdout
+    start, _ = _block_lines(FIXTURES / "story" / "main.tf", 'resource "aws_instance" "web"')
+    assert out.startswith(f"fixtures/story/main.tf:{start}: error: aws_lb_target_traffic_blocked: aws_instance.web[0]")
+
+
+def test_without_the_source_a_plan_finding_points_at_the_plan(tflint_sg, tmp_path):
+    alone = tmp_path / "plan.json"
+    alone.write_bytes((FIXTURES / "story" / "plan.json").read_bytes())
+    log = tflint_sg("--format", "sarif", str(alone)).json()
+    location = log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"]["uri"].endswith("plan.json")
+    assert location["region"]["startLine"] == 1
+
+
+def test_source_option_names_the_configuration(tflint_sg, tmp_path):
+    alone = tmp_path / "plan.json"
+    alone.write_bytes((FIXTURES / "story" / "plan.json").read_bytes())
+    log = tflint_sg("--format", "sarif", "--source", "fixtures/story", str(alone)).json()
+    location = log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"]["uri"] == "fixtures/story/main.tf"
+
+
+@pytest.mark.parametrize("target", ["fixtures/modules_three_levels", "fixtures/modules_three_levels/plan.json"])
+def test_a_resource_made_by_a_module_has_its_call_site(target, tflint_sg):
+    log = tflint_sg("--format", "sarif", target).json()
+    (result,) = log["runs"][0]["results"]
+    location = result["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"]["uri"] == "fixtures/modules_three_levels/modules/asg/main.tf"
+    assert location["region"]["startLine"] == _block_lines(
+        FIXTURES / "modules_three_levels" / "modules" / "asg" / "main.tf", 'resource "aws_autoscaling_group"')[0]
+    call = [r for r in result["relatedLocations"] if "module call" in r["message"]["text"]]
+    assert len(call) == 1
+    root = FIXTURES / "modules_three_levels" / "main.tf"
+    assert call[0]["physicalLocation"]["artifactLocation"]["uri"] == "fixtures/modules_three_levels/main.tf"
+    assert call[0]["physicalLocation"]["region"]["startLine"] == _block_lines(root, 'module "app"')[0]
+
+
+def test_uris_use_forward_slashes_relative_to_the_repository(tflint_sg):
+    log = tflint_sg("--format", "sarif", "fixtures/modules_three_levels").json()
+    for result in log["runs"][0]["results"]:
+        for location in [result["locations"][0]] + result["relatedLocations"]:
+            uri = location["physicalLocation"]["artifactLocation"]["uri"]
+            assert not uri.startswith("/") and "\\" not in uri and re.match(r"^fixtures/", uri)

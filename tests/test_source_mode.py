@@ -1,0 +1,68 @@
+"""`tflint-sg DIR` and `tflint-sg FILE.tf ...` as users run them: roots, modules, variables."""
+
+import shutil
+
+from conftest import FIXTURES
+
+
+def _story_copy(tmp_path):
+    copy = tmp_path / "story"
+    shutil.copytree(FIXTURES / "story", copy, ignore=shutil.ignore_patterns("plan.json", "expected.json"))
+    return copy
+
+
+def test_a_child_module_file_alone_is_analyzed_from_its_root(tflint_sg):
+    run = tflint_sg("--format", "json", "fixtures/modules_three_levels/modules/asg/main.tf")
+    assert run.code == 2, run.stderr
+    (finding,) = run.json()["findings"]
+    assert finding["target"] == "module.app.module.compute.module.asg.aws_autoscaling_group.this"
+    assert run.json()["inputs"][0]["path"] == "fixtures/modules_three_levels"
+
+
+def test_files_of_one_root_are_analyzed_once(tflint_sg):
+    run = tflint_sg("--format", "json", "fixtures/story/main.tf", "fixtures/story")
+    assert len(run.json()["inputs"]) == 1
+    assert len(run.json()["findings"]) == 2
+
+
+def test_a_registry_module_that_is_not_installed_gives_one_note(tflint_sg, tmp_path):
+    copy = _story_copy(tmp_path)
+    (copy / "vpc.tf").write_text(
+        'module "vpc" {\n  source  = "terraform-aws-modules/vpc/aws"\n  version = "5.8.1"\n  cidr = "10.9.0.0/16"\n}\n'
+        'output "vpc_id" {\n  value = module.vpc.vpc_id\n}\n'
+    )
+    run = tflint_sg("--verbose", str(copy))
+    assert run.code == 2 and "Traceback" not in run.stderr
+    notes = [line for line in run.stdout.splitlines() if "terraform-aws-modules/vpc/aws" in line]
+    assert len(notes) == 1 and "terraform init" in notes[0]
+
+
+def test_variables_from_tfvars_and_options(tflint_sg, tmp_path):
+    copy = _story_copy(tmp_path)
+    main = copy / "main.tf"
+    text = main.read_text()
+    assert "port     = 80" in text
+    main.write_text(text.replace("port     = 80", "port     = var.app_port", 1)
+                    + '\nvariable "app_port" {\n  type = number\n}\n')
+    # No value: the port is unknown, so nothing may be reported.
+    assert tflint_sg(str(copy)).code == 0
+    # terraform.tfvars sets it: the group admits 443 only from the office, not the ALB's subnets.
+    (copy / "terraform.tfvars").write_text("app_port = 443\n")
+    run = tflint_sg("--format", "json", str(copy))
+    assert [f["port"] for f in run.json()["findings"]] == [443, 443]
+    # --var-file, then --var, win over terraform.tfvars, as in Terraform.
+    varfile = tmp_path / "prod.tfvars"
+    varfile.write_text("app_port = 9000\n")
+    run = tflint_sg("--format", "json", "--var-file", str(varfile), str(copy))
+    assert {f["port"] for f in run.json()["findings"]} == {9000}
+    run = tflint_sg("--format", "json", "--var-file", str(varfile), "--var", "app_port=8080", str(copy))
+    assert {f["port"] for f in run.json()["findings"]} == {8080}
+
+
+def test_an_hcl_syntax_error_names_the_file_and_line(tflint_sg, tmp_path):
+    copy = _story_copy(tmp_path)
+    (copy / "broken.tf").write_text('resource "aws_instance" "x" {\n  ami = \n}\n')
+    run = tflint_sg(str(copy))
+    assert run.code == 1 and "Traceback" not in run.stderr
+    (line,) = run.stderr.strip().splitlines()
+    assert f"{copy / 'broken.tf'}:2:" in line and "syntax error" in line
