@@ -16,6 +16,7 @@ from pathlib import Path
 
 from tflint_sg.addresses import parse_resource_address, split_steps
 from tflint_sg.config import Config
+from tflint_sg.paths import repository_root
 
 
 @dataclass(frozen=True)
@@ -23,14 +24,6 @@ class Location:
     uri: str
     start_line: int = 1
     end_line: int = 1
-
-
-def repository_root(start: str) -> Path:
-    path = Path(start).resolve()
-    for folder in [path, *path.parents] if path.is_dir() else list(path.parents):
-        if (folder / ".git").exists():
-            return folder
-    return Path.cwd().resolve()
 
 
 def relative_uri(path: str, root: Path) -> str:
@@ -43,7 +36,7 @@ def relative_uri(path: str, root: Path) -> str:
 
 class Locator:
     def __init__(self, config: Config):
-        self.root = repository_root(config.source)
+        self.root = Path(repository_root(config.source)).resolve()
         self.source_uri = relative_uri(config.source, self.root)
         self._spans = config.spans
         self._call_spans = config.call_spans

@@ -14,6 +14,7 @@ import re
 import hcl2
 
 from tflint_sg.errors import InputError
+from tflint_sg.paths import repository_root
 
 TERRAFORM_SUFFIXES = (".tf", ".tf.json")
 TFVARS_SUFFIXES = (".tfvars", ".tfvars.json")
@@ -218,20 +219,6 @@ def root_variable_values(
 
 
 # --- module sources -----------------------------------------------------------------------
-
-
-def repository_root(start: str) -> str:
-    """The nearest directory at or above start's directory holding `.git`, else the working directory."""
-    current = os.path.abspath(start)
-    if not os.path.isdir(current):
-        current = os.path.dirname(current)
-    while True:
-        if os.path.exists(os.path.join(current, ".git")):
-            return current
-        parent = os.path.dirname(current)
-        if parent == current:
-            return os.getcwd()
-        current = parent
 
 
 def _within(path: str, boundary: str) -> bool:
