@@ -9,6 +9,7 @@ not understand becomes `Unknown`, which never makes a finding on its own.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -209,7 +210,10 @@ def _template(parts: list) -> Expr:
         elif isinstance(inner, Token) and inner.type == "ESCAPED_INTERPOLATION":
             pieces.append(str(inner)[1:])  # `$${x}` is the literal text `${x}`
         else:
-            pieces.append(_unescape(str(inner)))
+            text = str(inner)
+            if "%{" in text.replace("%%{", ""):
+                return NotUnderstood("a template directive (%{...})")
+            pieces.append(_unescape(text).replace("%%{", "%{"))
     if len(pieces) == 1 and isinstance(pieces[0], Expr):
         return pieces[0]  # "${x}" is x itself, not x converted to a string
     if all(isinstance(p, str) for p in pieces):
@@ -230,10 +234,11 @@ def _unescape(text: str) -> str:
                 out.append(_ESCAPES[following])
                 index += 2
                 continue
-            if following == "u" and index + 6 <= len(text):
+            width = {"u": 4, "U": 8}.get(following)
+            if width and index + 2 + width <= len(text):
                 try:
-                    out.append(chr(int(text[index + 2 : index + 6], 16)))
-                    index += 6
+                    out.append(chr(int(text[index + 2 : index + 2 + width], 16)))
+                    index += 2 + width
                     continue
                 except ValueError:
                     pass
@@ -265,6 +270,11 @@ def _binary(node: Tree) -> Expr:
         term_children = [c for c in term.children if not (isinstance(c, Tree) and c.data == "new_line_or_comment")]
         operators.append(str(term_children[0].children[0]))
         current = term_children[1]
+    if isinstance(current, Tree) and current.data == "conditional":
+        # The grammar reads `a == b ? c : d` as `a == (b ? c : d)`; HCL means `(a == b) ? c : d`.
+        parts = [c for c in current.children if isinstance(c, Tree) and c.data != "new_line_or_comment"]
+        operands.append(to_ast(parts[0]))
+        return Conditional(_climb(operands, operators), to_ast(parts[1]), to_ast(parts[2]))
     operands.append(to_ast(current))
     return _climb(operands, operators)
 
@@ -431,7 +441,7 @@ def _splat(value: Any, steps: tuple, scope: Scope) -> Any:
         return Unknown("a splat over a value unknown until apply")
     if value is None:
         return []
-    items = value if isinstance(value, list) else list(value.values()) if isinstance(value, dict) else [value]
+    items = value if isinstance(value, list) else [value]  # any other value splats as a one-element list
     results = []
     for item in items:
         for kind, step in steps:
@@ -443,11 +453,12 @@ def _splat(value: Any, steps: tuple, scope: Scope) -> Any:
 def _for_value(expr: For, scope: Scope) -> Any:
     collection = evaluate(expr.collection, scope)
     if isinstance(collection, Lazy):
-        collection = collection.elements()
+        keyed = collection.mapping()
+        collection = keyed if isinstance(keyed, dict) else collection.elements()
     if isinstance(collection, (Unknown, Ref)):
         return Unknown("a for expression over a collection unknown until apply")
     if isinstance(collection, dict):
-        pairs = list(collection.items())
+        pairs = sorted(collection.items())  # Terraform iterates maps in key order
     elif isinstance(collection, list):
         pairs = list(enumerate(collection))
     else:
@@ -532,7 +543,7 @@ def _binary_value(operator: str, left: Any, right: Any) -> Any:
     if is_unknown(left) or is_unknown(right):
         return Unknown("an operand unknown until apply")
     if operator in ("==", "!="):
-        equal = _normalize(left) == _normalize(right)
+        equal = _equal(left, right)
         return equal if operator == "==" else not equal
     a, b = as_number(left), as_number(right)
     if a is None or b is None:
@@ -547,7 +558,7 @@ def _binary_value(operator: str, left: Any, right: Any) -> Any:
         elif operator == "/":
             result = a / b
         elif operator == "%":
-            result = a % b
+            result = math.fmod(a, b)  # the sign of the dividend, as Terraform's modulo
         elif operator == "<":
             return a < b
         elif operator == ">":
@@ -558,14 +569,19 @@ def _binary_value(operator: str, left: Any, right: Any) -> Any:
             return a >= b
         else:
             return Unknown(f"operator {operator}")
-    except ZeroDivisionError:
+    except (ZeroDivisionError, ValueError):
         return Unknown("division by zero")
     return int(result) if isinstance(result, float) and result.is_integer() else result
 
 
-def _normalize(value: Any) -> Any:
-    if isinstance(value, list):
-        return [_normalize(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _normalize(v) for k, v in value.items()}
-    return value
+def _equal(left: Any, right: Any) -> bool:
+    """Terraform's equality: values of different types are never equal (`true != 1`)."""
+    if isinstance(left, bool) or isinstance(right, bool):
+        return isinstance(left, bool) and isinstance(right, bool) and left == right
+    if isinstance(left, list) and isinstance(right, list):
+        return len(left) == len(right) and all(_equal(a, b) for a, b in zip(left, right))
+    if isinstance(left, dict) and isinstance(right, dict):
+        return left.keys() == right.keys() and all(_equal(left[k], right[k]) for k in left)
+    if isinstance(left, (int, float)) and isinstance(right, (int, float)):
+        return left == right
+    return type(left) is type(right) and left == right

@@ -113,8 +113,9 @@ def _toset(value: Any) -> Any:
     for item in value:
         if item not in unique:
             unique.append(item)
-    # Terraform's sets of strings iterate in lexical order.
-    if all(isinstance(item, str) for item in unique):
+    # Terraform's sets iterate strings in lexical order and numbers in numeric order.
+    if all(isinstance(item, str) for item in unique) or all(
+            isinstance(item, (int, float)) and not isinstance(item, bool) for item in unique):
         unique.sort()
     return unique
 
@@ -188,6 +189,8 @@ def _format(spec: Any, *values: Any) -> Any:
         text = to_string(value)
         if text is None or not part or part[0] not in "sd":
             return Unknown("format not evaluated")
+        if part[0] == "d" and not (isinstance(value, int) or (isinstance(value, float) and value.is_integer())):
+            return Unknown("format %d of a value that is not a whole number")
         out += text + part[1:]
     return out
 

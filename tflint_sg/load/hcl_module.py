@@ -194,7 +194,7 @@ class ModuleInstance:
             if isinstance(collection, list) and all(isinstance(item, str) for item in collection):
                 return [(item, {"each": {"key": item, "value": item}}) for item in collection]
             if isinstance(collection, dict):
-                return [(key, {"each": {"key": key, "value": value}}) for key, value in collection.items()]
+                return [(key, {"each": {"key": key, "value": value}}) for key, value in sorted(collection.items())]
             self.env.notes.append(f"{address}: for_each is unknown until apply; treated as one instance")
             return [("?", {"each": {"key": Unknown("each.key of an unknown for_each"),
                                     "value": Unknown("each.value of an unknown for_each")}})]
@@ -323,7 +323,7 @@ def _dynamic(block: Block, scope: Scope) -> list | Unknown:
     if isinstance(collection, Lazy):
         collection = collection.mapping()
     if isinstance(collection, dict):
-        pairs = list(collection.items())
+        pairs = sorted(collection.items())
     elif isinstance(collection, list):
         pairs = list(enumerate(collection))
     else:
