@@ -66,3 +66,56 @@ def test_an_hcl_syntax_error_names_the_file_and_line(tflint_sg, tmp_path):
     assert run.code == 1 and "Traceback" not in run.stderr
     (line,) = run.stderr.strip().splitlines()
     assert f"{copy / 'broken.tf'}:2:" in line and "syntax error" in line
+
+
+def test_optional_object_attributes_take_their_defaults(tmp_path):
+    """Public modules take objects with optional attributes; the defaults decide count and ports."""
+    from tflint_sg.load.hcl import load_directory
+
+    (tmp_path / "main.tf").write_text('''
+module "web" {
+  source  = "./web"
+  service = { name = "shop" }
+  create  = null
+}
+''')
+    (tmp_path / "web").mkdir()
+    (tmp_path / "web" / "main.tf").write_text('''
+variable "service" {
+  type = object({
+    name = string
+    port = optional(number, 8080)
+    tags = optional(map(string))
+  })
+}
+variable "create" {
+  type     = bool
+  default  = true
+  nullable = false
+}
+resource "aws_lb_target_group" "this" {
+  count    = var.create ? 1 : 0
+  name     = var.service.name
+  port     = var.service.port
+  protocol = "HTTP"
+}
+''')
+    config = load_directory(str(tmp_path))
+    group = config.resources["module.web.aws_lb_target_group.this[0]"]
+    assert group.values["port"] == 8080 and group.values["name"] == "shop"
+
+
+def test_a_number_variable_given_as_a_string_is_a_number(tmp_path):
+    from tflint_sg.load.hcl import load_directory
+
+    (tmp_path / "main.tf").write_text('''
+variable "port" {
+  type = number
+}
+resource "aws_lb_target_group" "this" {
+  port     = var.port
+  protocol = "HTTP"
+}
+''')
+    config = load_directory(str(tmp_path), var_args=["port=8443"])
+    assert config.resources["aws_lb_target_group.this"].values["port"] == 8443

@@ -72,6 +72,9 @@ def _target_groups(lookup: Lookup, model: Model) -> None:
         transport = _transport(protocol)
         if transport is None and protocol is not None:
             continue  # GENEVE (gateway load balancers) carries no TCP/UDP port to check
+        target_type = values.get("target_type")
+        if target_type == "lambda":
+            continue  # a Lambda function is invoked, not reached through security groups
         if values.get("ip_address_type") == "ipv6":
             model.notes.append(f"{resource.address}: IPv6 target groups are not checked yet")
             continue
@@ -87,7 +90,6 @@ def _target_groups(lookup: Lookup, model: Model) -> None:
         preserve = values.get("preserve_client_ip")
         if isinstance(protocol, str) and protocol.upper() in _ALWAYS_PRESERVE:
             preserve = "true"
-        target_type = values.get("target_type")
         model.target_groups[resource.address] = TargetGroup(
             resource.address,
             port=to_int(values.get("port")),

@@ -15,9 +15,11 @@ from typing import Any, Callable
 from tflint_sg.addresses import format_key, join
 from tflint_sg.config import Ref, Unknown
 from tflint_sg.load.hcl_expr import Lazy, Scope, evaluate
+from tflint_sg.load.hcl_types import convert
 from tflint_sg.load.hcl_parse import Block
 
 _MAX_MODULE_DEPTH = 32
+_NOT_GIVEN = object()
 
 
 @dataclass(frozen=True)
@@ -130,19 +132,25 @@ class ModuleInstance:
         return self._memo.get(("var", name), lambda: self._variable(name))
 
     def _variable(self, name: str) -> Any:
+        declaration = self.definition.variables.get(name)
+        given = _NOT_GIVEN
         if self.parent is None:
-            if name in self.env.root_values:
-                return self.env.root_values[name]
+            given = self.env.root_values.get(name, _NOT_GIVEN)
         elif self.call is not None and name in self.call.attributes:
             caller_scope = self.parent.scope.with_names(self.call_names)
-            return evaluate(self.call.attributes[name].expr, caller_scope)
-        declaration = self.definition.variables.get(name)
+            given = evaluate(self.call.attributes[name].expr, caller_scope)
         if declaration is None:
-            return Unknown(f"var.{name} is not declared")
-        default = declaration.attributes.get("default")
-        if default is None:
-            return Unknown(f"var.{name} has no value")
-        return evaluate(default.expr, self.scope)
+            return given if given is not _NOT_GIVEN else Unknown(f"var.{name} is not declared")
+        nullable = declaration.attributes.get("nullable")
+        if given is None and nullable is not None and evaluate(nullable.expr, self.scope) is False:
+            given = _NOT_GIVEN  # a null for a non-nullable variable takes its default
+        if given is _NOT_GIVEN:
+            default = declaration.attributes.get("default")
+            if default is None:
+                return Unknown(f"var.{name} has no value")
+            given = evaluate(default.expr, self.scope)
+        type_attribute = declaration.attributes.get("type")
+        return convert(given, type_attribute.expr) if type_attribute is not None else given
 
     def local(self, name: str) -> Any:
         attribute = self.definition.locals.get(name)

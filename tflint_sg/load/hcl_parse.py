@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 
 from lark import Tree
@@ -34,8 +35,23 @@ class Block:
     blocks: list[Block] = field(default_factory=list)
 
 
+_parsed: dict[tuple, list[Block]] = {}
+
+
 def parse_file(path: str) -> list[Block]:
-    """The top-level blocks of one file."""
+    """The top-level blocks of one file; a file is parsed once per run, however many root
+    modules call the module it belongs to."""
+    try:
+        status = os.stat(path)
+    except OSError as error:
+        raise InputError(path, f"cannot be read: {error.strerror or error}") from None
+    key = (os.path.realpath(path), status.st_mtime_ns, status.st_size)
+    if key not in _parsed:
+        _parsed[key] = _parse_uncached(path)
+    return _parsed[key]
+
+
+def _parse_uncached(path: str) -> list[Block]:
     try:
         with open(path, encoding="utf-8") as handle:
             text = handle.read()

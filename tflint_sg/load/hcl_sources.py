@@ -280,6 +280,9 @@ def resolve_module_source(
 
 def _local_sources(path: str, notes: list[str]) -> list[str]:
     """The local `source` of each module block in one .tf or .tf.json file."""
+    from tflint_sg.load.hcl_expr import Literal
+    from tflint_sg.load.hcl_parse import parse_file
+
     try:
         text = _read_text(path)
     except InputError as error:
@@ -288,20 +291,16 @@ def _local_sources(path: str, notes: list[str]) -> list[str]:
     if not _MODULE_BLOCK.search(text):
         return []
     try:
-        data = json.loads(text) if path.endswith(".json") else hcl2.loads(text)
-    except Exception as error:
-        notes.append(f"{_parse_error(path, error)}; its module calls are not followed")
+        blocks = parse_file(path)
+    except InputError as error:
+        notes.append(f"{error}; its module calls are not followed")
         return []
-    blocks = data.get("module", []) if isinstance(data, dict) else []
-    if isinstance(blocks, dict):  # .tf.json: {"module": {"name": {...}}}
-        blocks = [blocks]
     sources = []
-    for block in blocks if isinstance(blocks, list) else []:
-        for body in block.values() if isinstance(block, dict) else []:
-            for item in body if isinstance(body, list) else [body]:
-                source = item.get("source") if isinstance(item, dict) else None
-                if isinstance(source, str) and _is_local_source(source):
-                    sources.append(source)
+    for block in blocks:
+        source = block.attributes.get("source") if block.type == "module" else None
+        if source is not None and isinstance(source.expr, Literal) and isinstance(source.expr.value, str) \
+                and _is_local_source(source.expr.value):
+            sources.append(source.expr.value)
     return sources
 
 

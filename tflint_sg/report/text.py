@@ -21,8 +21,11 @@ def render(checked: list[Checked], verbose: bool = False) -> str:
         lines.append("")
     if verbose:
         for item in checked:
+            # With several inputs, say which one a note belongs to: a module called from two
+            # roots gives the same note twice.
+            where = f"{item.locator.source_uri}: " if len(checked) > 1 else ""
             for note in item.result.notes:
-                lines.append(f"note: {note}")
+                lines.append(f"note: {where}{note}")
         if any(item.result.notes for item in checked):
             lines.append("")
     counts: dict[str, int] = {}
