@@ -137,7 +137,8 @@ def test_source_escaping_the_repository(repo, tmp_path_factory):
     source = os.path.relpath(outside, root)
     directory, note = resolve_module_source(root, root, "evil", source)
     assert directory is None
-    assert note == f"module evil: source {source} is outside the repository; not followed"
+    assert note.startswith(f"module evil: source {source} is outside the repository (")
+    assert "not followed" in note
 
 
 def test_registry_module_not_installed(repo):

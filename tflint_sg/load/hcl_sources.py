@@ -248,7 +248,9 @@ def resolve_module_source(
     if _is_local_source(source):
         directory = os.path.normpath(os.path.join(caller_dir, source))
         if not _within(directory, boundary):
-            return None, f"module {module_key}: source {source} is outside the repository; not followed"
+            return None, (f"module {module_key}: source {source} is outside the repository ({_display(boundary)}); "
+                          "not followed (the repository is the nearest folder above with .git, else the "
+                          "current directory: run tflint-sg from the top of the checkout)")
         if not os.path.isdir(directory):
             return None, f"module {module_key}: {directory} does not exist"
         return directory, None
