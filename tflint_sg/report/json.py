@@ -30,9 +30,11 @@ def render(checked: list[Checked]) -> str:
                 }
                 for b in finding.blockers
             ],
-            "related": [{"address": r.address, "role": r.role} for r in finding.related],
+            "related": [{"address": r.address, "role": r.role, "location": _location(locator.locate(r.address))}
+                        for r in finding.related],
             "unresolved": list(finding.unresolved),
-            "location": {"file": location.uri, "start_line": location.start_line, "end_line": location.end_line},
+            "location": _location(location),
+            "call_site": _location(locator.call_site(finding.subject)),
             "fingerprint": fingerprint(finding),
         }
         findings.append(entry)
@@ -59,3 +61,9 @@ def _flow(finding) -> dict:
         return {}
     return {"load_balancer": finding.load_balancer, "target": finding.subject,
             "protocol": finding.protocol, "port": finding.port}
+
+
+def _location(location) -> dict | None:
+    if location is None:
+        return None
+    return {"file": location.uri, "start_line": location.start_line, "end_line": location.end_line}
