@@ -119,3 +119,41 @@ resource "aws_lb_target_group" "this" {
 ''')
     config = load_directory(str(tmp_path), var_args=["port=8443"])
     assert config.resources["aws_lb_target_group.this"].values["port"] == 8443
+
+
+def test_tf_json_syntax(tflint_sg, tmp_path):
+    """The story in Terraform's JSON syntax gives the story's finding, on the .tf.json file."""
+    import json
+
+    config = {
+        "resource": {
+            "aws_vpc": {"main": {"cidr_block": "10.20.0.0/16"}},
+            "aws_subnet": {
+                "a": {"vpc_id": "${aws_vpc.main.id}", "cidr_block": "10.20.1.0/24"},
+                "b": {"vpc_id": "${aws_vpc.main.id}", "cidr_block": "10.20.2.0/24"},
+            },
+            "aws_security_group": {"public": {
+                "vpc_id": "${aws_vpc.main.id}",
+                "ingress": [{"from_port": 443, "to_port": 443, "protocol": "tcp", "cidr_blocks": ["203.0.113.0/24"]}],
+                "egress": [{"from_port": 0, "to_port": 0, "protocol": "-1", "cidr_blocks": ["0.0.0.0/0"]}],
+            }},
+            "aws_lb": {"web": {"security_groups": ["${aws_security_group.public.id}"],
+                               "subnets": ["${aws_subnet.a.id}", "${aws_subnet.b.id}"]}},
+            "aws_lb_target_group": {"web": {"port": 80, "protocol": "HTTP", "vpc_id": "${aws_vpc.main.id}"}},
+            "aws_lb_listener": {"https": {
+                "load_balancer_arn": "${aws_lb.web.arn}", "port": 443, "protocol": "HTTPS",
+                "default_action": [{"type": "forward", "target_group_arn": "${aws_lb_target_group.web.arn}"}],
+            }},
+            "aws_instance": {"web": {"ami": "ami-0123456789abcdef0", "subnet_id": "${aws_subnet.a.id}",
+                                     "vpc_security_group_ids": ["${aws_security_group.public.id}"]}},
+            "aws_lb_target_group_attachment": {"web": {
+                "target_group_arn": "${aws_lb_target_group.web.arn}", "target_id": "${aws_instance.web.id}"}},
+        }
+    }
+    (tmp_path / "main.tf.json").write_text(json.dumps(config, indent=2))
+    run = tflint_sg("--format", "json", str(tmp_path))
+    assert run.code == 2, run.stderr
+    (finding,) = run.json()["findings"]
+    assert (finding["target"], finding["port"]) == ("aws_instance.web", 80)
+    assert [b["security_group"] for b in finding["blockers"]] == ["aws_security_group.public"]
+    assert finding["location"]["file"].endswith("main.tf.json")
