@@ -354,7 +354,9 @@ FUNCTIONS = [
     ('element(var.u, 0)', UNKNOWN),
     ('try(var.m["zz"], "d")', "d"),
     ('try(var.m["a"], "d")', "sg-1"),
-    ("try(var.u, var.n)", 5),  # first argument that evaluates
+    ("try(var.u, var.n)", UNKNOWN),  # an unknown argument is not an error: try's result is unknown
+    ("try(var.m.zz, var.n)", 5),  # a missing attribute is an error: try falls back
+    ("can(var.m.zz)", False),
     ("try(var.u, var.m.zz)", UNKNOWN),
     ('coalesce("", null, "x")', "x"),
     ('coalesce("a", "b")', "a"),
@@ -612,7 +614,6 @@ def test_instance_addresses(config):
         "aws_instance.web[0]", "aws_instance.web[1]",  # count = 2; count = 0 gives no instance
         'aws_security_group.set["a"]', 'aws_security_group.set["b"]',
         'aws_security_group.map["https"]', 'aws_security_group.map["ssh"]',
-        "aws_instance.unknown_count[0]",  # an unknown count: one instance
         "aws_security_group.dyn", "aws_security_group.dyn_iter", "aws_instance.probe",
         'module.m["a"].aws_security_group.y', 'module.m["b"].aws_security_group.y',
         "module.c[0].aws_security_group.y", "module.c[1].aws_security_group.y",
@@ -624,6 +625,11 @@ def test_instance_addresses(config):
 
 def test_unknown_count_is_noted(config):
     assert any("aws_instance.unknown_count" in note and "count" in note for note in config.notes)
+
+
+def test_an_instance_that_may_not_exist_is_left_out(config):
+    """An instance of an unknown count could make a finding about something that never exists."""
+    assert not any(address.startswith("aws_instance.unknown_count") for address in config.resources)
 
 
 def _ref(address, attribute="id"):
@@ -638,7 +644,6 @@ MODULE_VALUES = [
     ('aws_security_group.map["ssh"]', "name", "ssh"),
     ('aws_security_group.map["ssh"]', "description", "port 22"),
     ('aws_security_group.map["https"]', "description", "port 443"),
-    ("aws_instance.unknown_count[0]", "ami", UNKNOWN),  # count.index of an unknown count
     ("aws_security_group.dyn", "ingress", [{"from_port": 80, "to_port": 0}, {"from_port": 443, "to_port": 1}]),
     ("aws_security_group.dyn", "egress", UNKNOWN),
     ("aws_security_group.dyn_iter", "ingress", [{"description": "ssh", "from_port": 22}]),
@@ -689,7 +694,7 @@ def test_root_values_replace_variable_defaults(tmp_path):
     assert same(config.resources["aws_instance.probe"].values["tags"]["name"], "web-22")
 
 
-def test_unknown_for_each_is_one_instance_and_a_note(tmp_path):
+def test_unknown_for_each_may_not_exist_and_is_noted(tmp_path):
     write_tree(tmp_path, {"main.tf": """
 resource "aws_instance" "web" {
   ami = "x"
@@ -701,9 +706,7 @@ resource "aws_security_group" "s" {
 }
 """})
     config = load_directory(str(tmp_path))
-    instances = [a for a in config.resources if a.startswith("aws_security_group.s")]
-    assert len(instances) == 1
-    assert same(config.resources[instances[0]].values["name"], UNKNOWN)
+    assert not [a for a in config.resources if a.startswith("aws_security_group.s")]
     assert any("aws_security_group.s" in note and "for_each" in note for note in config.notes)
 
 

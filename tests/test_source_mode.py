@@ -157,3 +157,86 @@ def test_tf_json_syntax(tflint_sg, tmp_path):
     assert (finding["target"], finding["port"]) == ("aws_instance.web", 80)
     assert [b["security_group"] for b in finding["blockers"]] == ["aws_security_group.public"]
     assert finding["location"]["file"].endswith("main.tf.json")
+
+
+def _findings(tflint_sg, *args):
+    run = tflint_sg("--format", "json", *args)
+    assert run.code in (0, 2), run.stderr
+    return run.json()["findings"]
+
+
+def test_override_files_are_merged(tflint_sg, tmp_path):
+    """main_override.tf replaces the group's ingress with one that admits the ALB: no finding."""
+    copy = _story_copy(tmp_path)
+    (copy / "main_override.tf").write_text('''
+resource "aws_security_group" "public" {
+  ingress {
+    from_port = 0
+    to_port   = 0
+    protocol  = "-1"
+    self      = true
+  }
+}
+''')
+    assert _findings(tflint_sg, str(copy)) == []
+
+
+def test_ignore_changes_leaves_the_rules_unknown(tflint_sg, tmp_path):
+    copy = _story_copy(tmp_path)
+    main = copy / "main.tf"
+    text = main.read_text()
+    anchor = '  description = "HTTPS from the office only"\n'
+    assert anchor in text
+    main.write_text(text.replace(anchor, anchor + "  lifecycle {\n    ignore_changes = [ingress]\n  }\n", 1))
+    assert _findings(tflint_sg, str(copy)) == []
+
+
+def test_an_attachment_whose_count_is_unknown_makes_no_finding(tflint_sg, tmp_path):
+    copy = _story_copy(tmp_path)
+    main = copy / "main.tf"
+    text = main.read_text()
+    main.write_text(text.replace("  count            = 2\n  target_group_arn", "  count            = var.fleet\n  target_group_arn", 1)
+                    + '\nvariable "fleet" {\n  type = number\n}\n')
+    assert _findings(tflint_sg, str(copy)) == []
+
+
+def test_var_and_var_file_apply_in_command_line_order(tflint_sg, tmp_path):
+    copy = _story_copy(tmp_path)
+    main = copy / "main.tf"
+    main.write_text(main.read_text().replace("port     = 80", "port     = var.app_port", 1)
+                    + '\nvariable "app_port" {\n  type = number\n}\n')
+    varfile = tmp_path / "prod.tfvars"
+    varfile.write_text("app_port = 9000\n")
+    later_file = _findings(tflint_sg, "--var", "app_port=8080", "--var-file", str(varfile), str(copy))
+    later_var = _findings(tflint_sg, "--var-file", str(varfile), "--var", "app_port=8080", str(copy))
+    assert {f["port"] for f in later_file} == {9000}
+    assert {f["port"] for f in later_var} == {8080}
+
+
+def test_a_dynamic_block_over_a_set_binds_each_element_as_its_key(tmp_path):
+    from tflint_sg.load.hcl import load_directory
+
+    (tmp_path / "main.tf").write_text('''
+resource "aws_security_group" "app" {
+  dynamic "ingress" {
+    for_each = toset(["80", "443"])
+    content {
+      from_port = ingress.key
+      to_port   = ingress.value
+      protocol  = "tcp"
+    }
+  }
+}
+''')
+    ingress = load_directory(str(tmp_path)).resources["aws_security_group.app"].values["ingress"]
+    assert [(rule["from_port"], rule["to_port"]) for rule in ingress] == [("443", "443"), ("80", "80")]
+
+
+def test_the_source_settles_only_what_the_plan_left_wholly_unknown():
+    """A plan's known parts are Terraform's own answer: the source never overrides them."""
+    from tflint_sg.load.plan import load_plan
+
+    config = load_plan(str(FIXTURES / "count_for_each" / "plan.json"))
+    group = config.resources['module.sg["api"].aws_security_group.this']
+    assert "ingress" not in group.rebuilt  # its ports are known; only its peer group was not
+    assert "vpc_security_group_ids" in config.resources['aws_instance.api["green"]'].rebuilt

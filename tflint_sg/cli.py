@@ -72,7 +72,8 @@ def command(paths, output_format, output, force, verbose, var_files, var_args, s
     checked: list[Checked] = []
     for path in inputs:
         try:
-            config = load(path, var_files=var_files, var_args=var_args, source=source)
+            config = load(path, var_files=var_files, var_args=var_args, source=source,
+                          variables_in_order=(click.get_current_context().obj or {}).get("variables"))
             config.notes.extend(notes)
             result = analyze(config, ALL_RULES)
             locator = Locator(config)
@@ -150,9 +151,24 @@ def _inputs(paths: tuple[str, ...]) -> tuple[list[str], list[str], list[str]]:
     return plans + roots, notes, errors
 
 
+def _variables_in_order(argv: list[str]) -> list[tuple[str, str]]:
+    """--var-file and --var as they come on the command line: Terraform applies them in order,
+    and click hands each option's values over separately."""
+    given = []
+    for index, arg in enumerate(argv):
+        for option, kind in (("--var-file", "file"), ("--var", "var")):
+            if arg == option and index + 1 < len(argv):
+                given.append((kind, argv[index + 1]))
+            elif arg.startswith(option + "="):
+                given.append((kind, arg[len(option) + 1:]))
+    return given
+
+
 def main(argv: list[str] | None = None) -> None:
+    argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        code = command.main(args=argv, prog_name="tflint-sg", standalone_mode=False)
+        code = command.main(args=argv, prog_name="tflint-sg", standalone_mode=False,
+                            obj={"variables": _variables_in_order(argv)})
     except click.exceptions.UsageError as error:
         _fail(error.format_message())
         code = EXIT_ERROR

@@ -39,8 +39,8 @@ class Resource:
     # The attributes the configuration sets (None: not known). A plan's values for an existing
     # resource also hold what AWS reports, e.g. inline rules that mirror standalone rule resources.
     declared: frozenset[str] | None = None
-    # Attributes a plan left unknown and the loader rebuilt from configuration references (which
-    # keep no literals): a reading of the source may know them exactly.
+    # Attributes a plan left wholly unknown and the loader rebuilt from configuration references
+    # (which keep no literals): a reading of the source may know them exactly.
     rebuilt: frozenset[str] = frozenset()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tflint_sg.addresses import parse_resource_address
 from tflint_sg.build.lookup import Lookup, network
 from tflint_sg.config import Ref, Resource, Unknown
 from tflint_sg.model import EGRESS, INGRESS, Model, Network, Rule, SecurityGroup
@@ -179,10 +180,18 @@ def group_list(lookup: Lookup, values: list[Any]) -> tuple[tuple[str, ...], tupl
             unresolved.append(f"{value} is not created by this configuration")
         elif isinstance(value, (dict, list)):
             unresolved.append(f"an object where a security group id was expected: {value!r}"[:200])
+        elif isinstance(value, Ref) and value.address not in lookup.resources and _names_a_group(value.address):
+            # A group that may not exist (its count is unknown) or that this input leaves out.
+            unresolved.append(f"{value.address} is not known to exist")
         # A Ref to something that is not a security group, a number or a flag comes from a
         # reference list shared by several attributes (a port, a VPC's CIDR, a condition): it
         # names no group.
     return tuple(groups), tuple(unresolved)
+
+
+def _names_a_group(address: str) -> bool:
+    resource = parse_resource_address(address).resource
+    return resource.split(".")[0] in GROUP_TYPES
 
 
 def group_by_name(lookup: Lookup, name: Any) -> Any:

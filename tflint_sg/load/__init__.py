@@ -9,11 +9,12 @@ from tflint_sg.config import Config, Unknown
 from tflint_sg.errors import InputError
 
 
-def load(path: str, *, var_files: list[str] = (), var_args: list[str] = (), source: str | None = None) -> Config:
+def load(path: str, *, var_files: list[str] = (), var_args: list[str] = (), source: str | None = None,
+         variables_in_order: list[tuple[str, str]] | None = None) -> Config:
     if os.path.isdir(path):
         from tflint_sg.load.hcl import load_directory
 
-        return load_directory(path, var_files, var_args)
+        return load_directory(path, var_files, var_args, variables_in_order=variables_in_order)
     from tflint_sg.load.plan import load_plan
 
     config = load_plan(path)

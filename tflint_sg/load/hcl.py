@@ -8,22 +8,30 @@ each instance and module call is declared, so that findings point at `.tf` lines
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 
 from tflint_sg.config import NETWORK_TYPES, Config, Resource, canonical_type
 from tflint_sg.errors import InputError
 from tflint_sg.load import hcl_sources
 from tflint_sg.load.hcl_module import Environment, ModuleDef, ModuleInstance, Span
-from tflint_sg.load.hcl_parse import parse_file
+from tflint_sg.load.hcl_parse import Block, parse_file
+
+MAY_NOT_EXIST_TYPES = frozenset({
+    "aws_security_group_rule", "aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule",
+})
 
 
 def load_directory(directory: str, var_files: list[str] = (), var_args: list[str] = (),
-                   root_values: dict | None = None) -> Config:
-    """`root_values` replaces the tfvars files and options: a plan records the values it used."""
+                   root_values: dict | None = None, variables_in_order: list[tuple[str, str]] | None = None) -> Config:
+    """`root_values` replaces the tfvars files and options: a plan records the values it used.
+    `variables_in_order` gives --var-file and --var in command-line order (else files first)."""
     root = os.path.normpath(directory)
     files = hcl_sources.module_files(root)
     if not files:
         raise InputError(directory, "no Terraform files (*.tf, *.tf.json) in this directory")
-    if root_values is None:
+    if root_values is None and variables_in_order is not None:
+        values, notes = hcl_sources.ordered_variable_values(root, variables_in_order)
+    elif root_values is None:
         values, notes = hcl_sources.root_variable_values(root, list(var_files), list(var_args))
     else:
         values, notes = dict(root_values), []
@@ -33,6 +41,8 @@ def load_directory(directory: str, var_files: list[str] = (), var_args: list[str
         module_dir = os.path.normpath(module_dir)
         if module_dir not in definitions:
             blocks = [block for path in hcl_sources.module_files(module_dir) for block in parse_file(path)]
+            for path in hcl_sources.override_files(module_dir):
+                blocks = merge_override(blocks, parse_file(path))
             definitions[module_dir] = ModuleDef(module_dir, blocks)
         return definitions[module_dir]
 
@@ -42,8 +52,6 @@ def load_directory(directory: str, var_files: list[str] = (), var_args: list[str
     env = Environment(root, values, load_module, resolve_source)
     config = Config(source=directory)
     config.notes.extend(notes)
-    for override in hcl_sources.override_files(root):
-        config.notes.append(f"{override}: override files are not merged; its settings are ignored")
 
     pending = [ModuleInstance(env, load_module(root), "", "")]
     while pending:
@@ -52,6 +60,10 @@ def load_directory(directory: str, var_files: list[str] = (), var_args: list[str
             resource_type = canonical_type(resource.type)
             block = resource.block
             config.spans[resource.address] = Span(block.file, block.start_line, block.end_line)
+            if resource.may_not_exist and resource_type not in MAY_NOT_EXIST_TYPES:
+                # Its count or for_each is unknown. Only a rule can be kept: an extra rule can
+                # only silence findings, an extra target or load balancer could make one.
+                continue
             if resource_type in NETWORK_TYPES:
                 config.resources[resource.address] = Resource(
                     resource.address, resource_type, resource.values(), instance.path, resource.declared())
@@ -60,3 +72,35 @@ def load_directory(directory: str, var_files: list[str] = (), var_args: list[str
     config.notes.extend(env.notes)
     config.resources = dict(sorted(config.resources.items()))
     return config
+
+
+def merge_override(blocks: list[Block], overrides: list[Block]) -> list[Block]:
+    """Terraform's override files: each block replaces, attribute by attribute, the block with
+    the same type and labels; a nested block type it sets replaces all of that type; locals
+    replace by name."""
+    merged = list(blocks)
+    for override in overrides:
+        if override.type == "locals":
+            names = set(override.attributes)
+            merged = [_without_locals(block, names) if block.type == "locals" else block for block in merged]
+            merged.append(override)
+            continue
+        for index, block in enumerate(merged):
+            if block.type == override.type and block.labels == override.labels:
+                merged[index] = _overridden(block, override)
+                break
+    return merged
+
+
+def _overridden(block: Block, override: Block) -> Block:
+    replaced_types = {_nested_type(nested) for nested in override.blocks}
+    kept = [nested for nested in block.blocks if _nested_type(nested) not in replaced_types]
+    return replace(block, attributes={**block.attributes, **override.attributes}, blocks=kept + override.blocks)
+
+
+def _nested_type(block: Block) -> str:
+    return block.labels[0] if block.type == "dynamic" and block.labels else block.type
+
+
+def _without_locals(block: Block, names: set[str]) -> Block:
+    return replace(block, attributes={k: v for k, v in block.attributes.items() if k not in names})

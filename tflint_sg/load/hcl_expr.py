@@ -20,6 +20,15 @@ from tflint_sg.config import Ref, Unknown
 # --- the AST ---------------------------------------------------------------------------
 
 
+class Missing(Unknown):
+    """A definite error Terraform would raise (a missing attribute or key of a known value):
+    the one kind of failure `try()` and `can()` recover from."""
+
+
+class TfSet(list):
+    """A set: iterating it binds each element as its own key (`each.key`, `for k, v in ...`)."""
+
+
 class Expr:
     __slots__ = ()
 
@@ -408,7 +417,7 @@ def get_attr(value: Any, name: str) -> Any:
     if isinstance(value, Lazy):
         return value.attr(name)
     if isinstance(value, dict):
-        return value[name] if name in value else Unknown(f"no attribute {name}")
+        return value[name] if name in value else Missing(f"no attribute {name}")
     if isinstance(value, Unknown):
         return value
     if isinstance(value, Ref):
@@ -423,12 +432,12 @@ def index(value: Any, key: Any) -> Any:
         return value.index(key)
     if isinstance(value, dict):
         key = key if isinstance(key, str) else str(key)
-        return value[key] if key in value else Unknown(f"no key {key!r}")
+        return value[key] if key in value else Missing(f"no key {key!r}")
     if isinstance(value, list):
         number = as_number(key)
         if isinstance(number, int) and 0 <= number < len(value):
             return value[number]
-        return Unknown(f"no element {key!r}")
+        return Missing(f"no element {key!r}")
     if isinstance(value, Unknown):
         return value
     return Unknown(f"cannot index with {key!r}")
@@ -459,6 +468,8 @@ def _for_value(expr: For, scope: Scope) -> Any:
         return Unknown("a for expression over a collection unknown until apply")
     if isinstance(collection, dict):
         pairs = sorted(collection.items())  # Terraform iterates maps in key order
+    elif isinstance(collection, TfSet):
+        pairs = [(item, item) for item in collection]
     elif isinstance(collection, list):
         pairs = list(enumerate(collection))
     else:

@@ -10,18 +10,22 @@ import ipaddress
 from typing import Any, Callable
 
 from tflint_sg.config import Ref, Unknown
-from tflint_sg.load.hcl_expr import Expr, Lazy, Scope, as_number, evaluate, is_unknown, to_string
+from tflint_sg.load.hcl_expr import Expr, Lazy, Missing, Scope, TfSet, as_number, evaluate, is_unknown, to_string
 
 
 def call(name: str, args: tuple[Expr, ...], scope: Scope) -> Any:
     if name == "try":
+        # Terraform falls back only when an argument fails; an argument unknown until apply
+        # makes the result unknown too.
         for arg in args:
             value = evaluate(arg, scope)
-            if not isinstance(value, Unknown):
+            if not isinstance(value, Missing):
                 return value
-        return Unknown("try: every argument unknown or failing")
+        return Unknown("try: every argument fails")
     if name == "can":
-        value = evaluate(args[0], scope) if args else Unknown("can()")
+        value = evaluate(args[0], scope) if args else Missing("can()")
+        if isinstance(value, Missing):
+            return False
         return Unknown("can: unknown until apply") if isinstance(value, Unknown) else True
     function = _FUNCTIONS.get(name)
     if function is None:
@@ -117,7 +121,7 @@ def _toset(value: Any) -> Any:
     if all(isinstance(item, str) for item in unique) or all(
             isinstance(item, (int, float)) and not isinstance(item, bool) for item in unique):
         unique.sort()
-    return unique
+    return TfSet(unique)
 
 
 def _merge(*maps: Any) -> Any:

@@ -14,12 +14,15 @@ from typing import Any, Callable
 
 from tflint_sg.addresses import format_key, join
 from tflint_sg.config import Ref, Unknown
-from tflint_sg.load.hcl_expr import Lazy, Scope, evaluate
+from tflint_sg.load.hcl_expr import GetAttr, Index, Lazy, Name, Scope, TfSet, evaluate
 from tflint_sg.load.hcl_types import convert
 from tflint_sg.load.hcl_parse import Block
 
 _MAX_MODULE_DEPTH = 32
+_MAX_INSTANCES = 10_000  # a larger count is hostile or a mistake: treated as unknown
 _NOT_GIVEN = object()
+# Bound with an instance whose count or for_each is unknown: it may not exist at all.
+_MAYBE = "__may_not_exist__"
 
 
 @dataclass(frozen=True)
@@ -92,12 +95,28 @@ class Environment:
         self.resolve_source = resolve_source  # (caller dir, module key, source) -> (dir, note)
         self.notes: list[str] = []
         self.call_spans: dict[str, Span] = {}
+        self.workspace = _workspace(root_dir)
+
+
+def _workspace(root_dir: str) -> Any:
+    """The selected workspace: `terraform workspace select` records it in .terraform/environment;
+    TF_WORKSPACE overrides it. Without either, Terraform uses "default"."""
+    selected = os.environ.get("TF_WORKSPACE")
+    if selected:
+        return selected
+    try:
+        with open(os.path.join(root_dir, ".terraform", "environment"), encoding="utf-8") as handle:
+            return handle.read().strip() or "default"
+    except FileNotFoundError:
+        return "default"
+    except OSError:
+        return Unknown("the selected workspace could not be read")
 
 
 class ModuleInstance:
     def __init__(self, env: Environment, definition: ModuleDef, path: str, key_path: str,
                  parent: ModuleInstance | None = None, call: Block | None = None,
-                 call_names: dict[str, Any] | None = None, depth: int = 0):
+                 call_names: dict[str, Any] | None = None, depth: int = 0, may_not_exist: bool = False):
         self.env = env
         self.definition = definition
         self.path = path  # module.a["k"].module.b, "" for the root
@@ -106,6 +125,7 @@ class ModuleInstance:
         self.call = call
         self.call_names = call_names or {}  # count/each of this instance, in the caller's scope
         self.depth = depth
+        self.may_not_exist = may_not_exist  # an instance of a call whose count/for_each is unknown
         self.scope = Scope(self._root)
         self._memo = Memo()
 
@@ -123,7 +143,7 @@ class ModuleInstance:
         if name == "path":
             return {"module": self.definition.directory, "root": self.env.root_dir, "cwd": os.getcwd()}
         if name == "terraform":
-            return {"workspace": "default"}
+            return {"workspace": self.env.workspace}
         if name in self.definition.resource_types:
             return _Namespace(lambda n: self.resource(name, n))
         return Unknown(f"{name} is not known here")
@@ -182,8 +202,10 @@ class ModuleInstance:
         address = join(self.path, f"{resource_type}.{name}")
         keys = self.expand(block, address)
         if keys is None:  # no count or for_each: a single instance
-            return ResourceInstance(self, block, resource_type, address, {})
-        instances = {key: ResourceInstance(self, block, resource_type, address + format_key(key), names)
+            return ResourceInstance(self, block, resource_type, address, {}, self.may_not_exist)
+        instances = {key: ResourceInstance(self, block, resource_type, address + format_key(key),
+                                           {k: v for k, v in names.items() if k != _MAYBE},
+                                           self.may_not_exist or _MAYBE in names)
                      for key, names in keys}
         return _Collection(instances, "count" in block.attributes)
 
@@ -191,9 +213,10 @@ class ModuleInstance:
         """The instance keys of a counted or for_each block, with the names they bind."""
         if "count" in block.attributes:
             count = evaluate(block.attributes["count"].expr, self.scope)
-            if isinstance(count, bool) or not isinstance(count, (int, float)):
-                self.env.notes.append(f"{address}: count is unknown until apply; treated as one instance")
-                return [(0, {"count": {"index": Unknown("count.index of an unknown count")}})]
+            if isinstance(count, bool) or not isinstance(count, (int, float)) or not 0 <= count <= _MAX_INSTANCES:
+                self.env.notes.append(f"{address}: count is unknown until apply (or beyond {_MAX_INSTANCES}); "
+                                      "its instances may not exist")
+                return [(0, {"count": {"index": Unknown("count.index of an unknown count")}, _MAYBE: True})]
             return [(index, {"count": {"index": index}}) for index in range(int(count))]
         if "for_each" in block.attributes:
             collection = evaluate(block.attributes["for_each"].expr, self.scope)
@@ -203,9 +226,9 @@ class ModuleInstance:
                 return [(item, {"each": {"key": item, "value": item}}) for item in collection]
             if isinstance(collection, dict):
                 return [(key, {"each": {"key": key, "value": value}}) for key, value in sorted(collection.items())]
-            self.env.notes.append(f"{address}: for_each is unknown until apply; treated as one instance")
+            self.env.notes.append(f"{address}: for_each is unknown until apply; its instances may not exist")
             return [("?", {"each": {"key": Unknown("each.key of an unknown for_each"),
-                                    "value": Unknown("each.value of an unknown for_each")}})]
+                                    "value": Unknown("each.value of an unknown for_each")}, _MAYBE: True})]
         return None
 
     def resource_instances(self) -> list[ResourceInstance]:
@@ -244,7 +267,9 @@ class ModuleInstance:
         keys = self.expand(call, address)
 
         def child(path: str, names: dict) -> _ModuleOutputs:
-            instance = ModuleInstance(self.env, definition, path, key_path, self, call, names, self.depth + 1)
+            instance = ModuleInstance(self.env, definition, path, key_path, self, call,
+                                      {k: v for k, v in names.items() if k != _MAYBE}, self.depth + 1,
+                                      self.may_not_exist or _MAYBE in names)
             self.env.call_spans[path] = Span(call.file, call.start_line, call.end_line)
             return _ModuleOutputs(instance)
 
@@ -267,11 +292,13 @@ class ModuleInstance:
 class ResourceInstance(Lazy):
     """One resource instance: configured attributes evaluate, the rest are known after apply."""
 
-    def __init__(self, module: ModuleInstance, block: Block, resource_type: str, address: str, names: dict):
+    def __init__(self, module: ModuleInstance, block: Block, resource_type: str, address: str, names: dict,
+                 may_not_exist: bool = False):
         self.module = module
         self.block = block
         self.type = resource_type
         self.address = address
+        self.may_not_exist = may_not_exist
         self.scope = module.scope.with_names(names)
         self._values: dict | None = None
 
@@ -290,9 +317,30 @@ class ResourceInstance(Lazy):
         """All configured attributes and nested blocks, as a plan's `after` would hold them."""
         if self._values is None:
             self._values = {}
-            self._values = body_values(self.block, self.scope, skip=("count", "for_each", "provider", "depends_on",
-                                                                     "lifecycle", "provisioner", "connection"))
+            values = body_values(self.block, self.scope, skip=("count", "for_each", "provider", "depends_on",
+                                                               "lifecycle", "provisioner", "connection"))
+            for name in self.ignored_changes():
+                # Changed outside Terraform and left alone by it: the configuration does not say.
+                values[name] = Unknown(f"{self.address}.{name}: lifecycle ignore_changes leaves it to others")
+            self._values = values
         return self._values
+
+    def ignored_changes(self) -> list[str]:
+        lifecycle = next((b for b in self.block.blocks if b.type == "lifecycle"), None)
+        ignored = lifecycle.attributes.get("ignore_changes") if lifecycle else None
+        if ignored is None:
+            return []
+        expr = ignored.expr
+        items = getattr(expr, "items", None)
+        if items is None:  # `ignore_changes = all`
+            return sorted(set(self.block.attributes) | {b.type for b in self.block.blocks} - {"lifecycle"})
+        names = []
+        for item in items:  # bare attribute names, parsed as references (`ingress`, `tags["x"]`)
+            while isinstance(item, (GetAttr, Index)):
+                item = item.target
+            if isinstance(item, Name):
+                names.append(item.name)
+        return names
 
     def declared(self) -> frozenset[str]:
         names = set(self.block.attributes)
@@ -332,6 +380,8 @@ def _dynamic(block: Block, scope: Scope) -> list | Unknown:
         collection = collection.mapping()
     if isinstance(collection, dict):
         pairs = sorted(collection.items())
+    elif isinstance(collection, TfSet):
+        pairs = [(item, item) for item in collection]
     elif isinstance(collection, list):
         pairs = list(enumerate(collection))
     else:

@@ -157,8 +157,10 @@ def _json_block(block_type: str, labels: tuple, body: dict, path: str) -> Block:
     block = Block(block_type, tuple(labels), path, 1, 1)
     nested = _NESTED_BLOCKS.get(block_type, ())
     for name, value in body.items():
-        if name in nested or name == "dynamic" or (isinstance(value, list) and value and all(isinstance(v, dict) for v in value)
-                                                   and block_type in ("resource", "data") and name in _BLOCK_ATTRIBUTES):
+        content_of_dynamic = block_type == "dynamic" and name == "content"
+        if name in nested or name == "dynamic" or content_of_dynamic or (
+                isinstance(value, (list, dict)) and block_type in ("resource", "data", "content") + _BLOCK_TYPES
+                and name in _BLOCK_ATTRIBUTES):
             for item in value if isinstance(value, list) else [value]:
                 if isinstance(item, dict):
                     if name == "dynamic":
@@ -172,6 +174,8 @@ def _json_block(block_type: str, labels: tuple, body: dict, path: str) -> Block:
 
 
 _NESTED_BLOCKS = {"module": (), "variable": (), "output": (), "locals": ()}
+_BLOCK_TYPES = ("ingress", "egress", "default_action", "action", "forward", "network_interfaces",
+                "mixed_instances_policy", "launch_template")
 # Nested blocks of the resources the model reads, for the JSON syntax (HCL syntax needs no list).
 _BLOCK_ATTRIBUTES = frozenset({
     "ingress", "egress", "network_interface", "network_interfaces", "launch_template", "mixed_instances_policy",

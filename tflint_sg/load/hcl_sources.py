@@ -205,16 +205,25 @@ def root_variable_values(
     Order: terraform.tfvars, terraform.tfvars.json, *.auto.tfvars(.json) by name, then each
     --var-file, then each --var NAME=VALUE. Values holding an expression are skipped with a note.
     """
+    return ordered_variable_values(directory, [("file", path) for path in var_files] + [("var", arg) for arg in var_args])
+
+
+def ordered_variable_values(directory: str, given: list[tuple[str, str]]) -> tuple[dict[str, object], list[str]]:
+    """As `root_variable_values`, with --var-file ("file", PATH) and --var ("var", NAME=VALUE)
+    applied in the order the command line gives them, as Terraform does."""
     values: dict[str, object] = {}
     notes: list[str] = []
-    for path in _auto_tfvars(directory) + list(var_files):
+    for path in _auto_tfvars(directory):
         _tfvars_into(values, notes, path)
-    for arg in var_args:
-        name, equals, text = arg.partition("=")
+    for kind, text in given:
+        if kind == "file":
+            _tfvars_into(values, notes, text)
+            continue
+        name, equals, value = text.partition("=")
         name = name.strip()
         if not equals or not name:
-            raise InputError(arg, "--var must be NAME=VALUE")
-        values[name] = _var_arg_value(text)
+            raise InputError(text, "--var must be NAME=VALUE")
+        values[name] = _var_arg_value(value)
     return values, notes
 
 

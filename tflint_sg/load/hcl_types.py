@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from tflint_sg.config import Ref, Unknown
-from tflint_sg.load.hcl_expr import Call, Expr, Name, ObjectExpr, Scope, as_number, evaluate, to_string
+from tflint_sg.load.hcl_expr import Call, Expr, Name, ObjectExpr, Scope, TfSet, as_number, evaluate, to_string
 
 _LITERAL_SCOPE = Scope(lambda name: Unknown(f"{name} in a type constraint"))
 
@@ -23,8 +23,10 @@ def convert(value: Any, type_expr: Expr) -> Any:
     if not isinstance(type_expr, Call) or not type_expr.args:
         return value
     kind, argument = type_expr.name, type_expr.args[0]
-    if kind in ("list", "set") and isinstance(value, list):
+    if kind == "list" and isinstance(value, list):
         return [convert(item, argument) for item in value]
+    if kind == "set" and isinstance(value, list):
+        return TfSet(convert(item, argument) for item in value)
     if kind == "map" and isinstance(value, dict):
         return {key: convert(item, argument) for key, item in value.items()}
     if kind == "tuple" and isinstance(value, list) and isinstance(getattr(argument, "items", None), tuple):

@@ -252,7 +252,8 @@ def _resolve_unknowns(values: dict, marker: Any, config_resource, resolver: Refe
             values[name] = None
         else:
             values[name] = filler.attribute(values.get(name), inner, expressions.get(name))
-            rebuilt.add(name)
+            if inner is True:  # wholly unknown: nothing the plan knew is at stake
+                rebuilt.add(name)
     return values, frozenset(rebuilt)
 
 
