@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+from tflint_sg.errors import InputError
+
 
 def repository_root(start: str) -> str:
     """The nearest directory at or above start's directory holding `.git`, else the working directory."""
@@ -17,3 +19,25 @@ def repository_root(start: str) -> str:
         if parent == current:
             return os.getcwd()
         current = parent
+
+
+def read_bytes(path: str) -> bytes:
+    """A file's bytes, or an InputError that says in a few words why not."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        raise InputError(path, "no such file") from None
+    except IsADirectoryError:
+        raise InputError(path, "is a directory, not a file") from None
+    except PermissionError:
+        raise InputError(path, "permission denied") from None
+    except OSError as error:
+        raise InputError(path, f"cannot be read: {error.strerror or error}") from None
+
+
+def read_utf8(path: str) -> str:
+    try:
+        return read_bytes(path).decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InputError(path, f"is not UTF-8 text (byte {error.start})") from None

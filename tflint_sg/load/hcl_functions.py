@@ -113,10 +113,7 @@ def _length(value: Any) -> Any:
 def _toset(value: Any) -> Any:
     if not isinstance(value, list):
         return Unknown("toset of a value that is not a list")
-    unique: list = []
-    for item in value:
-        if item not in unique:
-            unique.append(item)
+    unique = _distinct(value)
     # Terraform's sets iterate strings in lexical order and numbers in numeric order.
     if all(isinstance(item, str) for item in unique) or all(
             isinstance(item, (int, float)) and not isinstance(item, bool) for item in unique):

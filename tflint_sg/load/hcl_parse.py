@@ -14,6 +14,7 @@ from lark import Tree
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from tflint_sg.errors import InputError
+from tflint_sg.paths import read_utf8
 from tflint_sg.load.hcl_expr import Expr, Literal, NotUnderstood, ObjectExpr, TupleExpr, to_ast
 
 
@@ -52,13 +53,7 @@ def parse_file(path: str) -> list[Block]:
 
 
 def _parse_uncached(path: str) -> list[Block]:
-    try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
-    except UnicodeDecodeError as error:
-        raise InputError(path, f"not UTF-8 text ({error.reason})") from None
-    except OSError as error:
-        raise InputError(path, f"cannot be read: {error.strerror or error}") from None
+    text = read_utf8(path)
     if path.endswith(".json"):
         return _parse_json(path, text)
     return _parse_hcl(path, text)

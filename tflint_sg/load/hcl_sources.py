@@ -14,7 +14,7 @@ import re
 import hcl2
 
 from tflint_sg.errors import InputError
-from tflint_sg.paths import repository_root
+from tflint_sg.paths import read_utf8, repository_root
 
 TERRAFORM_SUFFIXES = (".tf", ".tf.json")
 TFVARS_SUFFIXES = (".tfvars", ".tfvars.json")
@@ -122,17 +122,7 @@ def _literal(value: object) -> object:
 
 
 def _read_text(path: str) -> str:
-    try:
-        with open(path, encoding="utf-8-sig") as handle:
-            return handle.read()
-    except FileNotFoundError:
-        raise InputError(path, "no such file") from None
-    except IsADirectoryError:
-        raise InputError(path, "is a directory, not a variables file") from None
-    except UnicodeDecodeError as error:
-        raise InputError(path, f"is not UTF-8 text (byte {error.start})") from None
-    except OSError as error:
-        raise InputError(path, f"cannot read: {error.strerror or error}") from None
+    return read_utf8(path)
 
 
 def _parse_tfvars(path: str) -> dict[str, object]:

@@ -9,23 +9,12 @@ import msgspec
 
 from tflint_sg.errors import InputError
 from tflint_sg.load.plan_format import Plan
+from tflint_sg.paths import read_bytes
 
 KNOWN_FORMAT_VERSIONS = ("0.1", "0.2", "1.0", "1.1", "1.2")
 
 _DECODER = msgspec.json.Decoder(Plan)
 _BYTE_OFFSET = re.compile(r"\(byte (\d+)\)")
-
-
-def read_text_bytes(path: str) -> bytes:
-    try:
-        with open(path, "rb") as handle:
-            return handle.read()
-    except FileNotFoundError:
-        raise InputError(path, "no such file") from None
-    except PermissionError:
-        raise InputError(path, "permission denied") from None
-    except OSError as error:
-        raise InputError(path, f"cannot be read: {error.strerror or error}") from None
 
 
 def to_utf8(data: bytes, path: str) -> bytes:
@@ -88,4 +77,4 @@ def decode_plan(data: bytes, path: str) -> Plan:
 
 
 def read_plan(path: str) -> Plan:
-    return decode_plan(to_utf8(read_text_bytes(path), path), path)
+    return decode_plan(to_utf8(read_bytes(path), path), path)
