@@ -16,7 +16,8 @@ def test_story_names_the_blocked_flow_and_the_fix(tflint_sg):
     assert "aws_security_group.public" in out
     assert "admits only tcp/443 from 203.0.113.0/24" in out
     assert "fix: Admit tcp/80 from the load balancer's security group" in out
-    assert "2 issues found" in out
+    assert "aws_data_store_unreachable: aws_db_instance.main" in out  # the database, on 5432
+    assert "3 issues found" in out
 
 
 def test_force_exits_zero_with_issues(tflint_sg):
@@ -97,7 +98,7 @@ def test_one_bad_input_keeps_the_others_findings(tflint_sg, tmp_path):
     bad.write_text("{}")
     run = tflint_sg("--format", "json", str(bad), "fixtures/story/plan.json")
     assert run.code == 1
-    assert len(run.json()["findings"]) == 2
+    assert len(run.json()["findings"]) == 3
 
 
 def test_bad_option_exits_1(tflint_sg):

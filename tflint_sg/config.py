@@ -30,6 +30,11 @@ class Unknown:
         return False
 
 
+class Resolved(list):
+    """Values a plan left unknown, rebuilt from the configuration's references: a reading of the
+    source may replace them, while the plan's known values are Terraform's own answer."""
+
+
 @dataclass
 class Resource:
     address: str  # the instance address, as Terraform prints it: module.a["k"].aws_x.y[0]
@@ -39,9 +44,6 @@ class Resource:
     # The attributes the configuration sets (None: not known). A plan's values for an existing
     # resource also hold what AWS reports, e.g. inline rules that mirror standalone rule resources.
     declared: frozenset[str] | None = None
-    # Attributes a plan left wholly unknown and the loader rebuilt from configuration references
-    # (which keep no literals): a reading of the source may know them exactly.
-    rebuilt: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -90,6 +92,15 @@ NETWORK_TYPES = frozenset(
         "aws_lb_target_group",
         "aws_lb_target_group_attachment",
         "aws_ecs_service",
+        "aws_lambda_function",
+        "aws_db_instance",
+        "aws_rds_cluster",
+        "aws_elasticache_cluster",
+        "aws_elasticache_replication_group",
+        "aws_efs_mount_target",
+        "aws_redshift_cluster",
+        "aws_opensearch_domain",
+        "aws_elasticsearch_domain",
     }
 )
 

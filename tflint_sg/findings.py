@@ -26,10 +26,13 @@ class Finding:
     load_balancer: str | None = None
     protocol: str | None = None
     port: int | None = None
+    peer: str | None = None  # the other end, for findings about a client and its store
 
     def sort_key(self) -> tuple:
-        return (self.subject, self.rule, self.load_balancer or "", self.protocol or "", self.port or 0, self.message)
+        return (self.subject, self.rule, self.load_balancer or "", self.peer or "", self.protocol or "",
+                self.port or 0, self.message)
 
     def identity(self) -> tuple[str, ...]:
-        """What makes two findings the same across runs: the rule, the addresses, the flow's port."""
-        return (self.rule, self.subject, self.load_balancer or "", self.protocol or "", str(self.port or ""))
+        """What makes two findings the same across runs: the rule, the addresses, the port."""
+        identity = (self.rule, self.subject, self.load_balancer or "", self.protocol or "", str(self.port or ""))
+        return identity + ((self.peer,) if self.peer else ())

@@ -67,6 +67,8 @@ class SecurityGroup:
     # directions whose inline rules are unknown until apply; standalone rules for that direction
     # show there are none (the two styles are not mixed), which clears the doubt
     inline_unknown: set[str] = field(default_factory=set)
+    # directions that have both inline rules and standalone rule resources
+    mixed_directions: set[str] = field(default_factory=set)
     is_vpc_default: bool = False
 
     def rules_in(self, direction: str) -> list[Rule]:
@@ -131,6 +133,23 @@ class LoadBalancer:
 
 
 @dataclass
+class DataStore:
+    """A database, cache, file system, warehouse or search domain: what the app tier must reach."""
+
+    address: str
+    kind: str  # database, cache, file system, warehouse, search domain
+    port: int | None  # where it listens; None: unknown
+
+
+@dataclass
+class Listener:
+    address: str
+    load_balancer: str
+    port: int | None
+    protocol: str = "tcp"  # the transport clients use: tcp, or udp for UDP listeners
+
+
+@dataclass
 class Model:
     groups: dict[str, SecurityGroup] = field(default_factory=dict)
     endpoints: dict[str, Endpoint] = field(default_factory=dict)
@@ -138,6 +157,9 @@ class Model:
     target_groups: dict[str, TargetGroup] = field(default_factory=dict)
     targets: list[Target] = field(default_factory=list)
     forwards: list[Forward] = field(default_factory=list)
+    listeners: list[Listener] = field(default_factory=list)
+    data_stores: dict[str, DataStore] = field(default_factory=dict)
+    compute: set[str] = field(default_factory=set)  # endpoints that run the application
     # Standalone rules whose security group could not be resolved: they may belong to any group.
     floating_rules: list[Rule] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)

@@ -52,7 +52,7 @@ class Verdict:
     unresolved: tuple[str, ...] = ()  # what kept an answer undecided
 
 
-def _ports_match(rule: Rule, protocol: str, port: int) -> str:
+def ports_match(rule: Rule, protocol: str, port: int) -> str:
     if rule.protocol is None:
         return UNDECIDED
     if rule.protocol == "all":
@@ -89,7 +89,7 @@ def _networks_match(cidrs: tuple[Network, ...], networks: tuple[Network, ...] | 
 
 
 def rule_admits(rule: Rule, peer: Peer, protocol: str, port: int) -> str:
-    ports = _ports_match(rule, protocol, port)
+    ports = ports_match(rule, protocol, port)
     if ports == BLOCKED:
         return BLOCKED
     if rule.groups and set(rule.groups) & set(peer.groups) or rule.self_ref and rule.group in peer.groups:

@@ -8,7 +8,7 @@ from typing import Any
 from tflint_sg.build.endpoints import add_endpoint
 from tflint_sg.build.lookup import Lookup
 from tflint_sg.config import Ref, Unknown
-from tflint_sg.model import ClassicListener, Forward, LoadBalancer, Model, Target, TargetGroup
+from tflint_sg.model import ClassicListener, Forward, Listener, LoadBalancer, Model, Target, TargetGroup
 from tflint_sg.values import as_list, first_block, is_unknown, single, to_int
 
 # Client IP preservation is always on for these target group protocols.
@@ -51,6 +51,8 @@ def _classic_load_balancers(lookup: Lookup, model: Model) -> None:
         balancer = LoadBalancer(resource.address, "classic", True)
         for listener in as_list(values.get("listener")):
             if isinstance(listener, dict):
+                model.listeners.append(Listener(resource.address, resource.address, to_int(listener.get("lb_port")),
+                                                _transport(listener.get("lb_protocol")) or "tcp"))
                 balancer.classic_listeners.append(
                     ClassicListener(to_int(listener.get("instance_port")), _transport(listener.get("instance_protocol")) or "tcp"))
         for instance in as_list(values.get("instances")) + served_by_groups.get(resource.address, []):
@@ -155,6 +157,8 @@ def _forwards(lookup: Lookup, model: Model) -> None:
         balancer = lookup.find(resource.values.get("load_balancer_arn"), "aws_lb")
         if balancer is not None:
             listeners[resource.address] = balancer
+            model.listeners.append(Listener(resource.address, balancer, to_int(single(resource.values.get("port"))),
+                                            _transport(resource.values.get("protocol")) or "tcp"))
             _add_forwards(lookup, model, balancer, resource.address, resource.values.get("default_action"))
     for resource in lookup.of_type("aws_lb_listener_rule"):
         listener = lookup.find(resource.values.get("listener_arn"), "aws_lb_listener")

@@ -10,8 +10,8 @@ from typing import Any
 from tflint_sg.build.groups import group_by_name, group_list
 from tflint_sg.build.lookup import Lookup
 from tflint_sg.config import Resource, Unknown
-from tflint_sg.model import Endpoint, Model
-from tflint_sg.values import as_list, first_block, single
+from tflint_sg.model import DataStore, Endpoint, Model
+from tflint_sg.values import as_list, first_block, single, to_int
 
 DEFAULT_GROUP_UNMANAGED = (
     "no security groups: it gets its VPC's default security group, whose rules are not managed by "
@@ -49,6 +49,69 @@ def build_endpoints(lookup: Lookup, model: Model) -> None:
         network = first_block(resource.values.get("network_configuration"))
         if network:  # awsvpc mode; bridge and host mode tasks use their container instance's groups
             add_endpoint(lookup, model, resource, as_list(network.get("security_groups")), as_list(network.get("subnets")))
+    for resource in lookup.of_type("aws_lambda_function"):
+        network = first_block(resource.values.get("vpc_config"))
+        if network:  # a function outside a VPC has no security groups
+            add_endpoint(lookup, model, resource, as_list(network.get("security_group_ids")),
+                         as_list(network.get("subnet_ids")))
+    model.compute = {address for address, endpoint in model.endpoints.items() if endpoint.type in COMPUTE_TYPES}
+    _data_stores(lookup, model)
+
+
+COMPUTE_TYPES = frozenset({"aws_instance", "aws_autoscaling_group", "aws_ecs_service", "aws_lambda_function"})
+
+# type -> (kind, the attribute holding its groups, the attribute holding its subnets)
+_STORES = {
+    "aws_db_instance": ("database", "vpc_security_group_ids", None),
+    "aws_rds_cluster": ("database", "vpc_security_group_ids", None),
+    "aws_elasticache_cluster": ("cache", "security_group_ids", None),
+    "aws_elasticache_replication_group": ("cache", "security_group_ids", None),
+    "aws_efs_mount_target": ("file system", "security_groups", "subnet_id"),
+    "aws_redshift_cluster": ("warehouse", "vpc_security_group_ids", None),
+    "aws_opensearch_domain": ("search domain", None, None),
+    "aws_elasticsearch_domain": ("search domain", None, None),
+}
+
+
+def _data_stores(lookup: Lookup, model: Model) -> None:
+    for resource_type, (kind, groups_attribute, subnet_attribute) in _STORES.items():
+        for resource in lookup.of_type(resource_type):
+            values = resource.values
+            if groups_attribute is None:  # search domains: only inside a VPC
+                options = first_block(values.get("vpc_options"))
+                if not options:
+                    continue
+                groups, subnets = as_list(options.get("security_group_ids")), as_list(options.get("subnet_ids"))
+            else:
+                groups = as_list(values.get(groups_attribute))
+                subnets = as_list(values.get(subnet_attribute)) if subnet_attribute else []
+            add_endpoint(lookup, model, resource, groups, subnets)
+            model.data_stores[resource.address] = DataStore(resource.address, kind, store_port(resource_type, values))
+
+
+_ENGINE_PORTS = (("aurora-postgresql", 5432), ("aurora-mysql", 3306), ("aurora", 3306), ("postgres", 5432),
+                 ("mysql", 3306), ("mariadb", 3306), ("oracle", 1521), ("sqlserver", 1433), ("db2", 50000),
+                 ("redis", 6379), ("valkey", 6379), ("memcached", 11211))
+_FIXED_PORTS = {"aws_efs_mount_target": 2049, "aws_opensearch_domain": 443, "aws_elasticsearch_domain": 443}
+
+
+def store_port(resource_type: str, values: dict) -> int | None:
+    """The port a store listens on: its `port`, else its engine's default (AWS's documented ones)."""
+    if resource_type in _FIXED_PORTS:
+        return _FIXED_PORTS[resource_type]
+    port = values.get("port")
+    if port is not None:
+        return to_int(single(port))
+    if resource_type == "aws_redshift_cluster":
+        return 5439
+    if resource_type == "aws_elasticache_replication_group":
+        engine = values.get("engine") or "redis"
+    else:
+        engine = values.get("engine")
+    if not isinstance(engine, str):
+        return None
+    engine = engine.lower()
+    return next((port for prefix, port in _ENGINE_PORTS if engine.startswith(prefix)), None)
 
 
 def _attached_groups(lookup: Lookup, model: Model) -> dict[str, list[Any]]:

@@ -70,6 +70,7 @@ def _settle_inline(group: SecurityGroup, resource: Resource, directions: set[str
             # of the standalone rules, already counted once.
             group.rules = [r for r in group.rules if not (r.direction == direction and r.declared_by == group.address)]
         if any(r.declared_by == group.address for r in group.rules_in(direction)):
+            group.mixed_directions.add(direction)
             group.uncertain[direction] = (
                 f"{group.address} mixes inline {direction} rules with standalone rule resources; "
                 "Terraform overwrites one with the other"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from tflint_sg.config import Config, Unknown
+from tflint_sg.config import Config, Resolved, Unknown
 from tflint_sg.errors import InputError
 
 
@@ -50,9 +50,52 @@ def attach_source(config: Config, source: str) -> None:
         counterpart = twin.resources.get(address)
         if counterpart is None:
             continue
-        for name in resource.rebuilt:
-            if name in counterpart.values and not _has_unknown(counterpart.values[name]):
-                resource.values[name] = counterpart.values[name]
+        for name, value in resource.values.items():
+            if name not in counterpart.values or not _has_guess(value):
+                continue
+            settled = counterpart.values[name]
+            # The source settles what the plan rebuilt or left unknown, never what it knew.
+            if not _has_unknown(settled) and _agrees(value, settled):
+                resource.values[name] = settled
+
+
+def _has_guess(value: Any) -> bool:
+    if isinstance(value, (Unknown, Resolved)):
+        return True
+    if isinstance(value, list):
+        return any(_has_guess(item) for item in value)
+    if isinstance(value, dict):
+        return any(_has_guess(item) for item in value.values())
+    return False
+
+
+def _agrees(planned: Any, source: Any) -> bool:
+    """Does the source's value keep every part the plan knew? Unknown and rebuilt parts of the
+    plan match anything; lists are compared as sets (security group rules are sets)."""
+    if isinstance(planned, (Unknown, Resolved)):
+        return True
+    if isinstance(planned, dict):
+        if not isinstance(source, dict):
+            return False
+        return all(_agrees(value, source[key]) if key in source else _empty(value) for key, value in planned.items())
+    if isinstance(planned, list):
+        if not isinstance(source, list) or len(planned) != len(source):
+            return False
+        unmatched = list(source)
+        for item in planned:
+            match = next((candidate for candidate in unmatched if _agrees(item, candidate)), None)
+            if match is None:
+                return False
+            unmatched.remove(match)
+        return True
+    if planned is None or source is None:
+        return planned is None or _empty(planned)
+    return planned == source or str(planned) == str(source)
+
+
+def _empty(value: Any) -> bool:
+    """What a plan shows for an attribute the configuration leaves unset."""
+    return value in (None, "", [], {}, False, 0) or isinstance(value, (Unknown, Resolved))
 
 
 def _has_unknown(value: Any) -> bool:

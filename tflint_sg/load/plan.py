@@ -11,7 +11,7 @@ from typing import Any, Iterator
 import msgspec
 
 from tflint_sg.addresses import key_value, parse_resource_address
-from tflint_sg.config import NETWORK_TYPES, Config, Ref, Resource, Unknown, canonical_type
+from tflint_sg.config import NETWORK_TYPES, Config, Ref, Resolved, Resource, Unknown, canonical_type
 from tflint_sg.load.plan_decode import KNOWN_FORMAT_VERSIONS, read_plan
 from tflint_sg.load.plan_format import Plan, StateModule, StateResource
 from tflint_sg.load.plan_refs import ReferenceResolver, Scope, decode_raw
@@ -78,7 +78,7 @@ class _Filler:
                 if leaves > 1:
                     return Unknown("several unknown values come from one expression")
             if _is_expression(expression):
-                return self.resolver.evaluate(expression, self.scope)
+                return Resolved(self.resolver.evaluate(expression, self.scope))
             return Unknown("value not in the plan's configuration (dynamic block?)")
         if shared is None and _is_expression(expression):
             shared = (expression, _count_unknown(marker))
@@ -165,13 +165,13 @@ def load_plan(path: str) -> Config:
     for address, resource_type in sorted(future.types.items()):
         parsed = parse_resource_address(address)
         config_resource = resolver.config_resource(parsed.module, parsed.resource)
-        values, rebuilt = _resolve_unknowns(
+        values = _resolve_unknowns(
             decoded[address], decode_raw(future.unknown.get(address)), config_resource, resolver,
             Scope(parsed.module, key_value(parsed.key), config_resource.for_each_expression if config_resource else None))
         if known_ids:
             values = _link_known_ids(values, known_ids)
         declared = frozenset(resolver.expressions_of(config_resource)) if config_resource is not None else None
-        config.resources[address] = Resource(address, resource_type, values, parsed.module, declared, rebuilt)
+        config.resources[address] = Resource(address, resource_type, values, parsed.module, declared)
     config.variables = {name: variable.value for name, variable in (plan.variables or {}).items()}
     return config
 
@@ -233,16 +233,14 @@ def _known_ids(plan: Plan, future: _FutureResources, decoded: dict[str, dict]) -
 
 
 def _resolve_unknowns(values: dict, marker: Any, config_resource, resolver: ReferenceResolver,
-                      scope: Scope) -> tuple[dict, frozenset[str]]:
-    """Fill the values `after_unknown` marks unknown by following the configuration's
-    references; also say which attributes were rebuilt that way."""
+                      scope: Scope) -> dict:
+    """Fill the values `after_unknown` marks unknown by following the configuration's references."""
     if not isinstance(marker, dict) or not _contains_unknown(marker):
-        return values, frozenset()
+        return values
     if config_resource is None:
-        return _mark_unknown(values, marker), frozenset()
+        return _mark_unknown(values, marker)
     expressions = resolver.expressions_of(config_resource)
     filler = _Filler(resolver, scope)
-    rebuilt = set()
     for name, inner in marker.items():
         if not _contains_unknown(inner):
             continue
@@ -252,9 +250,7 @@ def _resolve_unknowns(values: dict, marker: Any, config_resource, resolver: Refe
             values[name] = None
         else:
             values[name] = filler.attribute(values.get(name), inner, expressions.get(name))
-            if inner is True:  # wholly unknown: nothing the plan knew is at stake
-                rebuilt.add(name)
-    return values, frozenset(rebuilt)
+    return values
 
 
 def _index_ids(known_ids: dict[str, Ref], address: str, values: Any) -> None:

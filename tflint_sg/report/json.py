@@ -57,10 +57,14 @@ def render(checked: list[Checked]) -> str:
 
 
 def _flow(finding) -> dict:
-    if finding.load_balancer is None:
-        return {}
-    return {"load_balancer": finding.load_balancer, "target": finding.subject,
-            "protocol": finding.protocol, "port": finding.port}
+    facts: dict = {}
+    if finding.load_balancer is not None:
+        facts.update(load_balancer=finding.load_balancer, target=finding.subject)
+    if finding.peer is not None:
+        facts["peer"] = finding.peer
+    if finding.port is not None:
+        facts.update(protocol=finding.protocol, port=finding.port)
+    return facts
 
 
 def _location(location) -> dict | None:

@@ -141,8 +141,9 @@ def _result(finding: Finding, locator: Locator, rule_index: int, level: str) -> 
             "blockers": [
                 {"endpoint": b.endpoint, "direction": b.direction, "securityGroup": b.group} for b in finding.blockers
             ],
-            **({"loadBalancer": finding.load_balancer, "protocol": finding.protocol, "port": finding.port}
-               if finding.load_balancer else {}),
+            **{key: value for key, value in (("loadBalancer", finding.load_balancer), ("peer", finding.peer),
+                                              ("protocol", finding.protocol), ("port", finding.port))
+               if value is not None},
         },
     )
 

@@ -1,9 +1,26 @@
 """The rule registry: an explicit list, in the order rules run. Each rule module has `ID` and
 `check(context) -> iterable of Finding`; its document is rules/<ID>.md."""
 
-from tflint_sg.rules import aws_lb_target_health_check_blocked, aws_lb_target_traffic_blocked
+from tflint_sg.rules import (
+    aws_data_store_client_egress_blocked,
+    aws_data_store_exposed,
+    aws_data_store_port_mismatch,
+    aws_data_store_unreachable,
+    aws_lb_listener_unreachable,
+    aws_lb_target_exposed,
+    aws_lb_target_health_check_blocked,
+    aws_lb_target_traffic_blocked,
+    aws_security_group_mixed_rule_styles,
+)
 
 ALL_RULES = (
     aws_lb_target_traffic_blocked,
     aws_lb_target_health_check_blocked,
+    aws_data_store_port_mismatch,
+    aws_data_store_unreachable,
+    aws_data_store_client_egress_blocked,
+    aws_lb_target_exposed,
+    aws_data_store_exposed,
+    aws_lb_listener_unreachable,
+    aws_security_group_mixed_rule_styles,
 )

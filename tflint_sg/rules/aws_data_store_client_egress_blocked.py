@@ -1,0 +1,37 @@
+"""A data store admits an app tier, whose own groups do not let it send to the store."""
+
+from tflint_sg.findings import Finding, Related
+from tflint_sg.model import EGRESS, INGRESS
+from tflint_sg.network import ALLOWED, BLOCKED, peer_of, side
+from tflint_sg.rules.data_tiers import judged_stores, named_clients
+
+ID = "aws_data_store_client_egress_blocked"
+
+
+def check(context):
+    model = context.model
+    for store, endpoint in judged_stores(context):
+        for client in named_clients(context, endpoint):
+            if side(model, endpoint, INGRESS, peer_of(client), "tcp", store.port).status != ALLOWED:
+                continue
+            verdict = side(model, client, EGRESS, peer_of(endpoint), "tcp", store.port)
+            if verdict.status != BLOCKED:
+                continue
+            reasons = "; ".join(
+                f"{b.group} allows only {', '.join(b.admits)}" if b.admits
+                else f"{b.group} has no egress rules (Terraform removes AWS's default allow-all egress)"
+                for b in verdict.blockers)
+            yield Finding(
+                rule=ID,
+                subject=client.address,
+                message=(f"{client.address} -> {store.address} tcp/{store.port}: the {store.kind} admits it, "
+                         f"but its own security groups do not let it send there: {reasons}."),
+                fix=(f"Allow egress tcp/{store.port} to {' or '.join(endpoint.groups)} in a security group of "
+                     f"{client.address}."),
+                related=(Related(store.address, store.kind),)
+                + tuple(Related(b.group, "security group") for b in verdict.blockers),
+                blockers=verdict.blockers,
+                protocol="tcp",
+                port=store.port,
+                peer=store.address,
+            )

@@ -1,0 +1,46 @@
+"""A data store admits the load balancer's own security group, or a public network, on its port."""
+
+from tflint_sg.findings import Finding, Related
+from tflint_sg.model import INGRESS
+from tflint_sg.network import ALLOWED, Blocker
+from tflint_sg.rules.data_tiers import covers_port, judged_stores
+
+ID = "aws_data_store_exposed"
+
+
+def check(context):
+    model = context.model
+    compute_groups = {group for address in model.compute for group in model.endpoints[address].groups}
+    # A group every tier carries (the shared self-referencing fix) is not the load balancer's own.
+    balancer_groups = {group for address in model.load_balancers if address in model.endpoints
+                       for group in model.endpoints[address].groups} - compute_groups
+    for store, endpoint in judged_stores(context):
+        exposing = []
+        for address in endpoint.groups:
+            reasons = []
+            for rule in model.groups[address].rules_in(INGRESS):
+                if covers_port(rule, store.port) != ALLOWED:
+                    continue
+                names_balancer = set(rule.groups) & balancer_groups or (rule.self_ref and rule.group in balancer_groups)
+                public = [str(cidr) for cidr in rule.cidrs if cidr.prefixlen == 0 or cidr.is_global]
+                if names_balancer:
+                    reasons.append(f"{rule.describe()} (a load balancer's security group)")
+                elif public:
+                    reasons.append(f"{rule.describe()} (a public network)")
+            if reasons:
+                exposing.append(Blocker(store.address, INGRESS, address, tuple(reasons)))
+        if not exposing:
+            continue
+        yield Finding(
+            rule=ID,
+            subject=store.address,
+            message=(f"{store.address} admits more than the app tier on tcp/{store.port}: "
+                     + "; ".join(f"{b.group} admits {', '.join(b.admits)}" for b in exposing)
+                     + f". The {store.kind} should be reachable from the app tier only."),
+            fix=(f"Admit tcp/{store.port} only from the app tier's security group in "
+                 f"{', '.join(b.group for b in exposing)}."),
+            related=tuple(Related(b.group, "security group") for b in exposing),
+            blockers=tuple(exposing),
+            protocol="tcp",
+            port=store.port,
+        )

@@ -1,0 +1,60 @@
+"""What the data-tier rules share: which stores can be judged, and who their clients are."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from tflint_sg.context import Context
+from tflint_sg.findings import Related
+from tflint_sg.model import INGRESS, DataStore, Endpoint, Rule
+from tflint_sg.network import BLOCKED, ports_match
+
+
+def judged_stores(context: Context) -> Iterator[tuple[DataStore, Endpoint]]:
+    """Stores whose port and groups are known, with their endpoint."""
+    for address in sorted(context.model.data_stores):
+        store = context.model.data_stores[address]
+        endpoint = context.model.endpoints.get(address)
+        if store.port is None or endpoint is None or endpoint.unresolved_groups:
+            continue
+        if any(address not in context.model.groups for address in endpoint.groups):
+            continue
+        yield store, endpoint
+
+
+def ingress_rules(context: Context, endpoint: Endpoint) -> list[Rule]:
+    return [rule for group in endpoint.groups for rule in context.model.groups[group].rules_in(INGRESS)]
+
+
+def named_clients(context: Context, endpoint: Endpoint) -> list[Endpoint]:
+    """Compute endpoints a store's rules name: by a group they carry, or `self` on a shared group.
+    Those are the tiers the configuration clearly means to reach the store (a CIDR is not)."""
+    clients = []
+    rules = ingress_rules(context, endpoint)
+    for address in sorted(context.model.compute):
+        client = context.model.endpoints[address]
+        if any(set(rule.groups) & set(client.groups) or (rule.self_ref and rule.group in client.groups)
+               for rule in rules):
+            clients.append(client)
+    return clients
+
+
+def covers_port(rule: Rule, port: int, protocol: str = "tcp") -> str:
+    """Whether the rule's protocol and ports include protocol/port, whatever its source."""
+    return ports_match(rule, protocol, port)
+
+
+def rules_cannot_be_judged(context: Context, endpoint: Endpoint, direction: str, port: int,
+                           protocol: str = "tcp") -> bool:
+    """Rules that may be missing from the model (unknown inline rules, rules of an unresolved
+    group, groups Terraform rewrites) leave a "no rule covers it" answer open."""
+    for address in endpoint.groups:
+        group = context.model.groups[address]
+        if direction in group.incomplete or direction in group.uncertain:
+            return True
+    return any(rule.direction == direction and covers_port(rule, port, protocol) != BLOCKED
+               for rule in context.model.floating_rules)
+
+
+def related_groups(endpoint: Endpoint, role: str = "security group") -> tuple[Related, ...]:
+    return tuple(Related(group, role) for group in endpoint.groups)
