@@ -56,6 +56,11 @@ class Config:
     spans: dict[str, Any] = field(default_factory=dict)
     call_spans: dict[str, Any] = field(default_factory=dict)
     variables: dict[str, Any] | None = None  # the root module's variable values a plan recorded
+    # Security groups that something other than a rule mentions (attaches, or passes to a module
+    # or output), as (module path without instance keys, "aws_security_group.name"); None when the
+    # loader cannot tell. A module in `opaque_modules` may use any of its groups unseen.
+    group_uses: set[tuple[str, str]] | None = None
+    opaque_modules: set[str] = field(default_factory=set)
 
 
 
@@ -92,6 +97,10 @@ NETWORK_TYPES = frozenset(
         "aws_lb_target_group",
         "aws_lb_target_group_attachment",
         "aws_ecs_service",
+        "aws_ecs_task_definition",
+        "aws_ecs_capacity_provider",
+        "aws_ecs_cluster",
+        "aws_ecs_cluster_capacity_providers",
         "aws_lambda_function",
         "aws_db_instance",
         "aws_rds_cluster",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from tflint_sg.model import Model
 from tflint_sg.network import UNDECIDED, Verdict, path
-from tflint_sg.topology import Flow, intended_flows
+from tflint_sg.topology import CLIENTS, Flow, intended_flows
 
 
 class Context:
@@ -30,6 +30,8 @@ class Context:
     def undecided_notes(self) -> list[str]:
         notes = []
         for flow in self.flows:
+            if flow.kind == CLIENTS:
+                continue
             verdict = self.verdict(flow)
             if verdict.status == UNDECIDED:
                 reasons = "; ".join(sorted(set(verdict.unresolved))) or "unresolved values"

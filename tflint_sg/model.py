@@ -104,6 +104,7 @@ class Target:
     endpoint: str  # address of the Endpoint
     port: int | None  # the port this target receives on (an attachment's override, or a container port)
     declared_by: str  # the attachment, ASG or service that registers it
+    dynamic: bool = False  # ECS bridge mode with hostPort 0: a port of the ephemeral range
 
 
 @dataclass
@@ -127,6 +128,7 @@ class LoadBalancer:
     address: str
     kind: str  # application, network, gateway, classic
     has_security_groups: bool  # False only for an NLB created without them
+    internet_facing: bool | None = None  # internal = false (the default); None: unknown
     classic_listeners: list[ClassicListener] = field(default_factory=list)
     classic_instances: list[str] = field(default_factory=list)
     classic_health_port: int | None = None
@@ -160,6 +162,8 @@ class Model:
     listeners: list[Listener] = field(default_factory=list)
     data_stores: dict[str, DataStore] = field(default_factory=dict)
     compute: set[str] = field(default_factory=set)  # endpoints that run the application
+    group_uses: set[tuple[str, str]] | None = None  # see Config.group_uses
+    opaque_modules: set[str] = field(default_factory=set)
     # Standalone rules whose security group could not be resolved: they may belong to any group.
     floating_rules: list[Rule] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)

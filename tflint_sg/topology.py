@@ -12,6 +12,13 @@ from tflint_sg.model import LoadBalancer, Model, TargetGroup
 
 TRAFFIC = "traffic"
 HEALTH_CHECK = "health_check"
+# Traffic an NLB without security groups passes through with the clients' own addresses: the
+# targets must admit the clients, which a load-balancer path cannot express.
+CLIENTS = "clients"
+# ECS bridge mode with dynamic host ports: the load balancer reaches a port of the ephemeral range
+# (32768-61000 on the ECS-optimized AMI); both ends are checked there.
+DYNAMIC = "dynamic_ports"
+DYNAMIC_RANGE = (32768, 61000)
 
 
 @dataclass(frozen=True, order=True)
@@ -64,6 +71,11 @@ def intended_flows(model: Model) -> tuple[list[Flow], list[str]]:
         for target in targets_by_group.get(group.address, []):
             if target.endpoint not in model.endpoints:
                 continue
+            if target.dynamic:
+                for sample in (DYNAMIC_RANGE[0], (DYNAMIC_RANGE[0] + DYNAMIC_RANGE[1]) // 2, DYNAMIC_RANGE[1]):
+                    add(DYNAMIC, balancer, target.endpoint, group.protocol, sample, group.address,
+                        [forward.listener, target.declared_by])
+                continue
             port = target.port if target.port is not None else group.port
             if port is None:
                 notes.append(f"{target.declared_by}: its traffic port is unknown; flow from {balancer.address} not checked")
@@ -74,10 +86,7 @@ def intended_flows(model: Model) -> tuple[list[Flow], list[str]]:
                 notes.append(f"{forward.listener}: the weight of {group.address} is unknown; its traffic is not checked")
             elif forward.weight > 0:
                 if preserved and not balancer.has_security_groups:
-                    notes.append(
-                        f"{balancer.address} -> {target.endpoint}: an NLB without security groups passes clients' "
-                        "addresses through; which clients are intended is not checked here"
-                    )
+                    add(CLIENTS, balancer, target.endpoint, group.protocol, port, group.address, via)
                 else:
                     add(TRAFFIC, balancer, target.endpoint, group.protocol, port, group.address, via,
                         networks_known=not preserved)

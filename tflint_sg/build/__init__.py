@@ -12,7 +12,7 @@ __all__ = ["build_model", "normalize_protocol"]
 
 
 def build_model(config: Config) -> Model:
-    model = Model(notes=list(config.notes))
+    model = Model(notes=list(config.notes), group_uses=config.group_uses, opaque_modules=set(config.opaque_modules))
     lookup = Lookup(config)
     build_groups(lookup, model)
     build_endpoints(lookup, model)

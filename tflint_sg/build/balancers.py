@@ -3,6 +3,7 @@ in them."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from tflint_sg.build.endpoints import add_endpoint
@@ -35,7 +36,10 @@ def _load_balancers(lookup: Lookup, model: Model) -> None:
         # An NLB created without security groups has none (and cannot gain them later):
         # nothing filters what it sends or receives.
         add_endpoint(lookup, model, resource, group_values, subnets, default_group=kind == "application")
-        model.load_balancers[resource.address] = LoadBalancer(resource.address, kind, kind != "network" or bool(group_values))
+        internal = values.get("internal")
+        model.load_balancers[resource.address] = LoadBalancer(
+            resource.address, kind, kind != "network" or bool(group_values),
+            internet_facing=(not internal) if isinstance(internal, bool) or internal is None else None)
 
 
 def _classic_load_balancers(lookup: Lookup, model: Model) -> None:
@@ -145,10 +149,76 @@ def _targets(lookup: Lookup, model: Model) -> None:
                 model.targets.append(Target(group, resource.address, to_int(single(block.get("container_port"))),
                                             resource.address))
             else:
-                model.notes.append(
-                    f"{resource.address}: tasks in bridge or host network mode run on container instances "
-                    "this version does not model; its load balancer flows are not checked"
-                )
+                target = _container_instances_target(lookup, model, resource, block, group)
+                if target is not None:
+                    model.targets.append(target)
+
+
+def _container_instances_target(lookup: Lookup, model: Model, service, block: dict, group: str) -> Target | None:
+    """An ECS service in bridge or host mode: its tasks run on the container instances of its
+    capacity provider's Auto Scaling group, on the host port the task definition maps."""
+    values = service.values
+    task = lookup.find(values.get("task_definition"), "aws_ecs_task_definition")
+    hosts = _capacity_hosts(lookup, values)
+    if task is None or hosts is None or hosts not in model.endpoints:
+        model.notes.append(f"{service.address}: its task definition or container instances are not resolved; "
+                           "its load balancer flows are not checked")
+        return None
+    task_values = lookup.resources[task].values
+    mode = task_values.get("network_mode") or "bridge"
+    container_port = to_int(single(block.get("container_port")))
+    host_port = _host_port(task_values.get("container_definitions"), block.get("container_name"), container_port)
+    if mode == "host":
+        host_port = container_port
+    elif mode != "bridge" or host_port is _UNKNOWN_PORT:
+        model.notes.append(f"{service.address}: its host port is not known; its load balancer flows are not checked")
+        return None
+    if host_port:
+        return Target(group, hosts, host_port, service.address)
+    return Target(group, hosts, None, service.address, dynamic=True)
+
+
+_UNKNOWN_PORT = object()
+
+
+def _host_port(definitions, container_name, container_port):
+    """The hostPort mapped to a container port: 0 (or absent) means a dynamic port."""
+    if not isinstance(definitions, str):
+        return _UNKNOWN_PORT
+    try:
+        containers = json.loads(definitions)
+    except ValueError:
+        return _UNKNOWN_PORT
+    for container in containers if isinstance(containers, list) else []:
+        if not isinstance(container, dict) or container.get("name") != container_name:
+            continue
+        for mapping in container.get("portMappings") or []:
+            if isinstance(mapping, dict) and to_int(mapping.get("containerPort")) == container_port:
+                return to_int(mapping.get("hostPort")) or 0
+    return _UNKNOWN_PORT
+
+
+def _capacity_hosts(lookup: Lookup, service_values: dict) -> str | None:
+    """The Auto Scaling group behind the service's capacity provider (or its cluster's default)."""
+    strategy = [block.get("capacity_provider") for block in as_list(service_values.get("capacity_provider_strategy"))
+                if isinstance(block, dict)]
+    if not strategy:
+        cluster = lookup.find(service_values.get("cluster"), "aws_ecs_cluster")
+        for defaults in lookup.of_type("aws_ecs_cluster_capacity_providers"):
+            if cluster and lookup.find(defaults.values.get("cluster_name"), "aws_ecs_cluster") == cluster:
+                strategy = [block.get("capacity_provider") for block in
+                            as_list(defaults.values.get("default_capacity_provider_strategy")) if isinstance(block, dict)]
+    groups = set()
+    for name in strategy:
+        provider = lookup.find(name, "aws_ecs_capacity_provider")
+        if provider is None:
+            return None
+        arn = first_block(lookup.resources[provider].values.get("auto_scaling_group_provider")).get("auto_scaling_group_arn")
+        group = lookup.find(arn, "aws_autoscaling_group")
+        if group is None:
+            return None
+        groups.add(group)
+    return groups.pop() if len(groups) == 1 else None
 
 
 def _forwards(lookup: Lookup, model: Model) -> None:

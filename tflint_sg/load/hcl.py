@@ -14,6 +14,8 @@ from tflint_sg.config import NETWORK_TYPES, Config, Resource, canonical_type
 from tflint_sg.errors import InputError
 from tflint_sg.load import hcl_sources
 from tflint_sg.load.hcl_module import Environment, ModuleDef, ModuleInstance, Span
+from tflint_sg.addresses import strip_keys
+from tflint_sg.load.hcl_expr import GetAttr, Name
 from tflint_sg.load.hcl_parse import Block, parse_file
 
 MAY_NOT_EXIST_TYPES = frozenset({
@@ -54,8 +56,10 @@ def load_directory(directory: str, var_files: list[str] = (), var_args: list[str
     config.notes.extend(notes)
 
     pending = [ModuleInstance(env, load_module(root), "", "")]
+    visited: list[ModuleInstance] = []
     while pending:
         instance = pending.pop()
+        visited.append(instance)
         for resource in instance.resource_instances():
             resource_type = canonical_type(resource.type)
             block = resource.block
@@ -68,6 +72,9 @@ def load_directory(directory: str, var_files: list[str] = (), var_args: list[str
                 config.resources[resource.address] = Resource(
                     resource.address, resource_type, resource.values(), instance.path, resource.declared())
         pending.extend(instance.child_instances())
+    config.group_uses = set()
+    for instance in visited:
+        config.group_uses |= _group_uses(instance)
     config.call_spans.update(env.call_spans)
     config.notes.extend(env.notes)
     config.resources = dict(sorted(config.resources.items()))
@@ -104,3 +111,46 @@ def _nested_type(block: Block) -> str:
 
 def _without_locals(block: Block, names: set[str]) -> Block:
     return replace(block, attributes={k: v for k, v in block.attributes.items() if k not in names})
+
+
+_GROUP_TYPES = ("aws_security_group", "aws_default_security_group")
+_RULE_TYPES = ("aws_security_group_rule", "aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule")
+
+
+def _group_uses(instance: ModuleInstance) -> set[tuple[str, str]]:
+    """Groups that anything but a rule mentions in one module: resources, module calls, outputs
+    and locals (a local may carry a group anywhere)."""
+    definition = instance.definition
+    expressions = []
+    for (resource_type, _name), block in definition.resources.items():
+        if resource_type not in _RULE_TYPES and resource_type not in _GROUP_TYPES:
+            expressions.extend(_block_expressions(block))
+    for block in list(definition.calls.values()) + list(definition.outputs.values()):
+        expressions.extend(_block_expressions(block))
+    expressions.extend(attribute.expr for attribute in definition.locals.values())
+    for block in definition.data.values():
+        expressions.extend(_block_expressions(block))
+    path = strip_keys(instance.path)
+    return {(path, name) for expr in expressions for name in _group_names(expr)}
+
+
+def _block_expressions(block: Block) -> list:
+    found = [attribute.expr for attribute in block.attributes.values()]
+    for nested in block.blocks:
+        found.extend(_block_expressions(nested))
+    return found
+
+
+def _group_names(expr) -> set[str]:
+    names: set[str] = set()
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, GetAttr) and isinstance(node.target, Name) and node.target.name in _GROUP_TYPES:
+            names.add(f"{node.target.name}.{node.name}")
+        if hasattr(node, "__dataclass_fields__"):
+            for field_name in node.__dataclass_fields__:
+                stack.append(getattr(node, field_name))
+        elif isinstance(node, (tuple, list)):
+            stack.extend(node)
+    return names

@@ -7,6 +7,7 @@ semantics need it (`try`, `can`).
 from __future__ import annotations
 
 import ipaddress
+import json
 from typing import Any, Callable
 
 from tflint_sg.config import Ref, Unknown
@@ -196,7 +197,24 @@ def _format(spec: Any, *values: Any) -> Any:
     return out
 
 
+def _jsonencode(value: Any) -> Any:
+    """JSON as Terraform writes it (object keys sorted, no spaces); unknown if any part is."""
+    def known(item: Any) -> bool:
+        if isinstance(item, (Unknown, Ref, Lazy)):
+            return False
+        if isinstance(item, list):
+            return all(known(v) for v in item)
+        if isinstance(item, dict):
+            return all(known(v) for v in item.values())
+        return True
+
+    if not known(value):
+        return Unknown("jsonencode of a value unknown until apply")
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
 _FUNCTIONS: dict[str, Callable[..., Any]] = {
+    "jsonencode": _jsonencode,
     "concat": _concat,
     "flatten": _flatten,
     "lookup": _lookup,

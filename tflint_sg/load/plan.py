@@ -173,7 +173,64 @@ def load_plan(path: str) -> Config:
         declared = frozenset(resolver.expressions_of(config_resource)) if config_resource is not None else None
         config.resources[address] = Resource(address, resource_type, values, parsed.module, declared)
     config.variables = {name: variable.value for name, variable in (plan.variables or {}).items()}
+    if plan.configuration is not None and plan.configuration.root_module is not None:
+        config.group_uses, config.opaque_modules = _group_uses(plan.configuration.root_module)
     return config
+
+
+_GROUP_PREFIXES = ("aws_security_group.", "aws_default_security_group.")
+_RULE_TYPES = ("aws_security_group_rule", "aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule")
+
+
+def _group_uses(root) -> tuple[set[tuple[str, str]], set[str]]:
+    """Which groups something other than a rule mentions, from the configuration's references."""
+    uses: set[tuple[str, str]] = set()
+    opaque: set[str] = set()
+
+    def note(path: str, references) -> None:
+        for ref in references:
+            if not isinstance(ref, str):
+                continue
+            if ref.startswith("local."):
+                opaque.add(path)  # locals are not in a plan: they may carry any group
+            elif ref.startswith(_GROUP_PREFIXES):
+                steps = ref.split(".")
+                uses.add((path, f"{steps[0]}.{steps[1].split('[')[0]}"))
+
+    stack = [("", root, 0)]
+    while stack:
+        path, module, depth = stack.pop()
+        if module is None or depth > 64:
+            continue
+        for resource in module.resources or []:
+            kind = resource.address.split(".")[0]
+            if kind in _RULE_TYPES or kind in ("aws_security_group", "aws_default_security_group"):
+                continue
+            note(path, _references(decode_raw(resource.expressions)))
+            for expression in (resource.count_expression, resource.for_each_expression):
+                if expression is not None:
+                    note(path, expression.references or [])
+        for output in (module.outputs or {}).values():
+            note(path, _references(decode_raw(output.expression)))
+        for name, call in (module.module_calls or {}).items():
+            note(path, _references(decode_raw(call.expressions)))
+            stack.append((f"{path}.module.{name}" if path else f"module.{name}", call.module, depth + 1))
+    return uses, opaque
+
+
+def _references(node: Any) -> list[str]:
+    found: list[str] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, dict):
+            references = current.get("references")
+            if isinstance(references, list):
+                found.extend(r for r in references if isinstance(r, str))
+            stack.extend(v for k, v in current.items() if k != "references")
+        elif isinstance(current, list):
+            stack.extend(current)
+    return found
 
 
 class _FutureResources:

@@ -58,6 +58,7 @@ class Expression(Struct):
 class ConfigResource(Struct):
     address: str = ""
     expressions: msgspec.Raw = msgspec.Raw(b"null")
+    count_expression: Expression | None = None
     for_each_expression: Expression | None = None
 
 

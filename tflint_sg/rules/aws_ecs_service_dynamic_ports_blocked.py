@@ -1,0 +1,40 @@
+"""An ECS service in bridge mode with dynamic host ports, whose container instances (or load
+balancer) do not open the ephemeral range to each other."""
+
+from tflint_sg.findings import Finding, Related
+from tflint_sg.network import BLOCKED
+from tflint_sg.topology import DYNAMIC, DYNAMIC_RANGE
+
+ID = "aws_ecs_service_dynamic_ports_blocked"
+
+
+def check(context):
+    first, last = DYNAMIC_RANGE
+    by_pair: dict[tuple[str, str], list] = {}
+    for flow in context.flows:
+        if flow.kind == DYNAMIC:
+            by_pair.setdefault((flow.load_balancer, flow.target), []).append(flow)
+    for (balancer, target), flows in sorted(by_pair.items()):
+        blocked = [(flow, context.verdict(flow)) for flow in flows if context.verdict(flow).status == BLOCKED]
+        if not blocked:
+            continue
+        flow, verdict = blocked[0]
+        reasons = "; ".join(f"{b.group} ({b.direction} of {b.endpoint}) allows only {', '.join(b.admits) or 'nothing'}"
+                            for b in verdict.blockers)
+        services = sorted({via for f in flows for via in f.via if "aws_ecs_service." in via})
+        yield Finding(
+            rule=ID,
+            subject=target,
+            message=(f"{balancer} -> {target} tcp/{first}-{last}: the ECS tasks use dynamic host ports, so the load "
+                     f"balancer reaches the container instances on a port of {first}-{last}, but tcp/{flow.port} "
+                     f"is blocked: {reasons}."),
+            fix=(f"Admit tcp/{first}-{last} from the load balancer's security group on the container instances "
+                 f"({target}), and allow that range out of the load balancer's groups."),
+            related=(Related(balancer, "load balancer"),) + tuple(Related(s, "ECS service") for s in services)
+            + tuple(Related(group, "target group") for group in flow.target_groups)
+            + tuple(Related(b.group, "security group") for b in verdict.blockers),
+            blockers=verdict.blockers,
+            load_balancer=balancer,
+            protocol="tcp",
+            port=first,
+        )

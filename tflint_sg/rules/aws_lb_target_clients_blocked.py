@@ -1,0 +1,57 @@
+"""Behind an internet-facing NLB without security groups, the targets admit no internet client."""
+
+import ipaddress
+
+from tflint_sg.findings import Finding, Related
+from tflint_sg.model import INGRESS
+from tflint_sg.network import BLOCKED, Blocker, ports_match
+from tflint_sg.rules.data_tiers import rules_cannot_be_judged
+from tflint_sg.topology import CLIENTS
+
+ID = "aws_lb_target_clients_blocked"
+
+# Addresses no internet client has: private, shared (carrier-grade NAT), loopback, link-local.
+_INSIDE = tuple(ipaddress.ip_network(n) for n in (
+    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
+    "fc00::/7", "fe80::/10", "::1/128"))
+
+
+def _outside(network) -> bool:
+    return not any(network.version == inside.version and network.subnet_of(inside) for inside in _INSIDE)
+
+
+def check(context):
+    model = context.model
+    for flow in context.flows:
+        balancer = model.load_balancers.get(flow.load_balancer)
+        if flow.kind != CLIENTS or balancer is None or balancer.internet_facing is not True:
+            continue
+        target = model.endpoints[flow.target]
+        if target.unresolved_groups or any(g not in model.groups for g in target.groups):
+            continue
+        if rules_cannot_be_judged(context, target, INGRESS, flow.port, flow.protocol):
+            continue
+        rules = [r for g in target.groups for r in model.groups[g].rules_in(INGRESS)
+                 if ports_match(r, flow.protocol, flow.port) != BLOCKED]
+        if any(r.prefix_lists or r.unresolved or any(_outside(c) for c in r.cidrs) for r in rules):
+            continue
+        blockers = tuple(Blocker(target.address, INGRESS, g,
+                                 tuple(r.describe() for r in model.groups[g].rules_in(INGRESS)))
+                         for g in target.groups)
+        port = f"{flow.protocol}/{flow.port}"
+        yield Finding(
+            rule=ID,
+            subject=flow.target,
+            message=(f"{flow.load_balancer} -> {flow.target} {port}: the NLB has no security groups and passes "
+                     "clients' own addresses through, but the target admits no internet client on that port: "
+                     + "; ".join(f"{b.group} admits {', '.join(b.admits) or 'nothing'}" for b in blockers) + "."),
+            fix=(f"Admit {port} from the clients' networks (0.0.0.0/0 for a public service) in a security group "
+                 f"of {flow.target}, or create the NLB with security groups and admit its group."),
+            related=(Related(flow.load_balancer, "load balancer"),)
+            + tuple(Related(g, "target group") for g in flow.target_groups)
+            + tuple(Related(b.group, "security group") for b in blockers),
+            blockers=blockers,
+            load_balancer=flow.load_balancer,
+            protocol=flow.protocol,
+            port=flow.port,
+        )
