@@ -61,6 +61,8 @@ class Config:
     # loader cannot tell. A module in `opaque_modules` may use any of its groups unseen.
     group_uses: set[tuple[str, str]] | None = None
     opaque_modules: set[str] = field(default_factory=set)
+    # Literal strings those same places hold: a group can be attached by its name.
+    strings_used: set[str] = field(default_factory=set)
 
 
 

@@ -59,6 +59,7 @@ def describe_ports(protocol: str | None, from_port: int | None, to_port: int | N
 class SecurityGroup:
     address: str
     vpc: str | None = None  # address of its VPC, when known (to find a VPC's default group)
+    name: str | None = None
     rules: list[Rule] = field(default_factory=list)
     # direction -> why a listed rule may not hold (Terraform rewrites mixed inline and standalone rules)
     uncertain: dict[str, str] = field(default_factory=dict)
@@ -164,6 +165,7 @@ class Model:
     compute: set[str] = field(default_factory=set)  # endpoints that run the application
     group_uses: set[tuple[str, str]] | None = None  # see Config.group_uses
     opaque_modules: set[str] = field(default_factory=set)
+    strings_used: set[str] = field(default_factory=set)
     # Standalone rules whose security group could not be resolved: they may belong to any group.
     floating_rules: list[Rule] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)

@@ -15,10 +15,12 @@ HEALTH_CHECK = "health_check"
 # Traffic an NLB without security groups passes through with the clients' own addresses: the
 # targets must admit the clients, which a load-balancer path cannot express.
 CLIENTS = "clients"
-# ECS bridge mode with dynamic host ports: the load balancer reaches a port of the ephemeral range
-# (32768-61000 on the ECS-optimized AMI); both ends are checked there.
+# ECS bridge mode with dynamic host ports: the load balancer reaches a port of the host's ephemeral
+# range: 32768-61000 on the ECS-optimized AMI, 32768-60999 by Linux's default, 49152-65535 on
+# Windows. Ports where all of them overlap are checked, so a finding holds whatever the AMI.
 DYNAMIC = "dynamic_ports"
 DYNAMIC_RANGE = (32768, 61000)
+DYNAMIC_SAMPLES = (49152, 55000, 60999)
 
 
 @dataclass(frozen=True, order=True)
@@ -72,7 +74,7 @@ def intended_flows(model: Model) -> tuple[list[Flow], list[str]]:
             if target.endpoint not in model.endpoints:
                 continue
             if target.dynamic:
-                for sample in (DYNAMIC_RANGE[0], (DYNAMIC_RANGE[0] + DYNAMIC_RANGE[1]) // 2, DYNAMIC_RANGE[1]):
+                for sample in DYNAMIC_SAMPLES:
                     add(DYNAMIC, balancer, target.endpoint, group.protocol, sample, group.address,
                         [forward.listener, target.declared_by])
                 continue

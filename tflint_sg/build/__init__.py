@@ -12,7 +12,8 @@ __all__ = ["build_model", "normalize_protocol"]
 
 
 def build_model(config: Config) -> Model:
-    model = Model(notes=list(config.notes), group_uses=config.group_uses, opaque_modules=set(config.opaque_modules))
+    model = Model(notes=list(config.notes), group_uses=config.group_uses, opaque_modules=set(config.opaque_modules),
+                  strings_used=set(config.strings_used))
     lookup = Lookup(config)
     build_groups(lookup, model)
     build_endpoints(lookup, model)

@@ -202,7 +202,7 @@ def _capacity_hosts(lookup: Lookup, service_values: dict) -> str | None:
     """The Auto Scaling group behind the service's capacity provider (or its cluster's default)."""
     strategy = [block.get("capacity_provider") for block in as_list(service_values.get("capacity_provider_strategy"))
                 if isinstance(block, dict)]
-    if not strategy:
+    if not strategy and service_values.get("launch_type") in (None, ""):
         cluster = lookup.find(service_values.get("cluster"), "aws_ecs_cluster")
         for defaults in lookup.of_type("aws_ecs_cluster_capacity_providers"):
             if cluster and lookup.find(defaults.values.get("cluster_name"), "aws_ecs_cluster") == cluster:

@@ -85,20 +85,26 @@ def _data_stores(lookup: Lookup, model: Model) -> None:
             else:
                 groups = as_list(values.get(groups_attribute))
                 subnets = as_list(values.get(subnet_attribute)) if subnet_attribute else []
-            add_endpoint(lookup, model, resource, groups, subnets)
+            endpoint = add_endpoint(lookup, model, resource, groups, subnets)
             model.data_stores[resource.address] = DataStore(resource.address, kind, store_port(resource_type, values))
+            if endpoint.unresolved_groups:
+                model.notes.append(f"{resource.address}: its security groups are not resolved "
+                                   f"({'; '.join(endpoint.unresolved_groups)}); the data-store rules do not judge it")
 
 
 _ENGINE_PORTS = (("aurora-postgresql", 5432), ("aurora-mysql", 3306), ("aurora", 3306), ("postgres", 5432),
                  ("mysql", 3306), ("mariadb", 3306), ("oracle", 1521), ("sqlserver", 1433), ("db2", 50000),
                  ("redis", 6379), ("valkey", 6379), ("memcached", 11211))
-_FIXED_PORTS = {"aws_efs_mount_target": 2049, "aws_opensearch_domain": 443, "aws_elasticsearch_domain": 443}
+_FIXED_PORTS = {"aws_efs_mount_target": 2049}
 
 
 def store_port(resource_type: str, values: dict) -> int | None:
     """The port a store listens on: its `port`, else its engine's default (AWS's documented ones)."""
     if resource_type in _FIXED_PORTS:
         return _FIXED_PORTS[resource_type]
+    if resource_type in ("aws_opensearch_domain", "aws_elasticsearch_domain"):
+        # 443 alone only when HTTPS is enforced; otherwise it also serves HTTP on 80.
+        return 443 if first_block(values.get("domain_endpoint_options")).get("enforce_https") is True else None
     port = values.get("port")
     if port is not None:
         return to_int(single(port))

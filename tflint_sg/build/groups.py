@@ -34,6 +34,7 @@ def build_groups(lookup: Lookup, model: Model) -> None:
         group = SecurityGroup(
             resource.address,
             vpc=lookup.find(resource.values.get("vpc_id"), "aws_vpc"),
+            name=resource.values.get("name") if isinstance(resource.values.get("name"), str) else None,
             is_vpc_default=resource.type == "aws_default_security_group",
         )
         for direction in (INGRESS, EGRESS):
@@ -66,10 +67,15 @@ def _settle_inline(group: SecurityGroup, resource: Resource, directions: set[str
     """A group that also has standalone rules: decide what its inline rules mean."""
     for direction in directions:
         if resource.declared is not None and direction not in resource.declared:
-            # No inline block in the configuration: what the plan lists inline is AWS's view
-            # of the standalone rules, already counted once.
-            group.rules = [r for r in group.rules if not (r.direction == direction and r.declared_by == group.address)]
-        if any(r.declared_by == group.address for r in group.rules_in(direction)):
+            # No inline block in the configuration: an inline rule the plan lists that repeats a
+            # standalone rule is AWS's view of it, already counted once. (Older plans leave inline
+            # blocks out of the configuration, so a rule that repeats nothing is kept.)
+            standalone = {_shape(r) for r in group.rules if r.direction == direction and r.declared_by != group.address}
+            group.rules = [r for r in group.rules if not (r.direction == direction and r.declared_by == group.address
+                                                          and _shape(r) in standalone)]
+        declared_inline = resource.declared is not None and direction in resource.declared
+        if declared_inline or any(r.declared_by == group.address for r in group.rules_in(direction)):
+            # Inline rules, even `ingress = []`, make Terraform remove the standalone ones.
             group.mixed_directions.add(direction)
             group.uncertain[direction] = (
                 f"{group.address} mixes inline {direction} rules with standalone rule resources; "
@@ -79,6 +85,11 @@ def _settle_inline(group: SecurityGroup, resource: Resource, directions: set[str
             # Standalone rules own this direction, so no inline block set it.
             group.inline_unknown.discard(direction)
             group.incomplete.pop(direction, None)
+
+
+def _shape(rule: Rule) -> tuple:
+    return (rule.protocol, rule.from_port, rule.to_port, frozenset(rule.cidrs), frozenset(rule.groups),
+            rule.self_ref, frozenset(rule.prefix_lists))
 
 
 def rule_from_block(lookup: Lookup, block: dict, group: str, direction: str, declared_by: str) -> Rule:
@@ -181,12 +192,15 @@ def group_list(lookup: Lookup, values: list[Any]) -> tuple[tuple[str, ...], tupl
             unresolved.append(f"{value} is not created by this configuration")
         elif isinstance(value, (dict, list)):
             unresolved.append(f"an object where a security group id was expected: {value!r}"[:200])
-        elif isinstance(value, Ref) and value.address not in lookup.resources and _names_a_group(value.address):
-            # A group that may not exist (its count is unknown) or that this input leaves out.
-            unresolved.append(f"{value.address} is not known to exist")
-        # A Ref to something that is not a security group, a number or a flag comes from a
-        # reference list shared by several attributes (a port, a VPC's CIDR, a condition): it
-        # names no group.
+        elif isinstance(value, Ref) and value.address not in lookup.resources:
+            # A group that may not exist (its count is unknown), or an attribute of a resource the
+            # model does not read (an EKS cluster's own group): an id nobody here can name.
+            what = "is not known to exist" if _names_a_group(value.address) else "is not modeled"
+            unresolved.append(f"{value.address}.{value.attribute}: {what}")
+        elif isinstance(value, Ref) and "security_group" in value.attribute:
+            unresolved.append(f"{value.address}.{value.attribute}: a group made by another resource")
+        # A Ref to a modeled resource that is not a security group (a VPC's id), a number or a
+        # flag comes from a reference list shared by several attributes: it names no group.
     return tuple(groups), tuple(unresolved)
 
 

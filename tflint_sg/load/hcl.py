@@ -15,7 +15,7 @@ from tflint_sg.errors import InputError
 from tflint_sg.load import hcl_sources
 from tflint_sg.load.hcl_module import Environment, ModuleDef, ModuleInstance, Span
 from tflint_sg.addresses import strip_keys
-from tflint_sg.load.hcl_expr import GetAttr, Name
+from tflint_sg.load.hcl_expr import GetAttr, Literal, Name
 from tflint_sg.load.hcl_parse import Block, parse_file
 
 MAY_NOT_EXIST_TYPES = frozenset({
@@ -74,7 +74,9 @@ def load_directory(directory: str, var_files: list[str] = (), var_args: list[str
         pending.extend(instance.child_instances())
     config.group_uses = set()
     for instance in visited:
-        config.group_uses |= _group_uses(instance)
+        uses, strings = _group_uses(instance)
+        config.group_uses |= uses
+        config.strings_used |= strings
     config.call_spans.update(env.call_spans)
     config.notes.extend(env.notes)
     config.resources = dict(sorted(config.resources.items()))
@@ -131,7 +133,12 @@ def _group_uses(instance: ModuleInstance) -> set[tuple[str, str]]:
     for block in definition.data.values():
         expressions.extend(_block_expressions(block))
     path = strip_keys(instance.path)
-    return {(path, name) for expr in expressions for name in _group_names(expr)}
+    names, strings = set(), set()
+    for expr in expressions:
+        found, literals = _group_names(expr)
+        names |= found
+        strings |= literals
+    return {(path, name) for name in names}, strings
 
 
 def _block_expressions(block: Block) -> list:
@@ -141,16 +148,20 @@ def _block_expressions(block: Block) -> list:
     return found
 
 
-def _group_names(expr) -> set[str]:
+def _group_names(expr) -> tuple[set[str], set[str]]:
+    """The groups an expression refers to, and the literal strings in it (a name attaches too)."""
     names: set[str] = set()
+    strings: set[str] = set()
     stack = [expr]
     while stack:
         node = stack.pop()
         if isinstance(node, GetAttr) and isinstance(node.target, Name) and node.target.name in _GROUP_TYPES:
             names.add(f"{node.target.name}.{node.name}")
+        if isinstance(node, Literal) and isinstance(node.value, str):
+            strings.add(node.value)
         if hasattr(node, "__dataclass_fields__"):
             for field_name in node.__dataclass_fields__:
                 stack.append(getattr(node, field_name))
         elif isinstance(node, (tuple, list)):
             stack.extend(node)
-    return names
+    return names, strings

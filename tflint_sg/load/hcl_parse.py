@@ -53,7 +53,7 @@ def parse_file(path: str) -> list[Block]:
 
 
 def _parse_uncached(path: str) -> list[Block]:
-    text = read_utf8(path)
+    text = read_utf8(path).replace("\r\n", "\n")  # the grammar knows only \n line ends
     if path.endswith(".json"):
         return _parse_json(path, text)
     return _parse_hcl(path, text)

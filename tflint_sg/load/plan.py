@@ -174,7 +174,7 @@ def load_plan(path: str) -> Config:
         config.resources[address] = Resource(address, resource_type, values, parsed.module, declared)
     config.variables = {name: variable.value for name, variable in (plan.variables or {}).items()}
     if plan.configuration is not None and plan.configuration.root_module is not None:
-        config.group_uses, config.opaque_modules = _group_uses(plan.configuration.root_module)
+        config.group_uses, config.opaque_modules, config.strings_used = _group_uses(plan.configuration.root_module)
     return config
 
 
@@ -182,10 +182,12 @@ _GROUP_PREFIXES = ("aws_security_group.", "aws_default_security_group.")
 _RULE_TYPES = ("aws_security_group_rule", "aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule")
 
 
-def _group_uses(root) -> tuple[set[tuple[str, str]], set[str]]:
-    """Which groups something other than a rule mentions, from the configuration's references."""
+def _group_uses(root) -> tuple[set[tuple[str, str]], set[str], set[str]]:
+    """Which groups something other than a rule mentions, from the configuration's references
+    (and the literal strings it holds, since a group can be attached by name)."""
     uses: set[tuple[str, str]] = set()
     opaque: set[str] = set()
+    strings: set[str] = set()
 
     def note(path: str, references) -> None:
         for ref in references:
@@ -206,16 +208,34 @@ def _group_uses(root) -> tuple[set[tuple[str, str]], set[str]]:
             kind = resource.address.split(".")[0]
             if kind in _RULE_TYPES or kind in ("aws_security_group", "aws_default_security_group"):
                 continue
-            note(path, _references(decode_raw(resource.expressions)))
+            expressions = decode_raw(resource.expressions)
+            note(path, _references(expressions))
+            strings.update(_constant_strings(expressions))
             for expression in (resource.count_expression, resource.for_each_expression):
                 if expression is not None:
                     note(path, expression.references or [])
         for output in (module.outputs or {}).values():
             note(path, _references(decode_raw(output.expression)))
         for name, call in (module.module_calls or {}).items():
-            note(path, _references(decode_raw(call.expressions)))
+            call_expressions = decode_raw(call.expressions)
+            note(path, _references(call_expressions))
+            strings.update(_constant_strings(call_expressions))
             stack.append((f"{path}.module.{name}" if path else f"module.{name}", call.module, depth + 1))
-    return uses, opaque
+    return uses, opaque, strings
+
+
+def _constant_strings(node: Any) -> set[str]:
+    found: set[str] = set()
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, str):
+            found.add(current)
+        elif isinstance(current, dict):
+            stack.extend(current.values())
+        elif isinstance(current, list):
+            stack.extend(current)
+    return found
 
 
 def _references(node: Any) -> list[str]:

@@ -13,9 +13,11 @@ def render(checked: list[Checked], verbose: bool = False) -> str:
         location = locator.locate(finding.subject)
         lines.append(f"{location.uri}:{location.start_line}: {severity(finding)}: {finding.rule}: {finding.subject}")
         lines.append(f"  {finding.message}")
+        # An error's groups block a path; a warning's groups open one.
+        label = "blocked by" if severity(finding) == "error" else "open through"
         for blocker in finding.blockers:
             side = "ingress of" if blocker.direction == "ingress" else "egress of"
-            lines.append(f"  blocked by {blocker.group} ({side} {blocker.endpoint})")
+            lines.append(f"  {label} {blocker.group} ({side} {blocker.endpoint})")
         lines.append(f"  fix: {finding.fix}")
         lines.append(f"  docs: {ruledoc.load(finding.rule).help_uri}")
         lines.append("")

@@ -11,7 +11,7 @@ ID = "aws_data_store_client_egress_blocked"
 def check(context):
     model = context.model
     for store, endpoint in judged_stores(context):
-        for client in named_clients(context, endpoint):
+        for client in named_clients(context, endpoint, store.port):
             if side(model, endpoint, INGRESS, peer_of(client), "tcp", store.port).status != ALLOWED:
                 continue
             verdict = side(model, client, EGRESS, peer_of(endpoint), "tcp", store.port)

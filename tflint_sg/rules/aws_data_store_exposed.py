@@ -15,13 +15,18 @@ def check(context):
     balancer_groups = {group for address in model.load_balancers if address in model.endpoints
                        for group in model.endpoints[address].groups} - compute_groups
     for store, endpoint in judged_stores(context):
+        # A load balancer with a target group on the store's port fronts it (PrivateLink to RDS).
+        fronting = {forward.load_balancer for forward in model.forwards
+                    if model.target_groups[forward.target_group].port == store.port}
+        own_groups = balancer_groups - {group for address in fronting if address in model.endpoints
+                                        for group in model.endpoints[address].groups}
         exposing = []
         for address in endpoint.groups:
             reasons = []
             for rule in model.groups[address].rules_in(INGRESS):
                 if covers_port(rule, store.port) != ALLOWED:
                     continue
-                names_balancer = set(rule.groups) & balancer_groups or (rule.self_ref and rule.group in balancer_groups)
+                names_balancer = set(rule.groups) & own_groups or (rule.self_ref and rule.group in own_groups)
                 public = [str(cidr) for cidr in rule.cidrs if cidr.prefixlen == 0 or cidr.is_global]
                 if names_balancer:
                     reasons.append(f"{rule.describe()} (a load balancer's security group)")

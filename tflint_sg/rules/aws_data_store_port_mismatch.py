@@ -11,7 +11,7 @@ ID = "aws_data_store_port_mismatch"
 def check(context):
     model = context.model
     for store, endpoint in judged_stores(context):
-        for client in named_clients(context, endpoint):
+        for client in named_clients(context, endpoint, store.port):
             verdict = side(model, endpoint, INGRESS, peer_of(client), "tcp", store.port)
             if verdict.status != BLOCKED:
                 continue

@@ -13,7 +13,7 @@ def check(context):
     for store, endpoint in judged_stores(context):
         if rules_cannot_be_judged(context, endpoint, INGRESS, store.port):
             continue
-        if named_clients(context, endpoint):
+        if named_clients(context, endpoint, store.port):
             continue  # a tier admitted on another port: aws_data_store_port_mismatch says it precisely
         rules = ingress_rules(context, endpoint)
         if any(covers_port(rule, store.port) != BLOCKED for rule in rules):

@@ -31,7 +31,7 @@ def check(context):
             subject=flow.target,
             message=(f"{flow.target} sits behind {flow.load_balancer} on {port}, but also admits {port} from "
                      f"anywhere: " + "; ".join(f"{b.group} admits {', '.join(b.admits)}" for b in exposing)
-                     + ". Clients can go around the load balancer."),
+                     + ". Anything that can route to it can go around the load balancer."),
             fix=(f"Remove the 0.0.0.0/0 and ::/0 sources for {port} from "
                  f"{', '.join(b.group for b in exposing)}; admit the load balancer's security group instead."),
             related=(Related(flow.load_balancer, "load balancer"),)

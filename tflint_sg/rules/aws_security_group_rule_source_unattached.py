@@ -41,4 +41,6 @@ def check(context):
 def _mentioned(model, group: str) -> bool:
     parsed = parse_resource_address(group)
     module = strip_keys(parsed.module)
-    return (module, parsed.resource) in model.group_uses or module in model.opaque_modules
+    name = model.groups[group].name if group in model.groups else None
+    return ((module, parsed.resource) in model.group_uses or module in model.opaque_modules
+            or (name is not None and name in model.strings_used))

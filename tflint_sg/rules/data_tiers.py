@@ -26,14 +26,20 @@ def ingress_rules(context: Context, endpoint: Endpoint) -> list[Rule]:
     return [rule for group in endpoint.groups for rule in context.model.groups[group].rules_in(INGRESS)]
 
 
-def named_clients(context: Context, endpoint: Endpoint) -> list[Endpoint]:
-    """Compute endpoints a store's rules name: by a group they carry, or `self` on a shared group.
-    Those are the tiers the configuration clearly means to reach the store (a CIDR is not)."""
+def named_clients(context: Context, endpoint: Endpoint, port: int) -> list[Endpoint]:
+    """Compute endpoints a store's rules name (by a group they carry, or `self` on a group both
+    carry): the tiers the configuration clearly means to reach the store (a CIDR is not). A rule
+    off the store's port counts only in a group no other store carries: a data-tier group shared
+    by a database and a cache names each one's clients on its own port."""
+    model = context.model
+    shared = {group for address, store in model.data_stores.items() if address != endpoint.address
+              for group in model.endpoints[address].groups} if endpoint.address in model.endpoints else set()
     clients = []
     rules = ingress_rules(context, endpoint)
-    for address in sorted(context.model.compute):
-        client = context.model.endpoints[address]
-        if any(set(rule.groups) & set(client.groups) or (rule.self_ref and rule.group in client.groups)
+    for address in sorted(model.compute):
+        client = model.endpoints[address]
+        if any((set(rule.groups) & set(client.groups) or (rule.self_ref and rule.group in client.groups))
+               and (covers_port(rule, port) != BLOCKED or rule.group not in shared)
                for rule in rules):
             clients.append(client)
     return clients
