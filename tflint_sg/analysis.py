@@ -14,6 +14,8 @@ from tflint_sg.findings import Finding
 @dataclass
 class Result:
     findings: list[Finding] = field(default_factory=list)
+    suppressed: list = field(default_factory=list)  # suppress.Suppression: annotated in the source
+    baselined: list[Finding] = field(default_factory=list)  # recorded in the --baseline file
     notes: list[str] = field(default_factory=list)  # what stayed unresolved, for --verbose
     internal_errors: list[str] = field(default_factory=list)  # a rule that raised
     flows_checked: int = 0

@@ -24,7 +24,8 @@ def _fail(message: str) -> None:
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("paths", nargs=-1, type=click.Path(dir_okay=True, file_okay=True))
-@click.option("-f", "--format", "output_format", type=click.Choice(["text", "json", "sarif"]), default="text",
+@click.option("-f", "--format", "output_format",
+              type=click.Choice(["text", "compact", "json", "sarif", "github"]), default="text",
               show_default=True, help="Output format.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
               help="Write the report to FILE instead of standard output.")
@@ -37,9 +38,16 @@ def _fail(message: str) -> None:
 @click.option("--source", metavar="DIR", type=click.Path(file_okay=False),
               help="The configuration a plan was made from, so findings point at its .tf lines "
                    "(default: the plan file's folder, when it holds .tf files).")
+@click.option("--include-suppressed", is_flag=True,
+              help="Also put findings suppressed by annotations in SARIF (marked as suppressed).")
+@click.option("--baseline", "baseline_file", metavar="FILE", type=click.Path(dir_okay=False),
+              help="Report only findings that FILE (made with --write-baseline) does not record.")
+@click.option("--write-baseline", "write_baseline_file", metavar="FILE", type=click.Path(dir_okay=False),
+              help="Record today's findings in FILE, then report as usual.")
 @click.option("--explain", metavar="RULE", help="Print the document of RULE and exit.")
 @click.version_option(__version__, "--version", prog_name="tflint-sg", message="%(prog)s %(version)s")
-def command(paths, output_format, output, force, verbose, var_files, var_args, source, explain):
+def command(paths, output_format, output, force, verbose, var_files, var_args, source, include_suppressed,
+            baseline_file, write_baseline_file, explain):
     """Report the traffic a Terraform configuration intends but its AWS security groups block.
 
     PATHS are `terraform show -json PLANFILE` outputs (.json), Terraform source directories, or
@@ -59,11 +67,20 @@ def command(paths, output_format, output, force, verbose, var_files, var_args, s
         _fail("no input: give a plan JSON file or a Terraform directory (see tflint-sg --help)")
         return EXIT_ERROR
 
+    from tflint_sg import baseline, suppress
     from tflint_sg.analysis import analyze
     from tflint_sg.errors import InputError
     from tflint_sg.load import load
     from tflint_sg.locate import Locator
-    from tflint_sg.report.common import Checked
+    from tflint_sg.report.common import Checked, fingerprint
+
+    known: set[str] = set()
+    if baseline_file:
+        try:
+            known = baseline.known_fingerprints(baseline_file)
+        except InputError as error:
+            _fail(str(error))
+            return EXIT_ERROR
 
     inputs, notes, errors = _inputs(paths)
     for error in errors:
@@ -77,6 +94,7 @@ def command(paths, output_format, output, force, verbose, var_files, var_args, s
             config.notes.extend(notes)
             result = analyze(config, ALL_RULES)
             locator = Locator(config)
+            result.findings, result.suppressed = suppress.split(result.findings, locator)
         except InputError as error:
             _fail(str(error))
             failed = True
@@ -90,10 +108,29 @@ def command(paths, output_format, output, force, verbose, var_files, var_args, s
             failed = True
         checked.append(Checked(result, locator))
 
+    if write_baseline_file:
+        try:
+            baseline.write(write_baseline_file, [f for item in checked for f in item.result.findings])
+        except InputError as error:
+            _fail(str(error))
+            return EXIT_ERROR
+    elif known:
+        for item in checked:
+            item.result.baselined = [f for f in item.result.findings if fingerprint(f) in known]
+            item.result.findings = [f for f in item.result.findings if fingerprint(f) not in known]
+
     if output_format == "sarif":
         from tflint_sg.report import sarif
 
-        report = sarif.render(checked, [rule.ID for rule in ALL_RULES])
+        report = sarif.render(checked, [rule.ID for rule in ALL_RULES], include_suppressed=include_suppressed)
+    elif output_format == "compact":
+        from tflint_sg.report import compact
+
+        report = compact.render(checked)
+    elif output_format == "github":
+        from tflint_sg.report import github
+
+        report = github.render(checked)
     elif output_format == "json":
         from tflint_sg.report import json as json_report
 

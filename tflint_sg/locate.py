@@ -49,6 +49,11 @@ class Locator:
     def _location(self, span) -> Location:
         return Location(relative_uri(span.file, self.root), span.start_line, span.end_line)
 
+    def path_of(self, uri: str) -> str | None:
+        """The file a location's URI names, on this machine."""
+        path = self.root / uri
+        return str(path) if path.is_file() else None
+
     def locate(self, address: str) -> Location:
         span = self._spans.get(address)
         if span is not None:

@@ -48,6 +48,9 @@ def render(checked: list[Checked]) -> str:
                 "flows_checked": item.result.flows_checked,
                 "unresolved": item.result.notes,
                 "internal_errors": item.result.internal_errors,
+                "suppressed": [{"rule": s.finding.rule, "subject": s.finding.subject, "reason": s.reason,
+                                "fingerprint": fingerprint(s.finding)} for s in item.result.suppressed],
+                "baselined": len(item.result.baselined),
             }
             for item in checked
         ],

@@ -148,14 +148,25 @@ def _result(finding: Finding, locator: Locator, rule_index: int, level: str) -> 
     )
 
 
-def render(checked: list[Checked], rule_ids: list[str]) -> str:
+def render(checked: list[Checked], rule_ids: list[str], include_suppressed: bool = False) -> str:
     pairs = all_findings(checked)
+    reasons: dict[int, str] = {}
+    if include_suppressed:
+        # GitHub shows a suppressed result as an open alert unless it carries its suppression.
+        for item in checked:
+            for suppression in item.result.suppressed:
+                pairs.append((suppression.finding, item.locator))
+                reasons[id(suppression.finding)] = suppression.reason
     used = sorted({finding.rule for finding, _ in pairs} | set(rule_ids))
+    pairs.sort(key=lambda pair: (pair[1].locate(pair[0].subject).uri, pair[1].locate(pair[0].subject).start_line,
+                                 pair[0].sort_key()))
     index = {rule_id: position for position, rule_id in enumerate(used)}
-    results = [
-        _result(finding, locator, index[finding.rule], LEVELS.get(ruledoc.load(finding.rule).severity, "warning"))
-        for finding, locator in pairs
-    ]
+    results = []
+    for finding, locator in pairs:
+        result = _result(finding, locator, index[finding.rule], LEVELS.get(ruledoc.load(finding.rule).severity, "warning"))
+        if id(finding) in reasons:
+            result.suppressions = [om.Suppression(kind="inSource", justification=reasons[id(finding)])]
+        results.append(result)
     notifications = [
         om.Notification(message=om.Message(text=error), level="error")
         for item in checked

@@ -42,6 +42,12 @@ def render(checked: list[Checked], verbose: bool = False) -> str:
     else:
         summary = "No issues found"
     summary += f" in {inputs}; {flows} load balancer flow{'s' if flows != 1 else ''} checked"
+    suppressed = sum(len(item.result.suppressed) for item in checked)
+    baselined = sum(len(item.result.baselined) for item in checked)
+    if suppressed:
+        summary += f"; {suppressed} suppressed by annotations"
+    if baselined:
+        summary += f"; {baselined} in the baseline"
     if notes and not verbose:
         summary += f"; {notes} thing{'s' if notes != 1 else ''} could not be resolved (--verbose lists them)"
     lines.append(summary + ".")

