@@ -162,7 +162,7 @@ def _inputs(paths: tuple[str, ...]) -> tuple[list[str], list[str], list[str]]:
     from tflint_sg.errors import InputError
     from tflint_sg.load.hcl_sources import module_files, module_roots
 
-    terraform_files = (".tf", ".tf.json", ".tfvars", ".tfvars.json")
+    terraform_files = (".tf", ".tf.json", ".tofu", ".tofu.json", ".tfvars", ".tfvars.json")
     plans, sources, errors = [], [], []
     for path in paths:
         if os.path.isdir(path):

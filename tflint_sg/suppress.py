@@ -36,7 +36,7 @@ def split(findings: list[Finding], locator: Locator, today: datetime.date | None
     for finding in findings:
         location = locator.locate(finding.subject)
         path = locator.path_of(location.uri)
-        if path is None or not path.endswith((".tf", ".tf.json")):
+        if path is None or not path.endswith((".tf", ".tf.json", ".tofu", ".tofu.json")):
             kept.append(finding)
             continue
         if path not in lines_of:

@@ -30,7 +30,7 @@ def _source_beside(plan_path: str) -> str | None:
         names = os.listdir(directory)
     except OSError:
         return None
-    return directory if any(name.endswith((".tf", ".tf.json")) for name in names) else None
+    return directory if any(name.endswith((".tf", ".tf.json", ".tofu")) for name in names) else None
 
 
 def attach_source(config: Config, source: str) -> None:

@@ -16,7 +16,7 @@ import hcl2
 from tflint_sg.errors import InputError
 from tflint_sg.paths import read_utf8, repository_root
 
-TERRAFORM_SUFFIXES = (".tf", ".tf.json")
+TERRAFORM_SUFFIXES = (".tf", ".tf.json", ".tofu", ".tofu.json")  # OpenTofu reads .tofu files too
 TFVARS_SUFFIXES = (".tfvars", ".tfvars.json")
 
 # How deep under each ancestor directory module_roots looks for modules that may call a given
