@@ -44,10 +44,18 @@ def _fail(message: str) -> None:
               help="Report only findings that FILE (made with --write-baseline) does not record.")
 @click.option("--write-baseline", "write_baseline_file", metavar="FILE", type=click.Path(dir_okay=False),
               help="Record today's findings in FILE, then report as usual.")
+@click.option("-c", "--config", "config_file", metavar="FILE", type=click.Path(dir_okay=False),
+              help="Settings file (default: TFLINT_SG_CONFIG, else .tflint-sg.hcl in the working directory).")
+@click.option("--enable-rule", "enable_rules", multiple=True, metavar="RULE", help="Enable a rule the settings disable.")
+@click.option("--disable-rule", "disable_rules", multiple=True, metavar="RULE", help="Disable a rule (repeatable).")
+@click.option("--only", "only_rules", multiple=True, metavar="RULE", help="Run only these rules (repeatable).")
+@click.option("--minimum-failure-severity", type=click.Choice(["error", "warning", "notice"]),
+              help="Exit 2 only for findings at least this severe (default: any finding).")
 @click.option("--explain", metavar="RULE", help="Print the document of RULE and exit.")
 @click.version_option(__version__, "--version", prog_name="tflint-sg", message="%(prog)s %(version)s")
 def command(paths, output_format, output, force, verbose, var_files, var_args, source, include_suppressed,
-            baseline_file, write_baseline_file, explain):
+            baseline_file, write_baseline_file, config_file, enable_rules, disable_rules, only_rules,
+            minimum_failure_severity, explain):
     """Report the traffic a Terraform configuration intends but its AWS security groups block.
 
     PATHS are `terraform show -json PLANFILE` outputs (.json), Terraform source directories, or
@@ -66,6 +74,38 @@ def command(paths, output_format, output, force, verbose, var_files, var_args, s
     if not paths:
         _fail("no input: give a plan JSON file or a Terraform directory (see tflint-sg --help)")
         return EXIT_ERROR
+
+    from dataclasses import replace
+
+    from tflint_sg import ruledoc, settings as settings_file
+    from tflint_sg.errors import InputError as SettingsError
+    from tflint_sg.findings import SEVERITIES
+
+    rule_ids = {rule.ID for rule in ALL_RULES}
+    unknown_rules = sorted((set(enable_rules) | set(disable_rules) | set(only_rules)) - rule_ids)
+    if unknown_rules:
+        _fail(f"no rule named {', '.join(unknown_rules)}; rules: {', '.join(sorted(rule_ids))}")
+        return EXIT_ERROR
+    try:
+        settings = settings_file.load(settings_file.find(config_file), rule_ids)
+    except SettingsError as error:
+        _fail(str(error))
+        return EXIT_ERROR
+    context = click.get_current_context()
+    if context.get_parameter_source("output_format") == click.core.ParameterSource.DEFAULT and settings.format:
+        output_format = settings.format
+    force = force or bool(settings.force)
+    threshold = minimum_failure_severity or settings.minimum_failure_severity or "notice"
+    if only_rules:
+        rules = [rule for rule in ALL_RULES if rule.ID in only_rules]
+    else:
+        disabled = (settings.disabled | set(disable_rules)) - set(enable_rules)
+        rules = [rule for rule in ALL_RULES if rule.ID not in disabled]
+    ordered = (context.obj or {}).get("variables")
+    var_files = tuple(settings.varfile) + tuple(var_files)
+    var_args = tuple(settings.variables) + tuple(var_args)
+    if ordered is not None:
+        ordered = [("file", path) for path in settings.varfile] + [("var", v) for v in settings.variables] + ordered
 
     from tflint_sg import baseline, suppress
     from tflint_sg.analysis import analyze
@@ -90,9 +130,11 @@ def command(paths, output_format, output, force, verbose, var_files, var_args, s
     for path in inputs:
         try:
             config = load(path, var_files=var_files, var_args=var_args, source=source,
-                          variables_in_order=(click.get_current_context().obj or {}).get("variables"))
+                          variables_in_order=ordered, ignore_modules=settings.ignore_module)
             config.notes.extend(notes)
-            result = analyze(config, ALL_RULES)
+            result = analyze(config, rules)
+            result.findings = [replace(f, severity=settings.severity.get(f.rule, ruledoc.load(f.rule).severity))
+                               for f in result.findings]
             locator = Locator(config)
             result.findings, result.suppressed = suppress.split(result.findings, locator)
         except InputError as error:
@@ -122,7 +164,7 @@ def command(paths, output_format, output, force, verbose, var_files, var_args, s
     if output_format == "sarif":
         from tflint_sg.report import sarif
 
-        report = sarif.render(checked, [rule.ID for rule in ALL_RULES], include_suppressed=include_suppressed)
+        report = sarif.render(checked, [rule.ID for rule in rules], include_suppressed=include_suppressed)
     elif output_format == "compact":
         from tflint_sg.report import compact
 
@@ -152,7 +194,8 @@ def command(paths, output_format, output, force, verbose, var_files, var_args, s
 
     if failed:
         return EXIT_ERROR
-    issues = sum(len(item.result.findings) for item in checked)
+    failing = SEVERITIES[: SEVERITIES.index(threshold) + 1]
+    issues = sum(1 for item in checked for f in item.result.findings if f.severity in failing)
     return EXIT_ISSUES if issues and not force else EXIT_OK
 
 

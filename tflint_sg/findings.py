@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from tflint_sg.network import Blocker
 
+SEVERITIES = ("error", "warning", "notice")  # most severe first
+
 
 @dataclass(frozen=True)
 class Related:
@@ -27,6 +29,7 @@ class Finding:
     protocol: str | None = None
     port: int | None = None
     peer: str | None = None  # the other end, for findings about a client and its store
+    severity: str = ""  # set by the runner: the rule document's, or the settings' override
 
     def sort_key(self) -> tuple:
         return (self.subject, self.rule, self.load_balancer or "", self.peer or "", self.protocol or "",

@@ -10,11 +10,12 @@ from tflint_sg.errors import InputError
 
 
 def load(path: str, *, var_files: list[str] = (), var_args: list[str] = (), source: str | None = None,
-         variables_in_order: list[tuple[str, str]] | None = None) -> Config:
+         variables_in_order: list[tuple[str, str]] | None = None, ignore_modules: set[str] = frozenset()) -> Config:
     if os.path.isdir(path):
         from tflint_sg.load.hcl import load_directory
 
-        return load_directory(path, var_files, var_args, variables_in_order=variables_in_order)
+        return load_directory(path, var_files, var_args, variables_in_order=variables_in_order,
+                              ignore_modules=ignore_modules)
     from tflint_sg.load.plan import load_plan
 
     config = load_plan(path)

@@ -24,7 +24,8 @@ MAY_NOT_EXIST_TYPES = frozenset({
 
 
 def load_directory(directory: str, var_files: list[str] = (), var_args: list[str] = (),
-                   root_values: dict | None = None, variables_in_order: list[tuple[str, str]] | None = None) -> Config:
+                   root_values: dict | None = None, variables_in_order: list[tuple[str, str]] | None = None,
+                   ignore_modules: set[str] = frozenset()) -> Config:
     """`root_values` replaces the tfvars files and options: a plan records the values it used.
     `variables_in_order` gives --var-file and --var in command-line order (else files first)."""
     root = os.path.normpath(directory)
@@ -49,6 +50,8 @@ def load_directory(directory: str, var_files: list[str] = (), var_args: list[str
         return definitions[module_dir]
 
     def resolve_source(caller_dir: str, key: str, source: str):
+        if source in ignore_modules:
+            return None, f"module {key} ({source}) is ignored by the settings (ignore_module)"
         return hcl_sources.resolve_module_source(root, caller_dir, key, source)
 
     env = Environment(root, values, load_module, resolve_source)

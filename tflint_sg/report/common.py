@@ -23,7 +23,7 @@ def fingerprint(finding: Finding) -> str:
 
 
 def severity(finding: Finding) -> str:
-    return ruledoc.load(finding.rule).severity
+    return finding.severity or ruledoc.load(finding.rule).severity
 
 
 def all_findings(checked: list[Checked]) -> list[tuple[Finding, Locator]]:

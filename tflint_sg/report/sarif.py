@@ -15,7 +15,7 @@ import sarif_om as om
 from tflint_sg import __version__, ruledoc
 from tflint_sg.findings import Finding
 from tflint_sg.locate import Location, Locator
-from tflint_sg.report.common import Checked, all_findings, fingerprint
+from tflint_sg.report.common import Checked, all_findings, fingerprint, severity
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 INFORMATION_URI = "https://github.com/tflint-sg/tflint-sg"
@@ -163,7 +163,7 @@ def render(checked: list[Checked], rule_ids: list[str], include_suppressed: bool
     index = {rule_id: position for position, rule_id in enumerate(used)}
     results = []
     for finding, locator in pairs:
-        result = _result(finding, locator, index[finding.rule], LEVELS.get(ruledoc.load(finding.rule).severity, "warning"))
+        result = _result(finding, locator, index[finding.rule], LEVELS.get(severity(finding), "warning"))
         if id(finding) in reasons:
             result.suppressions = [om.Suppression(kind="inSource", justification=reasons[id(finding)])]
         results.append(result)

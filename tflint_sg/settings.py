@@ -1,0 +1,110 @@
+"""`.tflint-sg.hcl`: the project's settings, in the shape of TFLint's `.tflint.hcl`.
+
+    config {
+      format                   = "compact"
+      force                    = false
+      minimum_failure_severity = "warning"
+      varfile                  = ["prod.tfvars"]
+      variables                = ["env=prod"]
+      ignore_module            = { "terraform-aws-modules/vpc/aws" = true }
+    }
+    rule "aws_security_group_mixed_rule_styles" { enabled = false }
+    rule "aws_lb_target_exposed" { severity = "error" }
+
+Command-line options win over the file.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from tflint_sg.config import Unknown
+from tflint_sg.errors import InputError
+from tflint_sg.findings import SEVERITIES
+
+DEFAULT_FILE = ".tflint-sg.hcl"
+FORMATS = ("text", "compact", "json", "sarif", "github")
+
+
+@dataclass
+class Settings:
+    path: str | None = None
+    format: str | None = None
+    force: bool | None = None
+    minimum_failure_severity: str | None = None
+    varfile: list[str] = field(default_factory=list)
+    variables: list[str] = field(default_factory=list)
+    ignore_module: set[str] = field(default_factory=set)
+    disabled: set[str] = field(default_factory=set)
+    enabled: set[str] = field(default_factory=set)
+    severity: dict[str, str] = field(default_factory=dict)
+
+
+def find(explicit: str | None) -> str | None:
+    """--config, else TFLINT_SG_CONFIG, else .tflint-sg.hcl in the working directory."""
+    if explicit:
+        return explicit
+    from_environment = os.environ.get("TFLINT_SG_CONFIG")
+    if from_environment:
+        return from_environment
+    return DEFAULT_FILE if os.path.isfile(DEFAULT_FILE) else None
+
+
+def load(path: str | None, rule_ids: set[str]) -> Settings:
+    settings = Settings(path=path)
+    if path is None:
+        return settings
+    if not os.path.isfile(path):
+        raise InputError(path, "no such configuration file")
+    from tflint_sg.load.hcl_expr import Scope, evaluate
+    from tflint_sg.load.hcl_parse import parse_file
+
+    literal = Scope(lambda name: Unknown(f"{name} in a settings file"))
+
+    def value(block, name, kind):
+        attribute = block.attributes.get(name)
+        if attribute is None:
+            return None
+        result = evaluate(attribute.expr, literal)
+        if not isinstance(result, kind) or isinstance(result, Unknown):
+            raise InputError(path, f"{name} must be {_kind_name(kind)}", attribute.line)
+        return result
+
+    for block in parse_file(path):
+        if block.type == "config":
+            settings.format = value(block, "format", str)
+            if settings.format is not None and settings.format not in FORMATS:
+                raise InputError(path, f"format must be one of {', '.join(FORMATS)}", block.attributes["format"].line)
+            settings.force = value(block, "force", bool)
+            settings.minimum_failure_severity = _severity(path, block, value(block, "minimum_failure_severity", str))
+            settings.varfile = [str(v) for v in value(block, "varfile", list) or []]
+            settings.variables = [str(v) for v in value(block, "variables", list) or []]
+            settings.ignore_module = {k for k, v in (value(block, "ignore_module", dict) or {}).items() if v is True}
+        elif block.type == "rule" and block.labels:
+            name = block.labels[0]
+            if name not in rule_ids:
+                raise InputError(path, f"rule {name!r} does not exist", block.start_line)
+            enabled = value(block, "enabled", bool)
+            if enabled is False:
+                settings.disabled.add(name)
+            elif enabled is True:
+                settings.enabled.add(name)
+            severity = _severity(path, block, value(block, "severity", str))
+            if severity:
+                settings.severity[name] = severity
+        elif block.type not in ("policy",):
+            raise InputError(path, f"unknown block {block.type!r} (config, rule and policy are known)", block.start_line)
+    return settings
+
+
+def _severity(path: str, block, name: str | None) -> str | None:
+    if name is None:
+        return None
+    if name not in SEVERITIES:
+        raise InputError(path, f"severity must be one of {', '.join(SEVERITIES)}", block.start_line)
+    return name
+
+
+def _kind_name(kind) -> str:
+    return {str: "a string", bool: "true or false", list: "a list", dict: "a map"}.get(kind, str(kind))
