@@ -19,11 +19,21 @@ class Result:
     notes: list[str] = field(default_factory=list)  # what stayed unresolved, for --verbose
     internal_errors: list[str] = field(default_factory=list)  # a rule that raised
     flows_checked: int = 0
+    graph: dict | None = None  # the model as a JSON document (graph.py), when asked for
 
 
-def analyze(config: Config, rules) -> Result:
+def analyze(config: Config, rules, policies=(), want_graph: bool = False) -> Result:
     context = Context(build_model(config))
     result = Result()
+    if want_graph or policies:
+        from tflint_sg.graph import document
+
+        result.graph = document(context)
+    for policy in policies:
+        try:
+            result.findings.extend(policy.findings(result.graph))
+        except Exception as error:
+            result.internal_errors.append(_internal_error(f"policy {policy.name}", config.source, error))
     for rule in rules:
         try:
             result.findings.extend(rule.check(context))

@@ -51,11 +51,12 @@ def _fail(message: str) -> None:
 @click.option("--only", "only_rules", multiple=True, metavar="RULE", help="Run only these rules (repeatable).")
 @click.option("--minimum-failure-severity", type=click.Choice(["error", "warning", "notice"]),
               help="Exit 2 only for findings at least this severe (default: any finding).")
+@click.option("--query", metavar="EXPR", help="Apply a JMESPath expression to the JSON output (--format json).")
 @click.option("--explain", metavar="RULE", help="Print the document of RULE and exit.")
 @click.version_option(__version__, "--version", prog_name="tflint-sg", message="%(prog)s %(version)s")
 def command(paths, output_format, output, force, verbose, var_files, var_args, source, include_suppressed,
             baseline_file, write_baseline_file, config_file, enable_rules, disable_rules, only_rules,
-            minimum_failure_severity, explain):
+            minimum_failure_severity, query, explain):
     """Report the traffic a Terraform configuration intends but its AWS security groups block.
 
     PATHS are `terraform show -json PLANFILE` outputs (.json), Terraform source directories, or
@@ -132,8 +133,9 @@ def command(paths, output_format, output, force, verbose, var_files, var_args, s
             config = load(path, var_files=var_files, var_args=var_args, source=source,
                           variables_in_order=ordered, ignore_modules=settings.ignore_module)
             config.notes.extend(notes)
-            result = analyze(config, rules)
-            result.findings = [replace(f, severity=settings.severity.get(f.rule, ruledoc.load(f.rule).severity))
+            result = analyze(config, rules, settings.policies, want_graph=output_format == "json")
+            result.findings = [f if f.severity else
+                               replace(f, severity=settings.severity.get(f.rule, ruledoc.load(f.rule).severity))
                                for f in result.findings]
             locator = Locator(config)
             result.findings, result.suppressed = suppress.split(result.findings, locator)
@@ -164,7 +166,8 @@ def command(paths, output_format, output, force, verbose, var_files, var_args, s
     if output_format == "sarif":
         from tflint_sg.report import sarif
 
-        report = sarif.render(checked, [rule.ID for rule in rules], include_suppressed=include_suppressed)
+        report = sarif.render(checked, [rule.ID for rule in rules], include_suppressed=include_suppressed,
+                              policies={policy.name: policy for policy in settings.policies})
     elif output_format == "compact":
         from tflint_sg.report import compact
 
@@ -177,6 +180,10 @@ def command(paths, output_format, output, force, verbose, var_files, var_args, s
         from tflint_sg.report import json as json_report
 
         report = json_report.render(checked)
+        if query:
+            report = _query(query, report)
+            if report is None:
+                return EXIT_ERROR
     else:
         from tflint_sg.report import text
 
@@ -197,6 +204,70 @@ def command(paths, output_format, output, force, verbose, var_files, var_args, s
     failing = SEVERITIES[: SEVERITIES.index(threshold) + 1]
     issues = sum(1 for item in checked for f in item.result.findings if f.severity in failing)
     return EXIT_ISSUES if issues and not force else EXIT_OK
+
+
+def _query(expression: str, report: str) -> str | None:
+    import json
+
+    import jmespath
+    from jmespath.exceptions import JMESPathError
+
+    try:
+        selected = jmespath.search(expression, json.loads(report))
+    except JMESPathError as error:
+        _fail(f"--query: invalid JMESPath expression: {str(error).splitlines()[0]}")
+        return None
+    return json.dumps(selected, indent=2) + "\n"
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=True, file_okay=True))
+@click.option("-f", "--format", "output_format", type=click.Choice(["json"]), default="json", show_default=True,
+              help="Output format.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write to FILE.")
+@click.option("--var-file", "var_files", multiple=True, metavar="FILE", help="A .tfvars file (repeatable).")
+@click.option("--var", "var_args", multiple=True, metavar="NAME=VALUE", help="A root variable (repeatable).")
+@click.option("--source", metavar="DIR", type=click.Path(file_okay=False), help="A plan's configuration.")
+@click.option("--query", metavar="EXPR", help="Apply a JMESPath expression to the document.")
+def graph_command(paths, output_format, output, var_files, var_args, source, query):
+    """Print the network model of PATHS (endpoints, security groups, flows) as JSON.
+
+    The document is described in the README ("The model as JSON").
+    """
+    import json
+
+    from tflint_sg import __version__ as version
+    from tflint_sg.analysis import analyze
+    from tflint_sg.errors import InputError
+    from tflint_sg.load import load
+    from tflint_sg.locate import Locator
+
+    inputs, notes, errors = _inputs(paths)
+    for error in errors:
+        _fail(error)
+    documents = []
+    failed = bool(errors)
+    for path in inputs:
+        try:
+            config = load(path, var_files=var_files, var_args=var_args, source=source,
+                          variables_in_order=(click.get_current_context().obj or {}).get("variables"))
+            result = analyze(config, [], want_graph=True)
+        except InputError as error:
+            _fail(str(error))
+            failed = True
+            continue
+        documents.append({"path": Locator(config).source_uri, **result.graph})
+    report = json.dumps({"tool": "tflint-sg", "version": version, "inputs": documents}, indent=2) + "\n"
+    if query:
+        report = _query(query, report)
+        if report is None:
+            return EXIT_ERROR
+    if output:
+        with open(output, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(report)
+    else:
+        click.echo(report, nl=False)
+    return EXIT_ERROR if failed else EXIT_OK
 
 
 def _inputs(paths: tuple[str, ...]) -> tuple[list[str], list[str], list[str]]:
@@ -246,9 +317,12 @@ def _variables_in_order(argv: list[str]) -> list[tuple[str, str]]:
 
 def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv[1:] if argv is None else argv)
+    # `tflint-sg graph PATH` prints the model; anything else is a check.
+    chosen, arguments, name = ((graph_command, argv[1:], "tflint-sg graph") if argv[:1] == ["graph"]
+                               else (command, argv, "tflint-sg"))
     try:
-        code = command.main(args=argv, prog_name="tflint-sg", standalone_mode=False,
-                            obj={"variables": _variables_in_order(argv)})
+        code = chosen.main(args=arguments, prog_name=name, standalone_mode=False,
+                           obj={"variables": _variables_in_order(arguments)})
     except click.exceptions.UsageError as error:
         _fail(error.format_message())
         code = EXIT_ERROR

@@ -76,6 +76,14 @@ def _read(name: str) -> str:
         return (Path(__file__).resolve().parent.parent / "rules" / name).read_text(encoding="utf-8")
 
 
+def exists(rule_id: str) -> bool:
+    try:
+        load(rule_id)
+    except (OSError, ValueError):
+        return False
+    return True
+
+
 def load(rule_id: str) -> RuleDoc:
     if rule_id not in _cache:
         text = _read(f"{rule_id}.md")

@@ -39,6 +39,7 @@ class Settings:
     disabled: set[str] = field(default_factory=set)
     enabled: set[str] = field(default_factory=set)
     severity: dict[str, str] = field(default_factory=dict)
+    policies: list = field(default_factory=list)  # policy.Policy
 
 
 def find(explicit: str | None) -> str | None:
@@ -93,7 +94,18 @@ def load(path: str | None, rule_ids: set[str]) -> Settings:
             severity = _severity(path, block, value(block, "severity", str))
             if severity:
                 settings.severity[name] = severity
-        elif block.type not in ("policy",):
+        elif block.type == "policy" and block.labels:
+            from tflint_sg.policy import Policy
+
+            name = block.labels[0]
+            select, message = value(block, "select", str), value(block, "message", str)
+            if not select or not message:
+                raise InputError(path, f"policy {name!r} needs select and message", block.start_line)
+            if name in rule_ids:
+                raise InputError(path, f"policy {name!r} has the name of a rule", block.start_line)
+            settings.policies.append(Policy.compile(path, block.start_line, name, select, message,
+                                                    _severity(path, block, value(block, "severity", str)) or "warning"))
+        else:
             raise InputError(path, f"unknown block {block.type!r} (config, rule and policy are known)", block.start_line)
     return settings
 

@@ -58,6 +58,20 @@ def _descriptor(rule_id: str) -> om.ReportingDescriptor:
     )
 
 
+def _policy_descriptor(policy) -> om.ReportingDescriptor:
+    text = f"Policy {policy.name} from the settings: {policy.message}"
+    return om.ReportingDescriptor(
+        id=policy.name,
+        name=_camel(policy.name),
+        short_description=om.MultiformatMessageString(text=policy.message),
+        full_description=om.MultiformatMessageString(text=text),
+        help=om.MultiformatMessageString(text=text, markdown=text),
+        default_configuration=om.ReportingConfiguration(level=LEVELS.get(policy.severity, "warning")),
+        properties={"tags": ["security", "policy"], "precision": "high",
+                    "security-severity": {"error": "7.0", "warning": "5.0"}.get(policy.severity, "3.0")},
+    )
+
+
 def _camel(rule_id: str) -> str:
     return "".join(part.capitalize() for part in rule_id.split("_"))
 
@@ -148,7 +162,9 @@ def _result(finding: Finding, locator: Locator, rule_index: int, level: str) -> 
     )
 
 
-def render(checked: list[Checked], rule_ids: list[str], include_suppressed: bool = False) -> str:
+def render(checked: list[Checked], rule_ids: list[str], include_suppressed: bool = False,
+           policies: dict | None = None) -> str:
+    policies = policies or {}
     pairs = all_findings(checked)
     reasons: dict[int, str] = {}
     if include_suppressed:
@@ -179,7 +195,8 @@ def render(checked: list[Checked], rule_ids: list[str], include_suppressed: bool
                 version=__version__,
                 semantic_version=__version__,
                 information_uri=INFORMATION_URI,
-                rules=[_descriptor(rule_id) for rule_id in used],
+                rules=[_policy_descriptor(policies[rule_id]) if rule_id in policies else _descriptor(rule_id)
+                       for rule_id in used],
             )
         ),
         results=results,

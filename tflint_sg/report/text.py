@@ -19,7 +19,8 @@ def render(checked: list[Checked], verbose: bool = False) -> str:
             side = "ingress of" if blocker.direction == "ingress" else "egress of"
             lines.append(f"  {label} {blocker.group} ({side} {blocker.endpoint})")
         lines.append(f"  fix: {finding.fix}")
-        lines.append(f"  docs: {ruledoc.load(finding.rule).help_uri}")
+        if ruledoc.exists(finding.rule):  # a policy from the settings has no document
+            lines.append(f"  docs: {ruledoc.load(finding.rule).help_uri}")
         lines.append("")
     if verbose:
         for item in checked:

