@@ -45,7 +45,8 @@ def test_story_points_at_the_instance_and_the_group(target, tflint_sg):
 def test_text_output_names_the_tf_line(tflint_sg):
     out = tflint_sg("fixtures/story").stdout
     start, _ = _block_lines(FIXTURES / "story" / "main.tf", 'resource "aws_instance" "web"')
-    assert out.startswith(f"fixtures/story/main.tf:{start}: error: aws_lb_target_traffic_blocked: aws_instance.web[0]\n")
+    assert out.startswith("fixtures/story/main.tf\n")  # findings are grouped under their file
+    assert f"\nfixtures/story/main.tf:{start}: error: aws_lb_target_traffic_blocked: aws_instance.web[0]\n" in out
 
 
 def test_without_the_source_a_plan_finding_points_at_the_plan(tflint_sg, tmp_path):

@@ -25,7 +25,7 @@ def _fail(message: str) -> None:
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("paths", nargs=-1, type=click.Path(dir_okay=True, file_okay=True))
 @click.option("-f", "--format", "output_format",
-              type=click.Choice(["text", "compact", "json", "sarif", "github"]), default="text",
+              type=click.Choice(["text", "compact", "json", "sarif", "github", "markdown"]), default="text",
               show_default=True, help="Output format.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
               help="Write the report to FILE instead of standard output.")
@@ -133,7 +133,7 @@ def command(paths, output_format, output, force, verbose, var_files, var_args, s
             config = load(path, var_files=var_files, var_args=var_args, source=source,
                           variables_in_order=ordered, ignore_modules=settings.ignore_module)
             config.notes.extend(notes)
-            result = analyze(config, rules, settings.policies, want_graph=output_format == "json")
+            result = analyze(config, rules, settings.policies, want_graph=output_format in ("json", "markdown"))
             result.findings = [f if f.severity else
                                replace(f, severity=settings.severity.get(f.rule, ruledoc.load(f.rule).severity))
                                for f in result.findings]
@@ -176,6 +176,10 @@ def command(paths, output_format, output, force, verbose, var_files, var_args, s
         from tflint_sg.report import github
 
         report = github.render(checked)
+    elif output_format == "markdown":
+        from tflint_sg.report import markdown
+
+        report = markdown.render(checked)
     elif output_format == "json":
         from tflint_sg.report import json as json_report
 
@@ -187,7 +191,9 @@ def command(paths, output_format, output, force, verbose, var_files, var_args, s
     else:
         from tflint_sg.report import text
 
-        report = text.render(checked, verbose=verbose)
+        # Colors only for a person at a terminal, and never when NO_COLOR is set.
+        color = not output and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        report = text.render(checked, verbose=verbose, color=color)
 
     if output:
         try:
@@ -222,15 +228,15 @@ def _query(expression: str, report: str) -> str | None:
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=True, file_okay=True))
-@click.option("-f", "--format", "output_format", type=click.Choice(["json"]), default="json", show_default=True,
-              help="Output format.")
+@click.option("-f", "--format", "output_format", type=click.Choice(["json", "mermaid", "dot"]), default="json",
+              show_default=True, help="Output format: the JSON document, or a diagram of the tiers.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write to FILE.")
 @click.option("--var-file", "var_files", multiple=True, metavar="FILE", help="A .tfvars file (repeatable).")
 @click.option("--var", "var_args", multiple=True, metavar="NAME=VALUE", help="A root variable (repeatable).")
 @click.option("--source", metavar="DIR", type=click.Path(file_okay=False), help="A plan's configuration.")
 @click.option("--query", metavar="EXPR", help="Apply a JMESPath expression to the document.")
 def graph_command(paths, output_format, output, var_files, var_args, source, query):
-    """Print the network model of PATHS (endpoints, security groups, flows) as JSON.
+    """Print the network model of PATHS (endpoints, security groups, flows) as JSON, or draw it.
 
     The document is described in the README ("The model as JSON").
     """
@@ -258,7 +264,12 @@ def graph_command(paths, output_format, output, var_files, var_args, source, que
             continue
         documents.append({"path": Locator(config).source_uri, **result.graph})
     report = json.dumps({"tool": "tflint-sg", "version": version, "inputs": documents}, indent=2) + "\n"
-    if query:
+    if output_format in ("mermaid", "dot"):
+        from tflint_sg.report import diagram
+
+        draw = diagram.mermaid if output_format == "mermaid" else diagram.dot
+        report = "".join(draw(document) for document in documents)
+    elif query:
         report = _query(query, report)
         if report is None:
             return EXIT_ERROR

@@ -56,8 +56,10 @@ class Locator:
 
     def locate(self, address: str) -> Location:
         span = self._spans.get(address)
-        if span is not None:
+        if span is not None and ".terraform" not in Path(span.file).parts:
             return self._location(span)
+        # Modules `terraform init` installed are not committed: GitHub can only show a finding
+        # in them at the call site in the repository.
         call = self.call_site(address)
         return call if call is not None else self._fallback
 

@@ -24,7 +24,7 @@ from tflint_sg.errors import InputError
 from tflint_sg.findings import SEVERITIES
 
 DEFAULT_FILE = ".tflint-sg.hcl"
-FORMATS = ("text", "compact", "json", "sarif", "github")
+FORMATS = ("text", "compact", "json", "sarif", "github", "markdown")
 
 
 @dataclass

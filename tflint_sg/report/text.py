@@ -6,12 +6,45 @@ from tflint_sg import ruledoc
 from tflint_sg.report.common import Checked, all_findings, severity
 
 
-def render(checked: list[Checked], verbose: bool = False) -> str:
+_COLORS = {"error": "31", "warning": "33", "notice": "36"}
+
+
+def _paint(text: str, code: str, color: bool) -> str:
+    return f"\033[{code}m{text}\033[0m" if color else text
+
+
+def flow_line(finding) -> str | None:
+    """The blocked flow as a picture: `lb -> tg:80 -x-> target (why)`."""
+    if finding.load_balancer is None or not finding.blockers or finding.port is None:
+        return None
+    groups = [r.address for r in finding.related if r.role == "target group"]
+    middle = f"{groups[0]}:{finding.port}" if groups else f"{finding.protocol}/{finding.port}"
+    ingress = [b for b in finding.blockers if b.direction == "ingress"]
+    egress = [b for b in finding.blockers if b.direction == "egress"]
+    first = " -x-> " if egress else " -> "
+    second = " -x-> " if ingress and finding.severity == "error" else " -> "
+    only = "only " if finding.severity == "error" else ""
+    why = "; ".join(f"{b.group} {'admits' if b.direction == 'ingress' else 'allows'} "
+                    + (f"{only}{', '.join(b.admits)}" if b.admits else "nothing")
+                    for b in finding.blockers)
+    return f"{finding.load_balancer}{first}{middle}{second}{finding.subject} ({why})"
+
+
+def render(checked: list[Checked], verbose: bool = False, color: bool = False) -> str:
     lines: list[str] = []
     findings = all_findings(checked)
+    current_file = None
     for finding, locator in findings:
         location = locator.locate(finding.subject)
-        lines.append(f"{location.uri}:{location.start_line}: {severity(finding)}: {finding.rule}: {finding.subject}")
+        if location.uri != current_file:
+            current_file = location.uri
+            lines.append(_paint(current_file, "1", color))
+        level = severity(finding)
+        lines.append(f"{location.uri}:{location.start_line}: {_paint(level, _COLORS.get(level, '0'), color)}: "
+                     f"{finding.rule}: {finding.subject}")
+        drawn = flow_line(finding)
+        if drawn:
+            lines.append(f"  {drawn}")
         lines.append(f"  {finding.message}")
         # An error's groups block a path; a warning's groups open one.
         label = "blocked by" if severity(finding) == "error" else "open through"

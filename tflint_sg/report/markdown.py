@@ -1,0 +1,37 @@
+"""`--format markdown`: a pull-request comment: a summary, a table of findings, and a Mermaid
+diagram of the tiers of each input (blocked flows in red, exposed endpoints marked)."""
+
+from __future__ import annotations
+
+from tflint_sg.report.common import Checked, all_findings, severity
+from tflint_sg.report.diagram import mermaid
+
+EXPOSURE_RULES = ("aws_lb_target_exposed", "aws_data_store_exposed")
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render(checked: list[Checked]) -> str:
+    findings = all_findings(checked)
+    counts: dict[str, int] = {}
+    for finding, _ in findings:
+        counts[severity(finding)] = counts.get(severity(finding), 0) + 1
+    detail = ", ".join(f"{n} {s}{'s' if n != 1 else ''}" for s, n in sorted(counts.items()))
+    lines = [f"## tflint-sg: {len(findings)} issue{'s' if len(findings) != 1 else ''}" + (f" ({detail})" if detail else ""),
+             ""]
+    if findings:
+        lines += ["| severity | rule | resource | where | what |", "|---|---|---|---|---|"]
+        for finding, locator in findings:
+            location = locator.locate(finding.subject)
+            lines.append(f"| {severity(finding)} | `{finding.rule}` | `{_cell(finding.subject)}` | "
+                         f"`{location.uri}:{location.start_line}` | {_cell(finding.message)} |")
+        lines.append("")
+    for item in checked:
+        if item.result.graph is None:
+            continue
+        exposed = {f.subject for f in item.result.findings if f.rule in EXPOSURE_RULES}
+        lines += [f"### Tiers of `{item.locator.source_uri}`", "", "```mermaid",
+                  mermaid(item.result.graph, exposed).rstrip("\n"), "```", ""]
+    return "\n".join(lines)
