@@ -87,3 +87,31 @@ def test_uris_use_forward_slashes_relative_to_the_repository(tflint_sg):
         for location in [result["locations"][0]] + result["relatedLocations"]:
             uri = location["physicalLocation"]["artifactLocation"]["uri"]
             assert not uri.startswith("/") and "\\" not in uri and re.match(r"^fixtures/", uri)
+
+
+def test_a_finding_in_an_installed_registry_module_lands_on_the_call_site(tflint_sg, tmp_path):
+    """Modules `terraform init` installed are not committed: GitHub can only show the call."""
+    import json
+    import shutil
+
+    repo = tmp_path / "repo"
+    shutil.copytree(FIXTURES / "modules_three_levels", repo, ignore=shutil.ignore_patterns("plan.json", "expected.json"))
+    (repo / ".git").mkdir()
+    for name in ("app", "compute", "asg"):  # app calls ../compute, which calls ../asg
+        shutil.move(str(repo / "modules" / name), repo / ".terraform" / "modules" / name)
+    main = repo / "main.tf"
+    text = main.read_text()
+    start, _ = _block_lines(main, 'module "app"')
+    call = text.splitlines()[start - 1: start + 8]
+    source_line = next(line for line in call if "source" in line)
+    main.write_text(text.replace(source_line, '  source = "example-corp/app/aws"', 1))
+    (repo / ".terraform" / "modules" / "modules.json").write_text(json.dumps({"Modules": [
+        {"Key": "", "Source": "", "Dir": "."},
+        {"Key": "app", "Source": "registry.terraform.io/example-corp/app/aws", "Dir": ".terraform/modules/app"},
+    ]}))
+    log = tflint_sg("--format", "sarif", str(repo)).json()
+    results = [r for r in log["runs"][0]["results"] if r["ruleId"] == "aws_lb_target_traffic_blocked"]
+    assert results, log["runs"][0]["results"]
+    location = results[0]["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"]["uri"] == "main.tf"  # relative to the repository root
+    assert location["region"]["startLine"] == start
