@@ -267,8 +267,12 @@ def graph_command(paths, output_format, output, var_files, var_args, source, que
     if output_format in ("mermaid", "dot"):
         from tflint_sg.report import diagram
 
-        draw = diagram.mermaid if output_format == "mermaid" else diagram.dot
-        report = "".join(draw(document) for document in documents)
+        if output_format == "mermaid" and len(documents) > 1:
+            report = diagram.mermaid_many([(document["path"], document) for document in documents])
+        elif output_format == "mermaid":
+            report = "".join(diagram.mermaid(document) for document in documents)
+        else:
+            report = "".join(diagram.dot(document) for document in documents)
     elif query:
         report = _query(query, report)
         if report is None:

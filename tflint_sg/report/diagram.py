@@ -11,8 +11,8 @@ import re
 TIERS = (("load balancer", "Load balancers"), ("compute", "Compute"), ("data store", "Data stores"))
 
 
-def _ids(graph: dict) -> dict[str, str]:
-    return {endpoint["address"]: f"n{index}" for index, endpoint in enumerate(graph["endpoints"])}
+def _ids(graph: dict, prefix: str = "") -> dict[str, str]:
+    return {endpoint["address"]: f"{prefix}n{index}" for index, endpoint in enumerate(graph["endpoints"])}
 
 
 def _label(text: str) -> str:
@@ -33,39 +33,58 @@ def _edges(graph: dict) -> list[tuple[str, str, str, str]]:
     return [(a, b, label, status) for (a, b), (label, status) in sorted(edges.items())]
 
 
-def mermaid(graph: dict, exposed: set[str] = frozenset()) -> str:
-    ids = _ids(graph)
-    lines = ["flowchart LR"]
+def mermaid(graph: dict, marks: dict[str, str] | None = None) -> str:
+    """One input's tiers. `marks` flags endpoints with a finding: address -> "exposed" or
+    "blocked" (outlined orange or red, with the word in the label)."""
+    return "flowchart LR\n" + "".join(_mermaid_body(graph, marks or {}, "", "  ", 0)[0])
+
+
+def mermaid_many(graphs: list[tuple[str, dict]]) -> str:
+    """Several inputs in one diagram, a box each (two flowcharts in one text would not parse)."""
+    lines = ["flowchart LR\n"]
+    links = 0
+    for index, (title, graph) in enumerate(graphs):
+        lines.append(f'  subgraph input{index}["{_label(title)}"]\n')
+        body, links = _mermaid_body(graph, {}, f"i{index}", "    ", links)
+        lines.extend(body)
+        lines.append("  end\n")
+    return "".join(lines)
+
+
+def _mermaid_body(graph: dict, marks: dict[str, str], prefix: str, indent: str, first_link: int) -> tuple[list[str], int]:
+    ids = _ids(graph, prefix)
+    lines = []
     for tier, title in TIERS:
         members = [e for e in graph["endpoints"] if e["tier"] == tier]
         if not members:
             continue
-        lines.append(f'  subgraph {tier.replace(" ", "_")}["{title}"]')
+        lines.append(f'{indent}subgraph {prefix}{tier.replace(" ", "_")}["{title}"]\n')
         for endpoint in members:
             port = f" :{endpoint['port']}" if endpoint.get("port") else ""
-            mark = " ⚠ exposed" if endpoint["address"] in exposed else ""
-            lines.append(f'    {ids[endpoint["address"]]}["{_label(endpoint["address"])}{port}{mark}"]')
-        lines.append("  end")
+            mark = {"exposed": " ⚠ exposed", "blocked": " ✗ blocked"}.get(marks.get(endpoint["address"], ""), "")
+            lines.append(f'{indent}  {ids[endpoint["address"]]}["{_label(endpoint["address"])}{port}{mark}"]\n')
+        lines.append(f"{indent}end\n")
     red = []
-    drawn = 0
+    link = first_link
     for source, target, label, status in _edges(graph):
         if source not in ids or target not in ids:
             continue
-        index = drawn
-        drawn += 1
         arrow = "-. " + label + " .->" if status == "undecided" else "-- " + label + (" ✗" if status == "blocked" else "") + " -->"
-        lines.append(f"  {ids[source]} {arrow} {ids[target]}")
+        lines.append(f"{indent}{ids[source]} {arrow} {ids[target]}\n")
         if status == "blocked":
-            red.append(str(index))
+            red.append(str(link))
+        link += 1
     if red:
-        lines.append(f"  linkStyle {','.join(red)} stroke:#d00,stroke-width:2px,color:#d00")
-    for address in sorted(exposed):
+        lines.append(f"{indent}linkStyle {','.join(red)} stroke:#d00,stroke-width:2px,color:#d00\n")
+    for address, kind in sorted(marks.items()):
         if address in ids:
-            lines.append(f"  style {ids[address]} stroke:#e80,stroke-width:3px")
-    return "\n".join(lines) + "\n"
+            color = "#e80" if kind == "exposed" else "#d00"
+            lines.append(f"{indent}style {ids[address]} stroke:{color},stroke-width:3px\n")
+    return lines, link
 
 
-def dot(graph: dict, exposed: set[str] = frozenset()) -> str:
+def dot(graph: dict, marks: dict[str, str] | None = None) -> str:
+    marks = marks or {}
     ids = _ids(graph)
     lines = ["digraph tiers {", "  rankdir=LR;", "  node [shape=box, fontname=Helvetica];"]
     for index, (tier, title) in enumerate(TIERS):
@@ -74,7 +93,8 @@ def dot(graph: dict, exposed: set[str] = frozenset()) -> str:
             continue
         lines.append(f'  subgraph cluster_{index} {{ label="{title}";')
         for endpoint in members:
-            color = ', color="#e08000", penwidth=3' if endpoint["address"] in exposed else ""
+            kind = marks.get(endpoint["address"])
+            color = {"exposed": ', color="#e08000", penwidth=3', "blocked": ', color="#d00000", penwidth=3'}.get(kind, "")
             lines.append(f'    {ids[endpoint["address"]]} [label="{_label(endpoint["address"])}"{color}];')
         lines.append("  }")
     for source, target, label, status in _edges(graph):

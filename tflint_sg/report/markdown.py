@@ -7,6 +7,8 @@ from tflint_sg.report.common import Checked, all_findings, severity
 from tflint_sg.report.diagram import mermaid
 
 EXPOSURE_RULES = ("aws_lb_target_exposed", "aws_data_store_exposed")
+# Stores nothing (or not the intended tier) can reach: no edge shows it, so the node says it.
+STORE_BLOCKED_RULES = ("aws_data_store_unreachable", "aws_data_store_port_mismatch")
 
 
 def _cell(text: str) -> str:
@@ -31,7 +33,8 @@ def render(checked: list[Checked]) -> str:
     for item in checked:
         if item.result.graph is None:
             continue
-        exposed = {f.subject for f in item.result.findings if f.rule in EXPOSURE_RULES}
+        marks = {f.subject: "blocked" for f in item.result.findings if f.rule in STORE_BLOCKED_RULES}
+        marks.update({f.subject: "exposed" for f in item.result.findings if f.rule in EXPOSURE_RULES})
         lines += [f"### Tiers of `{item.locator.source_uri}`", "", "```mermaid",
-                  mermaid(item.result.graph, exposed).rstrip("\n"), "```", ""]
+                  mermaid(item.result.graph, marks).rstrip("\n"), "```", ""]
     return "\n".join(lines)
