@@ -799,10 +799,10 @@ def test_missing_file(tmp_path):
     assert (error.value.path, error.value.problem) == (str(tmp_path / "nope.json"), "no such file")
 
 
-def test_newer_format_version_is_a_note_not_an_error(tmp_path):
+def test_newer_format_version_is_a_warning_not_an_error(tmp_path):
     doc = one_group_plan()
     doc["format_version"] = "9.0"
-    assert any("9.0" in note for note in load(tmp_path, doc).notes)
+    assert any("9.0" in warning for warning in load(tmp_path, doc).warnings)
 
 
 def test_plan_without_configuration_loads_with_a_note(tmp_path):

@@ -133,6 +133,8 @@ def command(paths, output_format, output, force, verbose, var_files, var_args, s
             config = load(path, var_files=var_files, var_args=var_args, source=source,
                           variables_in_order=ordered, ignore_modules=settings.ignore_module)
             config.notes.extend(notes)
+            for warning in config.warnings:
+                click.echo(f"tflint-sg: warning: {warning}", err=True)
             result = analyze(config, rules, settings.policies, want_graph=output_format in ("json", "markdown"))
             result.findings = [f if f.severity else
                                replace(f, severity=settings.severity.get(f.rule, ruledoc.load(f.rule).severity))

@@ -51,6 +51,7 @@ class Config:
     source: str  # the path the user named
     resources: dict[str, Resource] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # what the loader could not read or resolve
+    warnings: list[str] = field(default_factory=list)  # shown on standard error even without --verbose
     # Where things are declared, when the source is at hand: resource instance address -> its
     # block, and module instance path (module.a["k"]) -> its module call block.
     spans: dict[str, Any] = field(default_factory=dict)
@@ -116,5 +117,5 @@ NETWORK_TYPES = frozenset(
 )
 
 
-def canonical_type(resource_type: str) -> str:
-    return LEGACY_TYPES.get(resource_type, resource_type)
+def canonical_type(resource_type: str | None) -> str:
+    return LEGACY_TYPES.get(resource_type or "", resource_type or "")

@@ -22,7 +22,9 @@ def _walk(module: StateModule | None, depth: int = 0) -> Iterator[tuple[str, Sta
         return
     prefix = module.address or ""
     for resource in module.resources or []:
-        address = resource.address
+        if resource is None:
+            continue
+        address = resource.address or ""
         if prefix and address and not address.startswith(prefix + "."):
             address = f"{prefix}.{address}"
         yield address, resource
@@ -143,15 +145,15 @@ def load_plan(path: str) -> Config:
     plan = read_plan(path)
     config = Config(source=path)
     if plan.format_version and plan.format_version not in KNOWN_FORMAT_VERSIONS:
-        config.notes.append(
-            f"{path}: plan format_version {plan.format_version} is newer than this tool knows; read as best it can"
+        config.warnings.append(
+            f"{path}: plan format_version {plan.format_version} is not one this tool knows; read as best it can"
         )
     future = _future_resources(plan)
     resolver = ReferenceResolver(
         plan.configuration.root_module if plan.configuration else None,
         future.instances(),
         future.data_values,
-        {name: variable.value for name, variable in (plan.variables or {}).items()},
+        {name: variable.value for name, variable in (plan.variables or {}).items() if variable is not None},
     )
     if not resolver.has_configuration:
         config.notes.append(f"{path}: the plan has no configuration section; unknown IDs stay unresolved")
@@ -172,7 +174,7 @@ def load_plan(path: str) -> Config:
             values = _link_known_ids(values, known_ids)
         declared = frozenset(resolver.expressions_of(config_resource)) if config_resource is not None else None
         config.resources[address] = Resource(address, resource_type, values, parsed.module, declared)
-    config.variables = {name: variable.value for name, variable in (plan.variables or {}).items()}
+    config.variables = {name: variable.value for name, variable in (plan.variables or {}).items() if variable is not None}
     if plan.configuration is not None and plan.configuration.root_module is not None:
         config.group_uses, config.opaque_modules, config.strings_used = _group_uses(plan.configuration.root_module)
     return config
@@ -205,7 +207,9 @@ def _group_uses(root) -> tuple[set[tuple[str, str]], set[str], set[str]]:
         if module is None or depth > 64:
             continue
         for resource in module.resources or []:
-            kind = resource.address.split(".")[0]
+            if resource is None:
+                continue
+            kind = (resource.address or "").split(".")[0]
             if kind in _RULE_TYPES or kind in ("aws_security_group", "aws_default_security_group"):
                 continue
             expressions = decode_raw(resource.expressions)
@@ -215,8 +219,11 @@ def _group_uses(root) -> tuple[set[tuple[str, str]], set[str], set[str]]:
                 if expression is not None:
                     note(path, expression.references or [])
         for output in (module.outputs or {}).values():
-            note(path, _references(decode_raw(output.expression)))
+            if output is not None:
+                note(path, _references(decode_raw(output.expression)))
         for name, call in (module.module_calls or {}).items():
+            if call is None:
+                continue
             call_expressions = decode_raw(call.expressions)
             note(path, _references(call_expressions))
             strings.update(_constant_strings(call_expressions))
@@ -281,6 +288,8 @@ def _future_resources(plan: Plan) -> _FutureResources:
             future.types[address] = canonical_type(resource.type)
             future.after[address] = resource.values
     for change in plan.resource_changes or []:
+        if change is None:
+            continue
         resource_type = canonical_type(change.type)
         if change.mode == "data" or not change.address or change.change is None or resource_type not in NETWORK_TYPES:
             continue

@@ -29,6 +29,11 @@ def to_utf8(data: bytes, path: str) -> bytes:
     elif len(data) >= 4 and data[0] == 0 and data[2] == 0 and data[1] != 0:
         encoding = "utf-16-be"
     if encoding is None:
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as error:
+            line, column = _line_and_column(data, error.start)
+            raise InputError(path, f"not UTF-8 text: invalid byte 0x{data[error.start]:02x}", line, column) from None
         return data
     try:
         return data.decode(encoding).encode("utf-8")

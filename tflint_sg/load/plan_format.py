@@ -17,16 +17,16 @@ class Struct(msgspec.Struct, forbid_unknown_fields=False, omit_defaults=True):
 
 
 class StateResource(Struct):
-    address: str = ""
+    address: str | None = None
     mode: str | None = None
-    type: str = ""
+    type: str | None = None
     values: msgspec.Raw = msgspec.Raw(b"null")
 
 
 class StateModule(Struct):
     address: str | None = None
-    resources: list[StateResource] | None = None
-    child_modules: list[StateModule] | None = None
+    resources: list[StateResource | None] | None = None
+    child_modules: list[StateModule | None] | None = None
 
 
 class StateValues(Struct):
@@ -38,25 +38,25 @@ class PriorState(Struct):
 
 
 class Change(Struct):
-    actions: list[str] | None = None
+    actions: list[str | None] | None = None
     after: msgspec.Raw = msgspec.Raw(b"null")
     after_unknown: msgspec.Raw = msgspec.Raw(b"null")
 
 
 class ResourceChange(Struct):
-    address: str = ""
+    address: str | None = None
     mode: str | None = None
-    type: str = ""
+    type: str | None = None
     change: Change | None = None
 
 
 class Expression(Struct):
-    references: list[str] | None = None
+    references: list[Any] | None = None
     constant_value: Any = None
 
 
 class ConfigResource(Struct):
-    address: str = ""
+    address: str | None = None
     expressions: msgspec.Raw = msgspec.Raw(b"null")
     count_expression: Expression | None = None
     for_each_expression: Expression | None = None
@@ -73,9 +73,9 @@ class ModuleCall(Struct):
 
 
 class ConfigModule(Struct):
-    resources: list[ConfigResource] | None = None
-    module_calls: dict[str, ModuleCall] | None = None
-    outputs: dict[str, ConfigOutput] | None = None
+    resources: list[ConfigResource | None] | None = None
+    module_calls: dict[str, ModuleCall | None] | None = None
+    outputs: dict[str, ConfigOutput | None] | None = None
 
 
 class Configuration(Struct):
@@ -89,10 +89,10 @@ class Variable(Struct):
 class Plan(Struct):
     format_version: str | None = None
     planned_values: StateValues | None = None
-    resource_changes: list[ResourceChange] | None = None
+    resource_changes: list[ResourceChange | None] | None = None
     prior_state: PriorState | None = None
     configuration: Configuration | None = None
-    variables: dict[str, Variable] | None = None
+    variables: dict[str, Variable | None] | None = None
     # Present in state (`terraform show -json` without a plan, or a raw .tfstate), never in plans.
     values: msgspec.Raw = msgspec.Raw(b"null")
     lineage: str | None = None

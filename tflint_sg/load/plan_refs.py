@@ -90,8 +90,11 @@ class ReferenceResolver:
             return
         self._modules[path] = module
         for resource in module.resources or []:
-            self._resources[(path, resource.address)] = resource
+            if resource is not None and resource.address:
+                self._resources[(path, resource.address)] = resource
         for name, call in (module.module_calls or {}).items():
+            if call is None:
+                continue
             child = join(path, f"module.{name}")
             self._calls[child] = call
             if call.module is not None:
