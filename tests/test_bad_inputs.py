@@ -1,0 +1,147 @@
+"""The matrix of bad inputs: each ends in exit 1 and one line naming the file (and line where
+known), or, where Terraform's format allows it, a best-effort run; never a traceback."""
+
+import json
+import os
+import shutil
+
+import pytest
+
+from conftest import FIXTURES
+
+STORY_PLAN = json.loads((FIXTURES / "story" / "plan.json").read_text())
+
+
+def _nulls(value):
+    if isinstance(value, dict):
+        return {k: _nulls(v) if isinstance(v, (dict, list)) else None for k, v in value.items()}
+    if isinstance(value, list):
+        return [_nulls(v) for v in value]
+    return None
+
+
+PLANS = {
+    "empty.json": (b"", "empty file"),
+    "not-json.json": (b"hello", "not valid JSON"),
+    "truncated.json": (json.dumps(STORY_PLAN).encode()[:5000], "truncated"),
+    "binary.json": (bytes(range(256)) * 8, "not UTF-8 text"),
+    "invalid-utf8.json": (b'{"format_version": "1.2", "x": "\xff"}', "not UTF-8 text: invalid byte 0xff"),
+    "list.json": (b"[1, 2]", "top level must be a JSON object"),
+    "object.json": (b"{}", "no planned_values or resource_changes"),
+    "state.json": (b'{"format_version": "1.0", "values": {"root_module": {}}}', "Terraform state"),
+    "raw.tfstate": (b'{"version": 4, "lineage": "x", "resources": []}', "state file"),
+    "wrong-types.json": (b'{"format_version": "1.2", "resource_changes": {"a": 1}}', "not a valid Terraform plan"),
+    "nested-array.json": (b"[" * 100000 + b"]" * 100000, "top level must be a JSON object"),
+    "nested-object.json": (b'{"a":' * 100000 + b"1" + b"}" * 100000, "nested too deeply"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PLANS))
+def test_a_bad_plan_is_one_line(name, tflint_sg, tmp_path):
+    data, expected = PLANS[name]
+    path = tmp_path / name
+    path.write_bytes(data)
+    run = tflint_sg(str(path))
+    assert run.code == 1 and "Traceback" not in run.stderr
+    (line,) = run.stderr.strip().splitlines()
+    assert line.startswith(f"tflint-sg: error: {path}") and expected in line, line
+
+
+@pytest.mark.parametrize("variant", ["nulls", "future", "utf16-bom", "utf16-no-bom"])
+def test_plans_read_as_best_they_can(variant, tflint_sg, tmp_path):
+    path = tmp_path / "plan.json"
+    if variant == "nulls":
+        path.write_text(json.dumps(_nulls(STORY_PLAN)))  # Terraform's format allows nulls: nothing to judge
+    elif variant == "future":
+        path.write_text(json.dumps({**STORY_PLAN, "format_version": "9.9"}))
+    else:
+        encoded = json.dumps(STORY_PLAN).encode("utf-16-le")
+        path.write_bytes((b"\xff\xfe" if variant == "utf16-bom" else b"") + encoded)
+    run = tflint_sg(str(path))
+    assert run.code in (0, 2) and "Traceback" not in run.stderr
+    if variant == "future":
+        assert "warning" in run.stderr and "9.9" in run.stderr
+    if variant.startswith("utf16"):
+        assert run.code == 2  # the story's findings, as from UTF-8
+
+
+def _story(tmp_path):
+    copy = tmp_path / "story"
+    shutil.copytree(FIXTURES / "story", copy, ignore=shutil.ignore_patterns("plan.json", "expected.json"))
+    (copy / ".git").mkdir()
+    return copy
+
+
+def test_invalid_tf_json(tflint_sg, tmp_path):
+    copy = _story(tmp_path)
+    (copy / "extra.tf.json").write_text('{"resource": {')
+    run = tflint_sg(str(copy))
+    assert run.code == 1 and f"{copy / 'extra.tf.json'}:1:" in run.stderr and "not valid JSON" in run.stderr
+
+
+def test_a_module_source_outside_the_repository_is_not_followed(tflint_sg, tmp_path):
+    copy = _story(tmp_path)
+    (copy / "escape.tf").write_text('module "escape" {\n  source = "../../../etc"\n}\n'
+                                    'module "absolute" {\n  source = "/etc"\n}\n')
+    run = tflint_sg("--verbose", str(copy))
+    assert run.code == 2 and "Traceback" not in run.stderr
+    assert "outside the repository" in run.stdout and "is not installed" in run.stdout
+
+
+def test_a_module_that_calls_itself_and_a_symlink_loop(tflint_sg, tmp_path):
+    copy = _story(tmp_path)
+    (copy / "self").mkdir()
+    (copy / "self" / "main.tf").write_text('module "again" {\n  source = "../self"\n}\n')
+    (copy / "loop").mkdir()
+    os.symlink("..", copy / "loop" / "up")
+    (copy / "loop" / "main.tf").write_text('module "down" {\n  source = "./up/loop"\n}\n')
+    (copy / "calls.tf").write_text('module "self" {\n  source = "./self"\n}\nmodule "loop" {\n  source = "./loop"\n}\n')
+    run = tflint_sg("--verbose", str(copy))
+    assert run.code == 2 and "Traceback" not in run.stderr
+    assert "nested deeper than" in run.stdout
+
+
+def test_a_missing_module_directory(tflint_sg, tmp_path):
+    copy = _story(tmp_path)
+    (copy / "gone.tf").write_text('module "gone" {\n  source = "./nowhere"\n}\n')
+    run = tflint_sg("--verbose", str(copy))
+    assert run.code == 2 and "does not exist" in run.stdout
+
+
+def test_an_unreadable_file(tflint_sg, tmp_path):
+    if os.geteuid() == 0:
+        pytest.skip("root reads every file: permissions cannot be tested")
+    path = tmp_path / "plan.json"
+    path.write_text("{}")
+    path.chmod(0)
+    run = tflint_sg(str(path))
+    assert run.code == 1 and "permission denied" in run.stderr
+
+
+def test_nothing_in_the_input_is_run(tflint_sg, tmp_path):
+    """Module sources with URLs, interpolations that look like code, paths outside the repository:
+    nothing is fetched, executed or written."""
+    copy = _story(tmp_path)
+    marker = tmp_path / "pwned"
+    (copy / "hostile.tf").write_text(f'''
+module "remote" {{
+  source = "git::https://example.invalid/x.git?ref=$(touch {marker})"
+}}
+module "http" {{
+  source = "https://example.invalid/module.zip"
+}}
+locals {{
+  code = "${{file("/etc/passwd")}}"
+  shell = "$(touch {marker})"
+}}
+resource "aws_security_group" "odd" {{
+  name = "${{templatefile("/etc/hosts", {{}})}}"
+  description = "`touch {marker}`"
+}}
+''')
+    before = set(os.listdir(tmp_path))
+    run = tflint_sg("--verbose", str(copy))
+    assert run.code == 2 and "Traceback" not in run.stderr
+    assert not marker.exists()
+    assert set(os.listdir(tmp_path)) == before  # nothing written beside the input
+    assert "is not installed" in run.stdout  # the URL modules are noted, never downloaded
