@@ -145,3 +145,16 @@ resource "aws_security_group" "odd" {{
     assert not marker.exists()
     assert set(os.listdir(tmp_path)) == before  # nothing written beside the input
     assert "is not installed" in run.stdout  # the URL modules are noted, never downloaded
+
+
+def test_a_listener_forwarding_to_a_lambda_target_group(tflint_sg, tmp_path):
+    """Found by fuzzing: a forward to a target group the model skips (Lambda, GENEVE) crashed a rule."""
+    copy = _story(tmp_path)
+    main = copy / "main.tf"
+    text = main.read_text()
+    anchor = 'resource "aws_lb_target_group" "web" {'
+    assert anchor in text
+    main.write_text(text.replace(anchor, anchor + '\n  target_type = "lambda"', 1))
+    run = tflint_sg("--format", "json", str(copy))
+    assert run.code == 2 and "internal error" not in run.stderr
+    assert [f["rule"] for f in run.json()["findings"]] == ["aws_data_store_unreachable"]

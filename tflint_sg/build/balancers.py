@@ -241,6 +241,8 @@ def _add_forwards(lookup: Lookup, model: Model, balancer: str, listener: str, ac
         if not isinstance(action, dict) or action.get("type") not in ("forward", None):
             continue
         direct = lookup.find(action.get("target_group_arn"), "aws_lb_target_group")
+        if direct not in model.target_groups:  # Lambda and GENEVE groups carry no port to check
+            direct = None
         if direct:
             model.forwards.append(Forward(balancer, listener, direct, 1))
         for forward in as_list(action.get("forward")):
@@ -248,7 +250,7 @@ def _add_forwards(lookup: Lookup, model: Model, balancer: str, listener: str, ac
                 if not isinstance(entry, dict):
                     continue
                 group = lookup.find(entry.get("arn"), "aws_lb_target_group")
-                if group and group != direct:
+                if group in model.target_groups and group != direct:
                     weight = entry.get("weight")
                     model.forwards.append(Forward(balancer, listener, group, 1 if weight is None else to_int(weight)))
 

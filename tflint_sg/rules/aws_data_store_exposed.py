@@ -17,7 +17,8 @@ def check(context):
     for store, endpoint in judged_stores(context):
         # A load balancer with a target group on the store's port fronts it (PrivateLink to RDS).
         fronting = {forward.load_balancer for forward in model.forwards
-                    if model.target_groups[forward.target_group].port == store.port}
+                    if forward.target_group in model.target_groups
+                    and model.target_groups[forward.target_group].port == store.port}
         own_groups = balancer_groups - {group for address in fronting if address in model.endpoints
                                         for group in model.endpoints[address].groups}
         exposing = []
