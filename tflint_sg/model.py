@@ -70,7 +70,7 @@ class SecurityGroup:
     inline_unknown: set[str] = field(default_factory=set)
     # directions that have both inline rules and standalone rule resources
     mixed_directions: set[str] = field(default_factory=set)
-    is_vpc_default: bool = False
+    is_vpc_default: bool = False  # an aws_default_security_group: the group a VPC gives by default
 
     def rules_in(self, direction: str) -> list[Rule]:
         return [rule for rule in self.rules if rule.direction == direction]
@@ -85,8 +85,6 @@ class Endpoint:
     groups: tuple[str, ...] = ()  # security groups, by address
     unresolved_groups: tuple[str, ...] = ()  # security groups that could not be resolved, and why
     networks: tuple[Network, ...] | None = None  # where its addresses lie; None: unknown
-    # True when it declares no group and so carries its VPC's default group
-    default_group_assumed: bool = False
 
 
 @dataclass

@@ -30,7 +30,7 @@ def add_endpoint(lookup: Lookup, model: Model, resource: Resource, group_values:
             groups = (default,)
         else:
             unresolved = (DEFAULT_GROUP_UNMANAGED,)
-    endpoint = Endpoint(resource.address, resource.type, groups, unresolved, networks, assumed)
+    endpoint = Endpoint(resource.address, resource.type, groups, unresolved, networks)
     model.endpoints[resource.address] = endpoint
     return endpoint
 

@@ -159,7 +159,7 @@ class ReferenceResolver:
             if name in self._root_variables:
                 return _flatten(self._root_variables[name])
             return [Unknown(f"var.{name}: no value in the plan")]
-        parent, call_name, key = parent_module(scope.module)
+        parent, _, key = parent_module(scope.module)
         call = self._calls.get(strip_keys(scope.module))
         if call is None:
             return [Unknown(f"var.{name}: module call {scope.module} not in the configuration")]

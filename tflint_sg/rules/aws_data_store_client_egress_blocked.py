@@ -3,7 +3,7 @@
 from tflint_sg.findings import Finding, Related
 from tflint_sg.model import EGRESS, INGRESS
 from tflint_sg.network import ALLOWED, BLOCKED, peer_of, side
-from tflint_sg.rules.data_tiers import judged_stores, named_clients
+from tflint_sg.rules.queries import judged_stores, named_clients
 
 ID = "aws_data_store_client_egress_blocked"
 

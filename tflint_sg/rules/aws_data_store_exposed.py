@@ -3,7 +3,7 @@
 from tflint_sg.findings import Finding, Related
 from tflint_sg.model import INGRESS
 from tflint_sg.network import ALLOWED, Blocker
-from tflint_sg.rules.data_tiers import covers_port, judged_stores
+from tflint_sg.rules.queries import covers_port, judged_stores
 
 ID = "aws_data_store_exposed"
 

@@ -3,7 +3,7 @@
 from tflint_sg.findings import Finding, Related
 from tflint_sg.model import INGRESS
 from tflint_sg.network import BLOCKED, peer_of, side
-from tflint_sg.rules.data_tiers import ingress_rules, judged_stores, named_clients
+from tflint_sg.rules.queries import ingress_rules, judged_stores, named_clients
 
 ID = "aws_data_store_port_mismatch"
 

@@ -3,7 +3,7 @@
 from tflint_sg.findings import Finding, Related
 from tflint_sg.model import INGRESS
 from tflint_sg.network import BLOCKED, Blocker
-from tflint_sg.rules.data_tiers import covers_port, ingress_rules, judged_stores, named_clients, rules_cannot_be_judged
+from tflint_sg.rules.queries import covers_port, ingress_rules, judged_stores, named_clients, rules_cannot_be_judged
 
 ID = "aws_data_store_unreachable"
 

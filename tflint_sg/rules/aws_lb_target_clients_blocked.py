@@ -5,7 +5,7 @@ import ipaddress
 from tflint_sg.findings import Finding, Related
 from tflint_sg.model import INGRESS
 from tflint_sg.network import BLOCKED, Blocker, ports_match
-from tflint_sg.rules.data_tiers import rules_cannot_be_judged
+from tflint_sg.rules.queries import rules_cannot_be_judged
 from tflint_sg.topology import CLIENTS
 
 ID = "aws_lb_target_clients_blocked"

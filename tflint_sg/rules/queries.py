@@ -1,11 +1,11 @@
-"""What the data-tier rules share: which stores can be judged, and who their clients are."""
+"""Queries several rules share: which stores can be judged, who their clients are, and whether
+a side's rules can be judged at all."""
 
 from __future__ import annotations
 
 from typing import Iterator
 
 from tflint_sg.context import Context
-from tflint_sg.findings import Related
 from tflint_sg.model import INGRESS, DataStore, Endpoint, Rule
 from tflint_sg.network import BLOCKED, ports_match
 
@@ -60,7 +60,3 @@ def rules_cannot_be_judged(context: Context, endpoint: Endpoint, direction: str,
             return True
     return any(rule.direction == direction and covers_port(rule, port, protocol) != BLOCKED
                for rule in context.model.floating_rules)
-
-
-def related_groups(endpoint: Endpoint, role: str = "security group") -> tuple[Related, ...]:
-    return tuple(Related(group, role) for group in endpoint.groups)
