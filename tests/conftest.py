@@ -35,3 +35,13 @@ def tflint_sg():
         return Run(completed)
 
     return run
+
+
+def benchmark_generator():
+    """benchmarks/generate.py, which is a script, not part of the package."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("generate", ROOT / "benchmarks" / "generate.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

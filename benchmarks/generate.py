@@ -1,0 +1,121 @@
+"""Writes the plan of N copies of benchmarks/stack as `terraform show -json` would print it.
+
+Planning thousands of stacks with Terraform takes minutes per size, so the generator plans
+none: it replicates the per-stack parts of a real one-stack plan (`stack/plan-1.json`, made by
+`plan_stacks.sh 1`) with each copy's address and names, and keeps Terraform's key order,
+instance order and string escaping. tests/test_benchmark_generator.py checks the result
+against real plans of several stacks, byte for byte apart from the timestamp.
+
+    python benchmarks/generate.py --stacks 100 out.json
+    python benchmarks/generate.py --resources 10000 --indent out.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+
+TEMPLATE = Path(__file__).with_name("stack") / "plan-1.json"
+FIRST_STACK = "module.stack[0]"
+FIRST_NAME = '"shop0'
+# Each placeholder stands where the copies of one per-stack list go in the document.
+PLANNED, RELEVANT = "@@planned@@", "@@relevant@@"
+
+
+def resources_per_stack(template: dict | None = None) -> int:
+    template = template or json.loads(TEMPLATE.read_bytes())
+    return len(template["resource_changes"])
+
+
+def write_plan(out, stacks: int, indent: bool = False, template_bytes: bytes | None = None) -> None:
+    """Writes the plan of `stacks` copies to the text stream `out`."""
+    template = json.loads(template_bytes if template_bytes is not None else TEMPLATE.read_bytes())
+    skeleton, parts = _split(template, stacks)
+    text = _dumps(skeleton, indent)
+    for placeholder, items in parts:
+        order = range(stacks)
+        if placeholder == PLANNED:
+            # Terraform lists planned child modules by address as text: [0], [10], [11], [1], ...
+            order = sorted(order, key=lambda stack: f"module.stack[{stack}]")
+        head, text = text.split(f'"{placeholder}"', 1)
+        line_start = head.rfind("\n") + 1
+        prefix = head[line_start:] if indent else ""
+        out.write(head)
+        separator = ",\n" + prefix if indent else ","
+        texts = [_indented(_dumps(item, indent), prefix) for item in items]
+        out.write(separator.join(_copy(text, stack) for stack in order for text in texts))
+    out.write(text)
+    out.write("\n")
+
+
+def _split(template: dict, stacks: int) -> tuple[dict, list[tuple[str, list]]]:
+    """Takes the per-stack lists out of the template, leaving placeholders."""
+    template["variables"]["stacks"]["value"] = str(stacks)
+    planned = template["planned_values"]["root_module"]["child_modules"]
+    changes = template["resource_changes"]
+    relevant = template["relevant_attributes"]
+    for items in (planned, changes, relevant):
+        assert all(_in_first_stack(item) for item in items), "template holds more than one stack"
+    template["planned_values"]["root_module"]["child_modules"] = [PLANNED]
+    template["relevant_attributes"] = [RELEVANT]
+    # Terraform sorts resource changes by module depth first, then by module instance: every
+    # stack's own resources come before any stack's child-module resources. So each run of one
+    # module's changes in the template is copied for every stack before the next run.
+    runs: list[list] = []
+    for change in changes:
+        if runs and runs[-1][0]["module_address"] == change["module_address"]:
+            runs[-1].append(change)
+        else:
+            runs.append([change])
+    placeholders = [f"@@changes{number}@@" for number in range(len(runs))]
+    template["resource_changes"] = placeholders
+    parts = [(PLANNED, planned)]
+    parts += list(zip(placeholders, runs))
+    parts.append((RELEVANT, relevant))
+    return template, parts
+
+
+def _in_first_stack(item: dict) -> bool:
+    address = item.get("address") or item.get("resource") or ""
+    return address == FIRST_STACK or address.startswith(FIRST_STACK + ".")
+
+
+def _copy(text: str, stack: int) -> str:
+    if stack == 0:
+        return text
+    return text.replace(FIRST_STACK, f"module.stack[{stack}]").replace(FIRST_NAME, f'"shop{stack}')
+
+
+def _dumps(value, indent: bool) -> str:
+    # Terraform's encoder (Go's encoding/json) escapes <, > and & and leaves other text as is.
+    text = json.dumps(value, ensure_ascii=False, indent=2 if indent else None,
+                      separators=(",", ": ") if indent else (",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _indented(text: str, prefix: str) -> str:
+    return text.replace("\n", "\n" + prefix) if prefix else text
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    size = parser.add_mutually_exclusive_group(required=True)
+    size.add_argument("--stacks", type=int, help="how many copies of the stack")
+    size.add_argument("--resources", type=int, help="at least this many resources")
+    parser.add_argument("--indent", action="store_true",
+                        help="indent as `jq .` does, instead of Terraform's single line")
+    parser.add_argument("output", type=Path)
+    args = parser.parse_args(argv)
+    stacks = args.stacks or math.ceil(args.resources / resources_per_stack())
+    with args.output.open("w", encoding="utf-8", newline="\n") as out:
+        write_plan(out, stacks, args.indent)
+    print(f"{args.output}: {stacks} stacks, {stacks * resources_per_stack()} resources, "
+          f"{args.output.stat().st_size:,} bytes", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
