@@ -4,10 +4,12 @@ known), or, where Terraform's format allows it, a best-effort run; never a trace
 import json
 import os
 import shutil
+import subprocess
+import sys
 
 import pytest
 
-from conftest import FIXTURES
+from conftest import FIXTURES, ROOT, benchmark_generator
 
 STORY_PLAN = json.loads((FIXTURES / "story" / "plan.json").read_text())
 
@@ -63,6 +65,30 @@ def test_plans_read_as_best_they_can(variant, tflint_sg, tmp_path):
         assert "warning" in run.stderr and "9.9" in run.stderr
     if variant.startswith("utf16"):
         assert run.code == 2  # the story's findings, as from UTF-8
+
+
+def test_a_200_mb_single_line_plan_in_bounded_memory(tmp_path):
+    # 3,500 generated three-tier stacks (98,000 resources) on one line, as Terraform prints a
+    # plan. Peak memory must stay a small multiple of the file: a decoder that copies the text
+    # or builds every value as Python objects would not.
+    plan, sarif = tmp_path / "plan.json", tmp_path / "out.sarif"
+    with plan.open("w") as out:
+        benchmark_generator().write_plan(out, 3500)
+    size = plan.stat().st_size
+    assert size > 195_000_000 and plan.read_bytes().count(b"\n") == 1
+    measure = (
+        "import resource, subprocess, sys\n"
+        "code = subprocess.call([sys.executable, '-m', 'tflint_sg', *sys.argv[1:]])\n"
+        "print(code, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024)\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", measure, str(plan), "--format", "sarif", "-o", str(sarif)],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+    )
+    code, peak = map(int, completed.stdout.split())
+    assert code == 2 and "Traceback" not in completed.stderr, completed.stderr
+    assert len(json.loads(sarif.read_bytes())["runs"][0]["results"]) == 3500  # one per stack
+    assert peak < 4 * size, f"peak {peak / 1e6:.0f} MB for a {size / 1e6:.0f} MB plan"
 
 
 def _story(tmp_path):

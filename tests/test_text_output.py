@@ -5,7 +5,7 @@ import pty
 import subprocess
 import sys
 
-from conftest import ROOT
+from conftest import ROOT, benchmark_generator
 
 
 def test_the_blocked_flow_is_drawn(tflint_sg):
@@ -47,3 +47,45 @@ def test_colors_at_a_terminal_unless_no_color():
 
 def test_no_colors_in_a_pipe(tflint_sg):
     assert "\033[" not in tflint_sg("fixtures/story").stdout
+
+
+def test_the_summary_tells_clean_from_not_decided(tflint_sg):
+    clean = tflint_sg("fixtures/story_fixed/plan.json")
+    assert clean.code == 0 and "not decided" not in clean.stdout
+    # Every flow in `unknowns` goes through a group or prefix list the configuration does not
+    # define: no finding, and the summary says the three were not decided rather than clean.
+    run = tflint_sg("fixtures/unknowns/plan.json")
+    assert run.code == 0
+    assert run.stdout.strip().endswith("3 checks not decided (--verbose says why).")
+    notes = [line for line in tflint_sg("fixtures/unknowns/plan.json", "-v").stdout.splitlines()
+             if line.startswith("note:")]
+    assert notes == [
+        "note: aws_lb.reports -> aws_instance.batch tcp/80 (traffic): not decided (aws_lb_target_traffic_blocked): "
+        "aws_instance.batch: sg-0abc1234def567890 is not created by this configuration",
+        "note: aws_lb.reports -> aws_instance.legacy tcp/80 (traffic): not decided (aws_lb_target_traffic_blocked): "
+        "aws_instance.legacy: sg-0abc1234def567890 is not created by this configuration",
+        "note: aws_lb.reports -> aws_instance.renderer tcp/80 (traffic): not decided (aws_lb_target_traffic_blocked): "
+        "aws_security_group.renderer: a rule admits tcp/80 from pl-0123456789abcdef0; a prefix list's addresses "
+        "are not in the configuration",
+    ]
+
+
+def test_verbose_names_the_data_store_rules_an_unknown_silenced(tflint_sg, tmp_path):
+    # In the benchmark stack, the database's group admits the app tiers through a dynamic block
+    # over a local map. A plan keeps no locals, so read alone it cannot tell who the database's
+    # clients are: the two rules that judge clients say so. The cache names its client directly.
+    # With the source, the local resolves and nothing is left open.
+    plan = tmp_path / "plan.json"
+    with plan.open("w") as out:
+        benchmark_generator().write_plan(out, 2)
+    notes = [line for line in tflint_sg(str(plan), "-v").stdout.splitlines() if line.startswith("note:")]
+    assert notes == [
+        f"note: module.stack[{n}].aws_db_instance.this: not decided (aws_data_store_client_egress_blocked, "
+        f"aws_data_store_port_mismatch): module.stack[{n}].module.security.aws_security_group.db admits tcp/5432 "
+        "from peers that are not known (value not in the plan's configuration (dynamic block?)), so its clients "
+        "are not known"
+        for n in range(2)
+    ]
+    with_source = tflint_sg(str(plan), "--source", "benchmarks/stack", "-v")
+    assert with_source.code == 2 and "note:" not in with_source.stdout
+    assert "not decided" not in with_source.stdout

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from tflint_sg.build import build_model
 from tflint_sg.config import Config
 from tflint_sg.context import Context
-from tflint_sg.findings import Finding
+from tflint_sg.findings import Finding, Undecided
 
 
 @dataclass
@@ -17,6 +17,7 @@ class Result:
     suppressed: list = field(default_factory=list)  # suppress.Suppression: annotated in the source
     baselined: list[Finding] = field(default_factory=list)  # recorded in the --baseline file
     notes: list[str] = field(default_factory=list)  # what stayed unresolved, for --verbose
+    undecided: int = 0  # checks a rule could not decide (each has a note naming the rule)
     internal_errors: list[str] = field(default_factory=list)  # a rule that raised
     flows_checked: int = 0
     graph: dict | None = None  # the model as a JSON document (graph.py), when asked for
@@ -34,18 +35,21 @@ def analyze(config: Config, rules, policies=(), want_graph: bool = False) -> Res
             result.findings.extend(policy.findings(result.graph))
         except Exception as error:
             result.internal_errors.append(_internal_error(f"policy {policy.name}", config.source, error))
+    undecided: dict[Undecided, list[str]] = {}  # what stayed open -> the rules it silenced
     for rule in rules:
         try:
-            result.findings.extend(rule.check(context))
+            for item in rule.check(context):
+                if isinstance(item, Undecided):
+                    undecided.setdefault(item, []).append(rule.ID)
+                else:
+                    result.findings.append(item)
         except Exception as error:  # a broken rule is reported, never a crash for the user
             result.internal_errors.append(_internal_error(f"rule {rule.ID}", config.source, error))
     result.findings.sort(key=Finding.sort_key)
-    try:
-        undecided = context.undecided_notes()
-    except Exception as error:
-        undecided = []
-        result.internal_errors.append(_internal_error("listing undecided flows", config.source, error))
-    result.notes = sorted(set(context.model.notes + context.flow_notes + undecided))
+    silenced = [f"{item.subject}: not decided ({', '.join(sorted(set(ids)))}): {item.reason}"
+                for item, ids in undecided.items()]
+    result.notes = sorted(set(context.model.notes + context.flow_notes + silenced))
+    result.undecided = len(silenced)
     result.flows_checked = len(context.flows)
     return result
 

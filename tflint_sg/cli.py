@@ -30,7 +30,7 @@ def _fail(message: str) -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
               help="Write the report to FILE instead of standard output.")
 @click.option("--force", is_flag=True, help="Exit 0 even when issues are found.")
-@click.option("-v", "--verbose", is_flag=True, help="List what could not be resolved, and which flows it left undecided.")
+@click.option("-v", "--verbose", is_flag=True, help="List what could not be resolved, and which checks of which rules it left undecided.")
 @click.option("--var-file", "var_files", multiple=True, metavar="FILE",
               help="A .tfvars file for the root module of a source directory (repeatable).")
 @click.option("--var", "var_args", multiple=True, metavar="NAME=VALUE",

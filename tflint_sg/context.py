@@ -4,8 +4,8 @@ once and shared by every rule)."""
 from __future__ import annotations
 
 from tflint_sg.model import Model
-from tflint_sg.network import UNDECIDED, Verdict, path
-from tflint_sg.topology import CLIENTS, Flow, intended_flows
+from tflint_sg.network import Verdict, path
+from tflint_sg.topology import Flow, intended_flows
 
 
 class Context:
@@ -15,6 +15,16 @@ class Context:
         self.model = model
         self.flows, self.flow_notes = intended_flows(model)
         self._verdicts: dict[Flow, Verdict] = {}
+        self._carriers: dict[str, list[str]] | None = None
+
+    def endpoints_carrying(self, group: str) -> list[str]:
+        """Addresses of the endpoints the security group is attached to, sorted."""
+        if self._carriers is None:
+            self._carriers = {}
+            for address in sorted(self.model.endpoints):
+                for carried in self.model.endpoints[address].groups:
+                    self._carriers.setdefault(carried, []).append(address)
+        return self._carriers.get(group, [])
 
     def verdict(self, flow: Flow) -> Verdict:
         verdict = self._verdicts.get(flow)
@@ -26,17 +36,3 @@ class Context:
                            source_networks_known=flow.source_networks_known)
             self._verdicts[flow] = verdict
         return verdict
-
-    def undecided_notes(self) -> list[str]:
-        notes = []
-        for flow in self.flows:
-            if flow.kind == CLIENTS:
-                continue
-            verdict = self.verdict(flow)
-            if verdict.status == UNDECIDED:
-                reasons = "; ".join(sorted(set(verdict.unresolved))) or "unresolved values"
-                notes.append(
-                    f"{flow.load_balancer} -> {flow.target} {flow.protocol}/{flow.port} "
-                    f"({flow.kind.replace('_', ' ')}) not decided: {reasons}"
-                )
-        return notes

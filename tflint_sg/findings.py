@@ -16,6 +16,15 @@ class Related:
 
 
 @dataclass(frozen=True)
+class Undecided:
+    """What a rule could not judge, and why: never a finding, but listed by --verbose so a user
+    can tell a clean result from one the configuration left open."""
+
+    subject: str  # the flow or resource the rule could not judge
+    reason: str
+
+
+@dataclass(frozen=True)
 class Finding:
     rule: str
     subject: str  # the resource the finding is about (for a blocked flow: the target)

@@ -85,11 +85,8 @@ def _data_stores(lookup: Lookup, model: Model) -> None:
             else:
                 groups = as_list(values.get(groups_attribute))
                 subnets = as_list(values.get(subnet_attribute)) if subnet_attribute else []
-            endpoint = add_endpoint(lookup, model, resource, groups, subnets)
+            add_endpoint(lookup, model, resource, groups, subnets)
             model.data_stores[resource.address] = DataStore(resource.address, kind, store_port(resource_type, values))
-            if endpoint.unresolved_groups:
-                model.notes.append(f"{resource.address}: its security groups are not resolved "
-                                   f"({'; '.join(endpoint.unresolved_groups)}); the data-store rules do not judge it")
 
 
 _ENGINE_PORTS = (("aurora-postgresql", 5432), ("aurora-mysql", 3306), ("aurora", 3306), ("postgres", 5432),

@@ -70,16 +70,16 @@ class ReferenceResolver:
         self._calls: dict[str, ModuleCall] = {}
         self._resources: dict[tuple[str, str], ConfigResource] = {}
         self._expressions: dict[int, dict] = {}
-        self._module_instances: dict[str, list[str]] = {}
+        # (parent module instance, call name) -> the call's instances the plan holds, in order
+        self._module_instances: dict[tuple[str, str], dict[str, None]] = {}
         if root is not None:
             self._index_module("", root, 0)
-        for module_path, _resource in instances:
+        for module_path in dict.fromkeys(module_path for module_path, _resource in instances):
             steps = split_steps(module_path) if module_path else []
             for end in range(2, len(steps) + 1, 2):
-                instance = ".".join(steps[:end])
-                siblings = self._module_instances.setdefault(strip_keys(instance), [])
-                if instance not in siblings:
-                    siblings.append(instance)
+                name, _key = split_key(steps[end - 1])
+                siblings = self._module_instances.setdefault((".".join(steps[:end - 2]), name), {})
+                siblings[".".join(steps[:end])] = None
 
     @property
     def has_configuration(self) -> bool:
@@ -195,13 +195,8 @@ class ReferenceResolver:
         return values
 
     def _child_instances(self, module: str, name: str) -> list[str]:
-        prefix = join(module, f"module.{name}")
-        known = [
-            instance
-            for instance in self._module_instances.get(strip_keys(prefix), [])
-            if parent_module(instance)[0] == module
-        ]
-        return known or [prefix]
+        known = list(self._module_instances.get((module, name), ()))
+        return known or [join(module, f"module.{name}")]
 
     def _each(self, steps: list[str], scope: Scope, depth: int) -> list[Value]:
         if len(steps) < 2:

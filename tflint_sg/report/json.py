@@ -46,6 +46,7 @@ def render(checked: list[Checked]) -> str:
             {
                 "path": item.locator.source_uri,
                 "flows_checked": item.result.flows_checked,
+                "undecided": item.result.undecided,
                 "unresolved": item.result.notes,
                 "internal_errors": item.result.internal_errors,
                 "suppressed": [{"rule": s.finding.rule, "subject": s.finding.subject, "reason": s.reason,

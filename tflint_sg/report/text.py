@@ -82,7 +82,12 @@ def render(checked: list[Checked], verbose: bool = False, color: bool = False) -
         summary += f"; {suppressed} suppressed by annotations"
     if baselined:
         summary += f"; {baselined} in the baseline"
-    if notes and not verbose:
+    # "Clean" and "could not tell" must read differently, with or without --verbose.
+    undecided = sum(item.result.undecided for item in checked)
+    if undecided:
+        summary += f"; {undecided} check{'s' if undecided != 1 else ''} not decided"
+        summary += "" if verbose else " (--verbose says why)"
+    elif notes and not verbose:
         summary += f"; {notes} thing{'s' if notes != 1 else ''} could not be resolved (--verbose lists them)"
     lines.append(summary + ".")
     return "\n".join(lines) + "\n"

@@ -1,5 +1,6 @@
 """The rule registry: an explicit list, in the order rules run. Each rule module has `ID` and
-`check(context) -> iterable of Finding`; its document is rules/<ID>.md."""
+`check(context)`, which yields a `Finding` for each problem and an `Undecided` for each thing
+it could not judge; its document is rules/<ID>.md."""
 
 from tflint_sg.rules import (
     aws_data_store_client_egress_blocked,

@@ -3,7 +3,7 @@
 from tflint_sg.findings import Finding, Related
 from tflint_sg.model import EGRESS, INGRESS
 from tflint_sg.network import ALLOWED, BLOCKED, peer_of, side
-from tflint_sg.rules.queries import judged_stores, named_clients
+from tflint_sg.rules.queries import judged_stores, named_clients, unjudged_stores, unknown_clients
 
 ID = "aws_data_store_client_egress_blocked"
 
@@ -11,6 +11,7 @@ ID = "aws_data_store_client_egress_blocked"
 def check(context):
     model = context.model
     for store, endpoint in judged_stores(context):
+        yield from unknown_clients(context, endpoint, store.port)
         for client in named_clients(context, endpoint, store.port):
             if side(model, endpoint, INGRESS, peer_of(client), "tcp", store.port).status != ALLOWED:
                 continue
@@ -35,3 +36,4 @@ def check(context):
                 port=store.port,
                 peer=store.address,
             )
+    yield from unjudged_stores(context)

@@ -3,7 +3,7 @@
 from tflint_sg.findings import Finding, Related
 from tflint_sg.model import INGRESS
 from tflint_sg.network import ALLOWED, Blocker
-from tflint_sg.rules.queries import covers_port, judged_stores
+from tflint_sg.rules.queries import covers_port, judged_stores, unjudged_stores
 
 ID = "aws_data_store_exposed"
 
@@ -14,20 +14,26 @@ def check(context):
     # A group every tier carries (the shared self-referencing fix) is not the load balancer's own.
     balancer_groups = {group for address in model.load_balancers if address in model.endpoints
                        for group in model.endpoints[address].groups} - compute_groups
+    # A load balancer with a target group on the store's port fronts it (PrivateLink to RDS):
+    # its groups are meant to reach the store.
+    fronting_groups: dict[int | None, set[str]] = {}
+    for forward in model.forwards:
+        target_group = model.target_groups.get(forward.target_group)
+        if target_group is not None and forward.load_balancer in model.endpoints:
+            fronting_groups.setdefault(target_group.port, set()).update(
+                model.endpoints[forward.load_balancer].groups)
     for store, endpoint in judged_stores(context):
-        # A load balancer with a target group on the store's port fronts it (PrivateLink to RDS).
-        fronting = {forward.load_balancer for forward in model.forwards
-                    if forward.target_group in model.target_groups
-                    and model.target_groups[forward.target_group].port == store.port}
-        own_groups = balancer_groups - {group for address in fronting if address in model.endpoints
-                                        for group in model.endpoints[address].groups}
+        fronting = fronting_groups.get(store.port, set())
+
+        def own_group(group: str) -> bool:
+            return group in balancer_groups and group not in fronting
         exposing = []
         for address in endpoint.groups:
             reasons = []
             for rule in model.groups[address].rules_in(INGRESS):
                 if covers_port(rule, store.port) != ALLOWED:
                     continue
-                names_balancer = set(rule.groups) & own_groups or (rule.self_ref and rule.group in own_groups)
+                names_balancer = any(map(own_group, rule.groups)) or (rule.self_ref and own_group(rule.group))
                 public = [str(cidr) for cidr in rule.cidrs if cidr.prefixlen == 0 or cidr.is_global]
                 if names_balancer:
                     reasons.append(f"{rule.describe()} (a load balancer's security group)")
@@ -50,3 +56,4 @@ def check(context):
             protocol="tcp",
             port=store.port,
         )
+    yield from unjudged_stores(context)

@@ -3,7 +3,7 @@
 from tflint_sg.findings import Finding, Related
 from tflint_sg.model import INGRESS
 from tflint_sg.network import BLOCKED, peer_of, side
-from tflint_sg.rules.queries import ingress_rules, judged_stores, named_clients
+from tflint_sg.rules.queries import ingress_rules, judged_stores, named_clients, unjudged_stores, unknown_clients
 
 ID = "aws_data_store_port_mismatch"
 
@@ -11,6 +11,7 @@ ID = "aws_data_store_port_mismatch"
 def check(context):
     model = context.model
     for store, endpoint in judged_stores(context):
+        yield from unknown_clients(context, endpoint, store.port)
         for client in named_clients(context, endpoint, store.port):
             verdict = side(model, endpoint, INGRESS, peer_of(client), "tcp", store.port)
             if verdict.status != BLOCKED:
@@ -33,3 +34,4 @@ def check(context):
                 port=store.port,
                 peer=client.address,
             )
+    yield from unjudged_stores(context)

@@ -3,7 +3,8 @@
 from tflint_sg.findings import Finding, Related
 from tflint_sg.model import INGRESS
 from tflint_sg.network import BLOCKED, Blocker
-from tflint_sg.rules.queries import covers_port, ingress_rules, judged_stores, named_clients, rules_cannot_be_judged
+from tflint_sg.rules.queries import (covers_port, ingress_rules, judged_stores, named_clients, rules_cannot_be_judged,
+                                    unjudged_stores)
 
 ID = "aws_data_store_unreachable"
 
@@ -34,5 +35,4 @@ def check(context):
             protocol="tcp",
             port=store.port,
         )
-
-
+    yield from unjudged_stores(context)

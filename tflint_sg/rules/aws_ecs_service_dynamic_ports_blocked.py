@@ -2,7 +2,8 @@
 balancer) do not open the ephemeral range to each other."""
 
 from tflint_sg.findings import Finding, Related
-from tflint_sg.network import BLOCKED
+from tflint_sg.network import BLOCKED, UNDECIDED
+from tflint_sg.rules.lb_flows import undecided_flow
 from tflint_sg.topology import DYNAMIC, DYNAMIC_RANGE
 
 ID = "aws_ecs_service_dynamic_ports_blocked"
@@ -17,6 +18,9 @@ def check(context):
     for (balancer, target), flows in sorted(by_pair.items()):
         blocked = [(flow, context.verdict(flow)) for flow in flows if context.verdict(flow).status == BLOCKED]
         if not blocked:
+            undecided = [flow for flow in flows if context.verdict(flow).status == UNDECIDED]
+            if undecided:
+                yield undecided_flow(undecided[0], context.verdict(undecided[0]))
             continue
         flow, verdict = blocked[0]
         reasons = "; ".join(f"{b.group} ({b.direction} of {b.endpoint}) allows only {', '.join(b.admits) or 'nothing'}"

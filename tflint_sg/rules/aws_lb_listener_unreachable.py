@@ -1,9 +1,9 @@
 """A load balancer listens on a port its own security groups admit from nowhere."""
 
-from tflint_sg.findings import Finding, Related
+from tflint_sg.findings import Finding, Related, Undecided
 from tflint_sg.model import INGRESS
 from tflint_sg.network import BLOCKED, Blocker
-from tflint_sg.rules.queries import covers_port, ingress_rules, rules_cannot_be_judged
+from tflint_sg.rules.queries import covers_port, groups_not_known, ingress_rules, rules_cannot_be_judged
 
 ID = "aws_lb_listener_unreachable"
 
@@ -15,9 +15,13 @@ def check(context):
         endpoint = model.endpoints.get(listener.load_balancer)
         if balancer is None or endpoint is None or not balancer.has_security_groups or listener.port is None:
             continue
-        if endpoint.unresolved_groups or any(group not in model.groups for group in endpoint.groups):
+        subject = f"{listener.address} ({listener.protocol}/{listener.port})"
+        unknown = groups_not_known(context, endpoint)
+        if unknown:
+            yield Undecided(subject, f"{listener.load_balancer}: {unknown}")
             continue
         if rules_cannot_be_judged(context, endpoint, INGRESS, listener.port, listener.protocol):
+            yield Undecided(subject, f"{listener.load_balancer}: the rules of its security groups are not all known")
             continue
         if any(covers_port(rule, listener.port, listener.protocol) != BLOCKED
                for rule in ingress_rules(context, endpoint)):

@@ -2,10 +2,10 @@
 
 import ipaddress
 
-from tflint_sg.findings import Finding, Related
+from tflint_sg.findings import Finding, Related, Undecided
 from tflint_sg.model import INGRESS
 from tflint_sg.network import BLOCKED, Blocker, ports_match
-from tflint_sg.rules.queries import rules_cannot_be_judged
+from tflint_sg.rules.queries import groups_not_known, rules_cannot_be_judged
 from tflint_sg.topology import CLIENTS
 
 ID = "aws_lb_target_clients_blocked"
@@ -27,13 +27,21 @@ def check(context):
         if flow.kind != CLIENTS or balancer is None or balancer.internet_facing is not True:
             continue
         target = model.endpoints[flow.target]
-        if target.unresolved_groups or any(g not in model.groups for g in target.groups):
+        subject = f"{flow.load_balancer} -> {flow.target} {flow.protocol}/{flow.port} (clients)"
+        unknown = groups_not_known(context, target)
+        if unknown:
+            yield Undecided(subject, f"{flow.target}: {unknown}")
             continue
         if rules_cannot_be_judged(context, target, INGRESS, flow.port, flow.protocol):
+            yield Undecided(subject, f"{flow.target}: the rules of its security groups are not all known")
             continue
         rules = [r for g in target.groups for r in model.groups[g].rules_in(INGRESS)
                  if ports_match(r, flow.protocol, flow.port) != BLOCKED]
-        if any(r.prefix_lists or r.unresolved or any(_outside(c) for c in r.cidrs) for r in rules):
+        if any(_outside(c) for r in rules for c in r.cidrs):
+            continue
+        open_rules = [r.describe() for r in rules if r.prefix_lists or r.unresolved]
+        if open_rules:
+            yield Undecided(subject, f"{flow.target}: the addresses of {'; '.join(open_rules)} are not known")
             continue
         blockers = tuple(Blocker(target.address, INGRESS, g,
                                  tuple(r.describe() for r in model.groups[g].rules_in(INGRESS)))

@@ -5,21 +5,28 @@ from __future__ import annotations
 from typing import Iterator
 
 from tflint_sg.context import Context
-from tflint_sg.findings import Finding, Related
+from tflint_sg.findings import Finding, Related, Undecided
 from tflint_sg.model import EGRESS, INGRESS, describe_ports
-from tflint_sg.network import BLOCKED
+from tflint_sg.network import BLOCKED, UNDECIDED, Verdict
 from tflint_sg.topology import Flow
 
 
-def blocked_flow_findings(context: Context, rule_id: str, kind: str, what: str) -> Iterator[Finding]:
+def blocked_flow_findings(context: Context, rule_id: str, kind: str, what: str) -> Iterator[Finding | Undecided]:
     """A finding for each flow of `kind` that security groups block; `what` names the traffic."""
     for flow in context.flows:
         if flow.kind != kind:
             continue
         verdict = context.verdict(flow)
-        if verdict.status != BLOCKED:
-            continue
-        yield _finding(context, rule_id, flow, verdict, what)
+        if verdict.status == BLOCKED:
+            yield _finding(context, rule_id, flow, verdict, what)
+        elif verdict.status == UNDECIDED:
+            yield undecided_flow(flow, verdict)
+
+
+def undecided_flow(flow: Flow, verdict: Verdict) -> Undecided:
+    kind = flow.kind.replace("_", " ")
+    return Undecided(f"{flow.load_balancer} -> {flow.target} {flow.protocol}/{flow.port} ({kind})",
+                     "; ".join(sorted(set(verdict.unresolved))) or "unresolved values")
 
 
 def _finding(context: Context, rule_id: str, flow: Flow, verdict, what: str) -> Finding:

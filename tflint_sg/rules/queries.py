@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from tflint_sg.context import Context
+from tflint_sg.findings import Undecided
 from tflint_sg.model import INGRESS, DataStore, Endpoint, Rule
 from tflint_sg.network import BLOCKED, ports_match
 
@@ -15,11 +16,41 @@ def judged_stores(context: Context) -> Iterator[tuple[DataStore, Endpoint]]:
     for address in sorted(context.model.data_stores):
         store = context.model.data_stores[address]
         endpoint = context.model.endpoints.get(address)
-        if store.port is None or endpoint is None or endpoint.unresolved_groups:
-            continue
-        if any(address not in context.model.groups for address in endpoint.groups):
-            continue
-        yield store, endpoint
+        if endpoint is not None and _why_not_judged(context, store, endpoint) is None:
+            yield store, endpoint
+
+
+def unjudged_stores(context: Context) -> Iterator[Undecided]:
+    """The stores `judged_stores` leaves out, and why."""
+    for address in sorted(context.model.data_stores):
+        endpoint = context.model.endpoints.get(address)
+        reason = endpoint and _why_not_judged(context, context.model.data_stores[address], endpoint)
+        if reason:
+            yield Undecided(address, reason)
+
+
+def _why_not_judged(context: Context, store: DataStore, endpoint: Endpoint) -> str | None:
+    if store.port is None:
+        return "its port is not known"
+    return groups_not_known(context, endpoint)
+
+
+def groups_not_known(context: Context, endpoint: Endpoint) -> str | None:
+    """Why the endpoint's security groups, and so their rules, are not all known (None: they are)."""
+    if endpoint.unresolved_groups:
+        return f"its security groups are not known ({'; '.join(endpoint.unresolved_groups)})"
+    outside = [group for group in endpoint.groups if group not in context.model.groups]
+    if outside:
+        return f"its security group {', '.join(outside)} is not created by this configuration"
+    return None
+
+
+def unknown_clients(context: Context, endpoint: Endpoint, port: int) -> Iterator[Undecided]:
+    """Rules on the store's port whose peers are not known: the tiers they name stay unknown."""
+    for rule in ingress_rules(context, endpoint):
+        if rule.unresolved and covers_port(rule, port) != BLOCKED:
+            yield Undecided(endpoint.address, f"{rule.group} admits tcp/{port} from peers that are not known "
+                                              f"({'; '.join(rule.unresolved)}), so its clients are not known")
 
 
 def ingress_rules(context: Context, endpoint: Endpoint) -> list[Rule]:
@@ -32,17 +63,18 @@ def named_clients(context: Context, endpoint: Endpoint, port: int) -> list[Endpo
     off the store's port counts only in a group no other store carries: a data-tier group shared
     by a database and a cache names each one's clients on its own port."""
     model = context.model
-    shared = {group for address, store in model.data_stores.items() if address != endpoint.address
-              for group in model.endpoints[address].groups} if endpoint.address in model.endpoints else set()
-    clients = []
-    rules = ingress_rules(context, endpoint)
-    for address in sorted(model.compute):
-        client = model.endpoints[address]
-        if any((set(rule.groups) & set(client.groups) or (rule.self_ref and rule.group in client.groups))
-               and (covers_port(rule, port) != BLOCKED or rule.group not in shared)
-               for rule in rules):
-            clients.append(client)
-    return clients
+    shared = {group for group in endpoint.groups
+              if any(address != endpoint.address and address in model.data_stores
+                     for address in context.endpoints_carrying(group))}
+    named: set[str] = set()
+    for rule in ingress_rules(context, endpoint):
+        if rule.group in shared and covers_port(rule, port) == BLOCKED:
+            continue
+        naming = set(rule.groups) | ({rule.group} if rule.self_ref else set())
+        for group in naming:
+            named.update(address for address in context.endpoints_carrying(group)
+                         if address in model.compute)
+    return [model.endpoints[address] for address in sorted(named)]
 
 
 def covers_port(rule: Rule, port: int, protocol: str = "tcp") -> str:
