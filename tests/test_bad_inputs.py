@@ -10,6 +10,7 @@ import sys
 import pytest
 
 from conftest import FIXTURES, ROOT, benchmark_generator
+from tflint_sg import cli, paths
 
 STORY_PLAN = json.loads((FIXTURES / "story" / "plan.json").read_text())
 
@@ -136,12 +137,33 @@ def test_a_missing_module_directory(tflint_sg, tmp_path):
 
 def test_an_unreadable_file(tflint_sg, tmp_path):
     if os.geteuid() == 0:
-        pytest.skip("root reads every file: permissions cannot be tested")
+        pytest.skip("root reads every file: test_an_unreadable_file_in_process covers it")
     path = tmp_path / "plan.json"
     path.write_text("{}")
     path.chmod(0)
     run = tflint_sg(str(path))
     assert run.code == 1 and "permission denied" in run.stderr
+
+
+def test_an_unreadable_file_in_process(tmp_path, monkeypatch, capsys):
+    # Root reads any file, so the operating system's refusal is simulated at the one place
+    # the tool opens input files; one readable input beside it still gets its findings.
+    unreadable = tmp_path / "plan.json"
+    unreadable.write_text("{}")
+    real_open = open
+
+    def refusing_open(path, *args, **kwargs):
+        if os.fspath(path) == str(unreadable):
+            raise PermissionError(13, "Permission denied", str(unreadable))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(paths, "open", refusing_open, raising=False)
+    with pytest.raises(SystemExit) as exit:
+        cli.main([str(unreadable), str(FIXTURES / "story" / "plan.json")])
+    out, err = capsys.readouterr()
+    assert exit.value.code == 1
+    assert err.strip().splitlines() == [f"tflint-sg: error: {unreadable}: permission denied"]
+    assert "aws_lb_target_traffic_blocked" in out  # the story's findings are still reported
 
 
 def test_nothing_in_the_input_is_run(tflint_sg, tmp_path):
@@ -184,3 +206,39 @@ def test_a_listener_forwarding_to_a_lambda_target_group(tflint_sg, tmp_path):
     run = tflint_sg("--format", "json", str(copy))
     assert run.code == 2 and "internal error" not in run.stderr
     assert [f["rule"] for f in run.json()["findings"]] == ["aws_data_store_unreachable"]
+
+
+def test_an_input_not_read_is_never_an_all_clear(tflint_sg, tmp_path):
+    copy = _story(tmp_path)
+    (copy / "broken.tf").write_text('resource "aws_instance" "x" {\n  ami = \n}\n')
+    run = tflint_sg(str(copy))
+    assert run.code == 1
+    assert run.stderr.splitlines() == [f"tflint-sg: error: {copy / 'broken.tf'}:2:9: HCL syntax error: unexpected '}}'"]
+    assert run.stdout == "Nothing checked: 1 input could not be read.\n"
+    # Beside an input that loads, its findings are reported and the summary still says it.
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    run = tflint_sg(str(empty), "fixtures/story/plan.json")
+    assert run.code == 1 and "aws_lb_target_traffic_blocked" in run.stdout
+    assert run.stdout.rstrip().endswith("in 1 input; 2 load balancer flows checked; 1 input could not be read.")
+
+
+def test_a_variable_with_no_value_is_unknown_not_an_error(tflint_sg, tmp_path):
+    # The story's instances admit only 443; a rule whose ports come from a variable nobody set
+    # might admit 80, so the flow is not decided: no finding, no error, and -v says why.
+    copy = _story(tmp_path)
+    (copy / "port.tf").write_text(
+        'variable "port" {}\n'
+        'resource "aws_security_group_rule" "r" {\n'
+        '  type              = "ingress"\n'
+        '  security_group_id = aws_security_group.public.id\n'
+        '  from_port         = var.port\n'
+        '  to_port           = var.port\n'
+        '  protocol          = "tcp"\n'
+        '  cidr_blocks       = ["10.0.0.0/8"]\n'
+        '}\n')
+    run = tflint_sg(str(copy), "-v", "--format", "text")
+    assert run.stderr == ""
+    assert "error: aws_lb_target_traffic_blocked" not in run.stdout
+    assert ("note: aws_lb.web -> aws_instance.web[0] tcp/80 (traffic): not decided (aws_lb_target_traffic_blocked): "
+            "aws_security_group.public: a rule's protocol or ports are unknown") in run.stdout

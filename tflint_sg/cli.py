@@ -126,7 +126,7 @@ def command(paths, output_format, output, force, verbose, var_files, var_args, s
     inputs, notes, errors = _inputs(paths)
     for error in errors:
         _fail(error)
-    failed = bool(errors)
+    unreadable = len(errors)
     checked: list[Checked] = []
     for path in inputs:
         try:
@@ -143,16 +143,16 @@ def command(paths, output_format, output, force, verbose, var_files, var_args, s
             result.findings, result.suppressed = suppress.split(result.findings, locator)
         except InputError as error:
             _fail(str(error))
-            failed = True
+            unreadable += 1
             continue
         except Exception as error:  # never a traceback for the user
             _fail(f"{path}: internal error: {type(error).__name__}: {error} (please report this with the input)")
-            failed = True
+            unreadable += 1
             continue
         for message in result.internal_errors:
             _fail(message)
-            failed = True
         checked.append(Checked(result, locator))
+    failed = unreadable > 0 or any(item.result.internal_errors for item in checked)
 
     if write_baseline_file:
         try:
@@ -195,7 +195,7 @@ def command(paths, output_format, output, force, verbose, var_files, var_args, s
 
         # Colors only for a person at a terminal, and never when NO_COLOR is set.
         color = not output and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-        report = text.render(checked, verbose=verbose, color=color)
+        report = text.render(checked, verbose=verbose, color=color, unreadable=unreadable)
 
     if output:
         try:

@@ -253,7 +253,10 @@ class ModuleInstance:
         key_path = f"{self.key_path}.{name}" if self.key_path else name
         address = join(self.path, f"module.{name}")
         if self.depth >= _MAX_MODULE_DEPTH:
-            self.env.notes.append(f"{address}: modules nested deeper than {_MAX_MODULE_DEPTH}; not followed")
+            steps = address.split(".module.")
+            shown = address if len(steps) < 5 else f"{steps[0]}.module.{steps[1]}.module. ... .module.{steps[-1]}"
+            self.env.notes.append(f"{shown}: modules nested deeper than {_MAX_MODULE_DEPTH} (a module that calls "
+                                  "itself?); not followed")
             return Unknown(f"{address} is not analyzed")
         source = evaluate(call.attributes["source"].expr, self.scope) if "source" in call.attributes else None
         if not isinstance(source, str):

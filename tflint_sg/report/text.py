@@ -30,7 +30,8 @@ def flow_line(finding) -> str | None:
     return f"{finding.load_balancer}{first}{middle}{second}{finding.subject} ({why})"
 
 
-def render(checked: list[Checked], verbose: bool = False, color: bool = False) -> str:
+def render(checked: list[Checked], verbose: bool = False, color: bool = False, unreadable: int = 0) -> str:
+    """`unreadable`: how many inputs failed to load (their errors are on stderr already)."""
     lines: list[str] = []
     findings = all_findings(checked)
     current_file = None
@@ -89,5 +90,9 @@ def render(checked: list[Checked], verbose: bool = False, color: bool = False) -
         summary += "" if verbose else " (--verbose says why)"
     elif notes and not verbose:
         summary += f"; {notes} thing{'s' if notes != 1 else ''} could not be resolved (--verbose lists them)"
+    if unreadable:
+        # Never "No issues found" alone when an input was not read.
+        unread = f"{unreadable} input{'s' if unreadable != 1 else ''} could not be read"
+        summary = f"Nothing checked: {unread}" if not checked else f"{summary}; {unread}"
     lines.append(summary + ".")
     return "\n".join(lines) + "\n"
