@@ -1,13 +1,19 @@
-"""Writes the plan of N copies of benchmarks/stack as `terraform show -json` would print it.
+"""Writes N copies of benchmarks/stack: as the plan `terraform show -json` would print, or as a
+repository of Terraform files.
 
 Planning thousands of stacks with Terraform takes minutes per size, so the generator plans
 none: it replicates the per-stack parts of a real one-stack plan (`stack/plan-1.json`, made by
 `plan_stacks.sh 1`) with each copy's address and names, and keeps Terraform's key order,
 instance order and string escaping. tests/test_benchmark_generator.py checks the result
-against real plans of several stacks, byte for byte apart from the timestamp.
+against a real plan of 12 stacks.
+
+The repository gives each stack its own copy of the modules (8 files, about 420 lines), each
+file made different by the stack's number and network, as repositories that copy a module per
+environment are: no two files have the same content.
 
     python benchmarks/generate.py --stacks 100 out.json
     python benchmarks/generate.py --resources 10000 --indent out.json
+    python benchmarks/generate.py --stacks 125 --hcl repo/
 """
 
 from __future__ import annotations
@@ -49,6 +55,26 @@ def write_plan(out, stacks: int, indent: bool = False, template_bytes: bytes | N
         out.write(separator.join(_copy(text, stack) for stack in order for text in texts))
     out.write(text)
     out.write("\n")
+
+
+def write_repository(directory: Path, stacks: int) -> None:
+    """Writes a root module calling `stacks` module copies, each under stacks/NNNN."""
+    modules = TEMPLATE.parent / "modules"
+    root_text = (TEMPLATE.parent / "main.tf").read_text()
+    root_text = root_text[:root_text.index('variable "stacks"')]
+    calls = [f'module "stack_{stack}" {{\n  source = "./stacks/{stack:04d}"\n  name   = "shop{stack}"\n}}\n'
+             for stack in range(stacks)]
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "main.tf").write_text(root_text + "\n".join(calls))
+    for stack in range(stacks):
+        for source in sorted(modules.rglob("*.tf")):
+            relative = source.relative_to(modules / "three_tier") if source.is_relative_to(modules / "three_tier") \
+                else Path("security") / source.relative_to(modules / "security")
+            text = source.read_text().replace('source   = "../security"', 'source   = "./security"')
+            text = text.replace('"10.0.0.0/16"', f'"10.{stack % 256}.0.0/16"')
+            target = directory / "stacks" / f"{stack:04d}" / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(f"# stack {stack}: {relative}\n" + text)
 
 
 def _split(template: dict, stacks: int) -> tuple[dict, list[tuple[str, list]]]:
@@ -107,9 +133,16 @@ def main(argv: list[str] | None = None) -> int:
     size.add_argument("--resources", type=int, help="at least this many resources")
     parser.add_argument("--indent", action="store_true",
                         help="indent as `jq .` does, instead of Terraform's single line")
+    parser.add_argument("--hcl", action="store_true", help="write a repository of .tf files into OUTPUT")
     parser.add_argument("output", type=Path)
     args = parser.parse_args(argv)
     stacks = args.stacks or math.ceil(args.resources / resources_per_stack())
+    if args.hcl:
+        write_repository(args.output, stacks)
+        files = list(args.output.rglob("*.tf"))
+        lines = sum(path.read_text().count("\n") for path in files)
+        print(f"{args.output}: {stacks} stacks, {len(files)} files, {lines:,} lines", file=sys.stderr)
+        return 0
     with args.output.open("w", encoding="utf-8", newline="\n") as out:
         write_plan(out, stacks, args.indent)
     print(f"{args.output}: {stacks} stacks, {stacks * resources_per_stack()} resources, "

@@ -1,4 +1,5 @@
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -22,6 +23,12 @@ class Run:
 
     def json(self):
         return json.loads(self.stdout)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_parse_cache(tmp_path_factory):
+    """The tests' runs keep their parse cache to themselves, not in the user's ~/.cache."""
+    os.environ["TFLINT_SG_CACHE_DIR"] = str(tmp_path_factory.mktemp("parse-cache"))
 
 
 @pytest.fixture

@@ -53,10 +53,12 @@ def _fail(message: str) -> None:
               help="Exit 2 only for findings at least this severe (default: any finding).")
 @click.option("--query", metavar="EXPR", help="Apply a JMESPath expression to the JSON output (--format json).")
 @click.option("--explain", metavar="RULE", help="Print the document of RULE and exit.")
+@click.option("--no-cache", is_flag=True,
+              help="Parse every .tf file again instead of reading the parse cache (~/.cache/tflint-sg).")
 @click.version_option(__version__, "--version", prog_name="tflint-sg", message="%(prog)s %(version)s")
 def command(paths, output_format, output, force, verbose, var_files, var_args, source, include_suppressed,
             baseline_file, write_baseline_file, config_file, enable_rules, disable_rules, only_rules,
-            minimum_failure_severity, query, explain):
+            minimum_failure_severity, query, explain, no_cache):
     """Report the traffic a Terraform configuration intends but its AWS security groups block.
 
     PATHS are `terraform show -json PLANFILE` outputs (.json), Terraform source directories, or
@@ -64,6 +66,10 @@ def command(paths, output_format, output, force, verbose, var_files, var_args, s
     """
     from tflint_sg.rules import ALL_RULES
 
+    if no_cache:
+        from tflint_sg.load import parse_cache
+
+        parse_cache.disable()
     if explain:
         from tflint_sg import ruledoc
 

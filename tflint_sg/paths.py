@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import os
 
 from tflint_sg.errors import InputError
+
+# Resolving symlinks costs a system call per path component; a run asks for the same paths
+# many times, and they do not change while it runs.
+real_path = functools.lru_cache(maxsize=None)(os.path.realpath)
 
 
 def repository_root(start: str) -> str:
@@ -37,7 +42,11 @@ def read_bytes(path: str) -> bytes:
 
 
 def read_utf8(path: str) -> str:
+    return decode_utf8(path, read_bytes(path))
+
+
+def decode_utf8(path: str, data: bytes) -> str:
     try:
-        return read_bytes(path).decode("utf-8-sig")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise InputError(path, f"is not UTF-8 text (byte {error.start})") from None

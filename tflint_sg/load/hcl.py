@@ -13,10 +13,10 @@ from dataclasses import replace
 from tflint_sg.config import NETWORK_TYPES, Config, Resource, canonical_type
 from tflint_sg.errors import InputError
 from tflint_sg.load import hcl_sources
-from tflint_sg.load.hcl_module import Environment, ModuleDef, ModuleInstance, Span
+from tflint_sg.load.hcl_module import MAX_MODULE_DEPTH, Environment, ModuleDef, ModuleInstance, Span
 from tflint_sg.addresses import strip_keys
 from tflint_sg.load.hcl_expr import GetAttr, Literal, Name
-from tflint_sg.load.hcl_parse import Block, parse_file
+from tflint_sg.load.hcl_parse import Block, parse_file, parse_files
 
 MAY_NOT_EXIST_TYPES = frozenset({
     "aws_security_group_rule", "aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule",
@@ -54,6 +54,7 @@ def load_directory(directory: str, var_files: list[str] = (), var_args: list[str
             return None, f"module {key} ({source}) is ignored by the settings (ignore_module)"
         return hcl_sources.resolve_module_source(root, caller_dir, key, source)
 
+    _parse_ahead(root)
     env = Environment(root, values, load_module, resolve_source)
     config = Config(source=directory)
     config.notes.extend(notes)
@@ -84,6 +85,31 @@ def load_directory(directory: str, var_files: list[str] = (), var_args: list[str
     config.notes.extend(env.notes)
     config.resources = dict(sorted(config.resources.items()))
     return config
+
+
+def _parse_ahead(root: str) -> None:
+    """Parses the root module and the local modules it calls, one level of calls at a time, so
+    that many files are parsed together (over several cores) before evaluation asks for each.
+    Only literal local sources are followed here; evaluation still resolves every call."""
+    seen = {os.path.realpath(root)}
+    level = [root]
+    for _ in range(MAX_MODULE_DEPTH + 1):
+        if not level:
+            break
+        files = [path for directory in level for path in hcl_sources.module_files(directory)]
+        parse_files(files + [path for directory in level for path in hcl_sources.override_files(directory)])
+        calls = []
+        for path in files:
+            try:
+                sources = hcl_sources.local_module_sources(parse_file(path))
+            except InputError:
+                continue  # reported when evaluation reaches the file
+            for source in sources:
+                directory = os.path.normpath(os.path.join(os.path.dirname(path), source))
+                if os.path.realpath(directory) not in seen and hcl_sources.is_module_directory(root, directory):
+                    seen.add(os.path.realpath(directory))
+                    calls.append(directory)
+        level = calls
 
 
 def merge_override(blocks: list[Block], overrides: list[Block]) -> list[Block]:

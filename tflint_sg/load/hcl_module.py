@@ -18,7 +18,7 @@ from tflint_sg.load.hcl_expr import GetAttr, Index, Lazy, Name, Scope, TfSet, ev
 from tflint_sg.load.hcl_types import convert
 from tflint_sg.load.hcl_parse import Block
 
-_MAX_MODULE_DEPTH = 32
+MAX_MODULE_DEPTH = 32
 _MAX_INSTANCES = 10_000  # a larger count is hostile or a mistake: treated as unknown
 _NOT_GIVEN = object()
 # Bound with an instance whose count or for_each is unknown: it may not exist at all.
@@ -252,10 +252,10 @@ class ModuleInstance:
             return Unknown(f"module.{name} is not defined")
         key_path = f"{self.key_path}.{name}" if self.key_path else name
         address = join(self.path, f"module.{name}")
-        if self.depth >= _MAX_MODULE_DEPTH:
+        if self.depth >= MAX_MODULE_DEPTH:
             steps = address.split(".module.")
             shown = address if len(steps) < 5 else f"{steps[0]}.module.{steps[1]}.module. ... .module.{steps[-1]}"
-            self.env.notes.append(f"{shown}: modules nested deeper than {_MAX_MODULE_DEPTH} (a module that calls "
+            self.env.notes.append(f"{shown}: modules nested deeper than {MAX_MODULE_DEPTH} (a module that calls "
                                   "itself?); not followed")
             return Unknown(f"{address} is not analyzed")
         source = evaluate(call.attributes["source"].expr, self.scope) if "source" in call.attributes else None

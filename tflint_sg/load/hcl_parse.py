@@ -1,21 +1,22 @@
 """Terraform files -> blocks and attributes with their source lines and expression ASTs.
 
-`.tf` files are parsed with python-hcl2's grammar (its raw tree keeps line numbers);
-`.tf.json` files follow Terraform's JSON syntax, where strings may hold `${...}` templates.
+`.tf` files are parsed with python-hcl2's grammar (hcl_tree.py); `.tf.json` files follow
+Terraform's JSON syntax, where strings may hold `${...}` templates. Parsed files are kept for
+the run and in the parse cache (parse_cache.py), and parsed over several cores when many are
+new.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import sys
 from dataclasses import dataclass, field
 
-from lark import Tree
-from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
-
 from tflint_sg.errors import InputError
-from tflint_sg.paths import read_utf8
-from tflint_sg.load.hcl_expr import Expr, Literal, NotUnderstood, ObjectExpr, TupleExpr, to_ast
+from tflint_sg.load import parse_cache
+from tflint_sg.paths import decode_utf8, read_bytes, real_path
+from tflint_sg.load.hcl_expr import Expr, Literal, ObjectExpr, TupleExpr
 
 
 @dataclass
@@ -37,78 +38,90 @@ class Block:
 
 
 _parsed: dict[tuple, list[Block]] = {}
+# Below this many files to parse, starting worker processes costs more than it saves.
+PARALLEL_FROM = 48
 
 
 def parse_file(path: str) -> list[Block]:
     """The top-level blocks of one file; a file is parsed once per run, however many root
-    modules call the module it belongs to."""
+    modules call the module it belongs to, and not at all when the parse cache has it."""
+    memo = _memo_key(path)
+    if memo not in _parsed:
+        data = read_bytes(path)
+        entry = parse_cache.key(path, data)
+        blocks = parse_cache.load(entry)
+        if blocks is None:
+            blocks = _parse_uncached(path, data)
+            parse_cache.store(entry, blocks)
+        _parsed[memo] = blocks
+    return _parsed[memo]
+
+
+def parse_files(paths: list[str]) -> None:
+    """Parses the files `parse_file` will be asked for, spread over the cores when there are
+    many that the cache does not hold. A file that fails is left for `parse_file` to report."""
+    todo: list[tuple[tuple, str, str, bytes]] = []
+    for path in dict.fromkeys(paths):
+        try:
+            memo = _memo_key(path)
+            if memo in _parsed:
+                continue
+            data = read_bytes(path)
+        except InputError:
+            continue
+        entry = parse_cache.key(path, data)
+        blocks = parse_cache.load(entry)
+        if blocks is not None:
+            _parsed[memo] = blocks
+        else:
+            todo.append((memo, entry, path, data))
+    workers = min(os.cpu_count() or 1, len(todo) // (PARALLEL_FROM // 2))
+    if workers > 1 and _can_fork():
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        from tflint_sg.load.hcl_tree import hcl_parser
+
+        hcl_parser()  # built once here, inherited by the forked workers
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            parsed = list(pool.map(_parse_or_none, [(path, data) for _, _, path, data in todo],
+                                   chunksize=max(1, len(todo) // (workers * 8))))
+    else:
+        parsed = [_parse_or_none((path, data)) for _, _, path, data in todo]
+    for (memo, entry, _, _), blocks in zip(todo, parsed):
+        if blocks is not None:
+            _parsed[memo] = blocks
+            parse_cache.store(entry, blocks)
+
+
+def _can_fork() -> bool:
+    # Forked workers inherit the built parser and start at once; where fork is not the safe
+    # default (macOS, Windows), spawning workers costs more than parsing in one process.
+    return sys.platform.startswith("linux")
+
+
+def _memo_key(path: str) -> tuple:
     try:
         status = os.stat(path)
     except OSError as error:
         raise InputError(path, f"cannot be read: {error.strerror or error}") from None
-    key = (os.path.realpath(path), status.st_mtime_ns, status.st_size)
-    if key not in _parsed:
-        _parsed[key] = _parse_uncached(path)
-    return _parsed[key]
+    return (real_path(path), status.st_mtime_ns, status.st_size)
 
 
-def _parse_uncached(path: str) -> list[Block]:
-    text = read_utf8(path).replace("\r\n", "\n")  # the grammar knows only \n line ends
+def _parse_or_none(job: tuple[str, bytes]) -> list[Block] | None:
+    try:
+        return _parse_uncached(*job)
+    except Exception:
+        return None
+
+
+def _parse_uncached(path: str, data: bytes) -> list[Block]:
+    text = decode_utf8(path, data).replace("\r\n", "\n")  # the grammar knows only \n line ends
     if path.endswith(".json"):
         return _parse_json(path, text)
-    return _parse_hcl(path, text)
+    from tflint_sg.load.hcl_tree import parse_hcl
 
-
-def _hcl_tree(text: str) -> Tree:
-    # python-hcl2's cached LALR parser keeps line numbers (`hcl2.parses` rebuilds its grammar
-    # on every first use, which costs seconds).
-    from hcl2.parser import parser
-
-    return parser().parse(text if text.endswith("\n") else text + "\n")
-
-
-def _parse_hcl(path: str, text: str) -> list[Block]:
-    try:
-        tree = _hcl_tree(text)
-    except UnexpectedEOF:
-        raise InputError(path, "HCL syntax error: the file ends inside a block or expression",
-                         text.count("\n") + 1) from None
-    except (UnexpectedToken, UnexpectedCharacters, UnexpectedInput) as error:
-        line = getattr(error, "line", None)
-        column = getattr(error, "column", None)
-        found = getattr(error, "token", None) or getattr(error, "char", None)
-        text_found = str(found).strip() if found is not None else ""
-        detail = f"unexpected {text_found!r}" if text_found else "unexpected end of line" if found is not None \
-            else "unexpected input"
-        raise InputError(path, f"HCL syntax error: {detail}", line if line and line > 0 else None,
-                         column if column and column > 0 else None) from None
-    except (LarkError, RecursionError) as error:
-        raise InputError(path, f"HCL syntax error: {type(error).__name__}") from None
-    body = tree.children[0]
-    return [_block(child, path) for child in body.children if isinstance(child, Tree) and child.data == "block"]
-
-
-def _block(node: Tree, path: str) -> Block:
-    children = [c for c in node.children if not (isinstance(c, Tree) and c.data == "new_line_or_comment")]
-    block_type = str(children[0].children[0])
-    labels = []
-    for label in children[1:-1]:
-        if isinstance(label, Tree) and label.data == "string":
-            labels.append("".join(str(part.children[0]) for part in label.children))
-        elif isinstance(label, Tree) and label.data == "identifier":
-            labels.append(str(label.children[0]))
-    block = Block(block_type, tuple(labels), path, node.meta.line, node.meta.end_line)
-    body = children[-1]
-    for child in body.children:
-        if not isinstance(child, Tree):
-            continue
-        if child.data == "attribute":
-            name = str(child.children[0].children[0])
-            expression = child.children[-1]
-            block.attributes[name] = Attribute(name, to_ast(expression), child.meta.line)
-        elif child.data == "block":
-            block.blocks.append(_block(child, path))
-    return block
+    return parse_hcl(path, text)
 
 
 # --- Terraform's JSON syntax -------------------------------------------------------------
@@ -183,12 +196,9 @@ def _json_expr(value) -> Expr:
     if isinstance(value, str):
         if "${" not in value:
             return Literal(value)
-        try:
-            tree = _hcl_tree(f"x = {json.dumps(value)}\n")
-        except (LarkError, RecursionError):
-            return NotUnderstood("a template in JSON syntax")
-        attribute = [c for c in tree.children[0].children if isinstance(c, Tree) and c.data == "attribute"][0]
-        return to_ast(attribute.children[-1])
+        from tflint_sg.load.hcl_tree import template_expr
+
+        return template_expr(value)
     if isinstance(value, list):
         return TupleExpr(tuple(_json_expr(v) for v in value))
     if isinstance(value, dict):

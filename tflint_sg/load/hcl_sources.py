@@ -11,10 +11,8 @@ import json
 import os
 import re
 
-import hcl2
-
 from tflint_sg.errors import InputError
-from tflint_sg.paths import read_utf8, repository_root
+from tflint_sg.paths import read_utf8, real_path, repository_root
 
 TERRAFORM_SUFFIXES = (".tf", ".tf.json", ".tofu", ".tofu.json")  # OpenTofu reads .tofu files too
 TFVARS_SUFFIXES = (".tfvars", ".tfvars.json")
@@ -136,6 +134,8 @@ def _parse_tfvars(path: str) -> dict[str, object]:
             raise InputError(path, "must be a JSON object of variable values")
         return data
     try:
+        import hcl2
+
         data = hcl2.loads(text)
     except Exception as error:  # lark's errors, and python-hcl2's own
         raise _parse_error(path, error) from None
@@ -171,6 +171,8 @@ def _auto_tfvars(directory: str) -> list[str]:
 def _var_arg_value(text: str) -> object:
     """`--var` VALUE: a number, bool, list or map when it is one in HCL, else the raw string."""
     try:
+        import hcl2
+
         parsed = hcl2.loads(f"v = {text}\n")
     except Exception:
         return text
@@ -221,7 +223,7 @@ def ordered_variable_values(directory: str, given: list[tuple[str, str]]) -> tup
 
 
 def _within(path: str, boundary: str) -> bool:
-    path, boundary = os.path.realpath(path), os.path.realpath(boundary)
+    path, boundary = real_path(path), real_path(boundary)
     try:
         return os.path.commonpath([path, boundary]) == boundary
     except ValueError:  # different drives
@@ -279,9 +281,8 @@ def resolve_module_source(
 # --- module roots -------------------------------------------------------------------------
 
 
-def _local_sources(path: str, notes: list[str]) -> list[str]:
+def local_sources(path: str, notes: list[str]) -> list[str]:
     """The local `source` of each module block in one .tf or .tf.json file."""
-    from tflint_sg.load.hcl_expr import Literal
     from tflint_sg.load.hcl_parse import parse_file
 
     try:
@@ -296,6 +297,13 @@ def _local_sources(path: str, notes: list[str]) -> list[str]:
     except InputError as error:
         notes.append(f"{error}; its module calls are not followed")
         return []
+    return local_module_sources(blocks)
+
+
+def local_module_sources(blocks) -> list[str]:
+    """The literal local `source` of each module block among parsed blocks."""
+    from tflint_sg.load.hcl_expr import Literal
+
     sources = []
     for block in blocks:
         source = block.attributes.get("source") if block.type == "module" else None
@@ -303,6 +311,11 @@ def _local_sources(path: str, notes: list[str]) -> list[str]:
                 and _is_local_source(source.expr.value):
             sources.append(source.expr.value)
     return sources
+
+
+def is_module_directory(root_dir: str, directory: str) -> bool:
+    """A directory inside the repository that holds Terraform files."""
+    return _within(directory, _boundary(root_dir)) and os.path.isdir(directory) and _has_terraform_files(directory)
 
 
 def _has_terraform_files(directory: str) -> bool:
@@ -385,7 +398,7 @@ def module_roots(paths: list[str]) -> tuple[list[str], list[str]]:
         if not _has_terraform_files(caller):
             continue
         for file in module_files(caller):
-            for source in _local_sources(file, notes):
+            for source in local_sources(file, notes):
                 callee = os.path.normpath(os.path.join(caller, source))
                 if callee != caller:
                     callers.setdefault(callee, set()).add(caller)
