@@ -7,6 +7,7 @@ path back gives the exact address.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 
@@ -85,6 +86,7 @@ def join(module: str, rest: str) -> str:
     return f"{module}.{rest}" if module else rest
 
 
+@functools.lru_cache(maxsize=None)  # the loader and the model ask for each address several times
 def parse_resource_address(address: str) -> ResourceAddress:
     steps = split_steps(address)
     module_steps: list[str] = []

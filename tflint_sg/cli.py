@@ -6,6 +6,7 @@ bad option, internal error). Input errors are one line each, never a traceback.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 
@@ -339,6 +340,10 @@ def _variables_in_order(argv: list[str]) -> list[tuple[str, str]]:
 
 
 def main(argv: list[str] | None = None) -> None:
+    # A run builds many objects that live until it ends. The cyclic collector would walk that
+    # growing heap again and again (a third of the time on 100,000 resources) to free almost
+    # nothing; reference counting still frees the rest, and the process is short.
+    gc.disable()
     argv = list(sys.argv[1:] if argv is None else argv)
     # `tflint-sg graph PATH` prints the model; anything else is a check.
     chosen, arguments, name = ((graph_command, argv[1:], "tflint-sg graph") if argv[:1] == ["graph"]

@@ -84,14 +84,13 @@ def parse_files(paths: list[str]) -> None:
 
         hcl_parser()  # built once here, inherited by the forked workers
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            parsed = list(pool.map(_parse_or_none, [(path, data) for _, _, path, data in todo],
+            parsed = list(pool.map(_parse_and_store, [(path, data, entry) for _, entry, path, data in todo],
                                    chunksize=max(1, len(todo) // (workers * 8))))
     else:
-        parsed = [_parse_or_none((path, data)) for _, _, path, data in todo]
-    for (memo, entry, _, _), blocks in zip(todo, parsed):
+        parsed = [_parse_and_store((path, data, entry)) for _, entry, path, data in todo]
+    for (memo, _, _, _), blocks in zip(todo, parsed):
         if blocks is not None:
             _parsed[memo] = blocks
-            parse_cache.store(entry, blocks)
 
 
 def _can_fork() -> bool:
@@ -108,11 +107,15 @@ def _memo_key(path: str) -> tuple:
     return (real_path(path), status.st_mtime_ns, status.st_size)
 
 
-def _parse_or_none(job: tuple[str, bytes]) -> list[Block] | None:
+def _parse_and_store(job: tuple[str, bytes, str]) -> list[Block] | None:
+    """Parses one file and caches it (in a worker, when there are several); None if it fails."""
+    path, data, entry = job
     try:
-        return _parse_uncached(*job)
+        blocks = _parse_uncached(path, data)
     except Exception:
         return None
+    parse_cache.store(entry, blocks)
+    return blocks
 
 
 def _parse_uncached(path: str, data: bytes) -> list[Block]:

@@ -12,7 +12,7 @@ import os
 import re
 
 from tflint_sg.errors import InputError
-from tflint_sg.paths import read_utf8, real_path, repository_root
+from tflint_sg.paths import read_bytes, read_utf8, real_path, repository_root
 
 TERRAFORM_SUFFIXES = (".tf", ".tf.json", ".tofu", ".tofu.json")  # OpenTofu reads .tofu files too
 TFVARS_SUFFIXES = (".tfvars", ".tfvars.json")
@@ -21,7 +21,7 @@ TFVARS_SUFFIXES = (".tfvars", ".tfvars.json")
 # one. Depth 2 reaches the common `environments/prod/main.tf -> ../../modules/x` layout.
 CALLER_SEARCH_DEPTH = 2
 
-_MODULE_BLOCK = re.compile(r'\bmodule\b\s*["{:]')
+_MODULE_BLOCK = re.compile(rb'\bmodule\b\s*["{:]')
 _TEMPLATE_NUMBER = re.compile(r"\$\{(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)\}")
 _LINE_IN_MESSAGE = re.compile(r",?\s*(?:\bat )?\bline (\d+)(?:,? col(?:umn)? (\d+))?\.?")
 
@@ -286,18 +286,21 @@ def local_sources(path: str, notes: list[str]) -> list[str]:
     from tflint_sg.load.hcl_parse import parse_file
 
     try:
-        text = _read_text(path)
-    except InputError as error:
-        notes.append(f"{error}; its module calls are not followed")
-        return []
-    if not _MODULE_BLOCK.search(text):
-        return []
-    try:
+        if not _may_call_modules(path):
+            return []
         blocks = parse_file(path)
     except InputError as error:
         notes.append(f"{error}; its module calls are not followed")
         return []
     return local_module_sources(blocks)
+
+
+def _may_call_modules(path: str) -> bool:
+    """Whether the file has a `module` block, by a quick look at its text (no parse)."""
+    try:
+        return bool(_MODULE_BLOCK.search(read_bytes(path)))
+    except InputError:
+        return True  # parse_file reports it
 
 
 def local_module_sources(blocks) -> list[str]:
@@ -394,10 +397,12 @@ def module_roots(paths: list[str]) -> tuple[list[str], list[str]]:
             searched.update(_subdirectories(ancestor, CALLER_SEARCH_DEPTH))
 
     callers: dict[str, set[str]] = {}
-    for caller in sorted(searched):
-        if not _has_terraform_files(caller):
-            continue
-        for file in module_files(caller):
+    searched_files = {caller: module_files(caller) for caller in sorted(searched) if _has_terraform_files(caller)}
+    from tflint_sg.load.hcl_parse import parse_files
+
+    parse_files([file for files in searched_files.values() for file in files if _may_call_modules(file)])
+    for caller, files in searched_files.items():
+        for file in files:
             for source in local_sources(file, notes):
                 callee = os.path.normpath(os.path.join(caller, source))
                 if callee != caller:

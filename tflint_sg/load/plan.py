@@ -87,14 +87,14 @@ class _Filler:
         if isinstance(marker, dict):
             filled = dict(after) if isinstance(after, dict) else {}
             for name, inner in marker.items():
-                if _contains_unknown(inner):
+                if inner is True or (inner and _contains_unknown(inner)):
                     filled[name] = self.attribute(filled.get(name), inner, _field(expression, name), shared, depth + 1)
             return filled
         if isinstance(marker, list):
             items = list(after) if isinstance(after, list) else []
             extra: list[Any] = []
             for index, inner in enumerate(marker):
-                if not _contains_unknown(inner):
+                if inner is not True and not (inner and _contains_unknown(inner)):
                     continue
                 current = items[index] if index < len(items) else None
                 sub = None if shared is not None else _block(expression, current, len(marker))
@@ -321,14 +321,14 @@ def _known_ids(plan: Plan, future: _FutureResources, decoded: dict[str, dict]) -
 def _resolve_unknowns(values: dict, marker: Any, config_resource, resolver: ReferenceResolver,
                       scope: Scope) -> dict:
     """Fill the values `after_unknown` marks unknown by following the configuration's references."""
-    if not isinstance(marker, dict) or not _contains_unknown(marker):
+    if not isinstance(marker, dict) or not marker:
         return values
     if config_resource is None:
         return _mark_unknown(values, marker)
     expressions = resolver.expressions_of(config_resource)
     filler = _Filler(resolver, scope)
     for name, inner in marker.items():
-        if not _contains_unknown(inner):
+        if inner is not True and not (inner and _contains_unknown(inner)):
             continue
         if inner is True and name not in expressions:
             # Not set in the configuration: the provider computes it (an id, an ARN, an optional
