@@ -23,20 +23,34 @@ LEVELS = {"error": "error", "warning": "warning", "notice": "note"}
 
 
 def to_json(value: Any) -> Any:
-    if attr.has(type(value)):
+    fields = _fields(type(value))
+    if fields is not None:
         document = {}
-        for field in attr.fields(type(value)):
-            item = getattr(value, field.name)
-            if item is None or (field.default is not attr.NOTHING and item == field.default and item is not None
-                                and field.name not in ("level",)):
+        for name, property_name, default in fields:
+            item = getattr(value, name)
+            if item is None or (default is not attr.NOTHING and item == default):
                 continue
-            document[field.metadata.get("schema_property_name", field.name)] = to_json(item)
+            document[property_name] = to_json(item)
         return document
     if isinstance(value, dict):
         return {key: to_json(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
         return [to_json(item) for item in value]
     return value
+
+
+_FIELDS: dict[type, tuple | None] = {}
+
+
+def _fields(kind: type) -> tuple | None:
+    """(attribute, SARIF property, default left out) of a sarif-om class; None for other types."""
+    if kind not in _FIELDS:
+        _FIELDS[kind] = tuple(
+            # A result's level is written even at its default, so readers need not know it.
+            (field.name, field.metadata.get("schema_property_name", field.name),
+             attr.NOTHING if field.name == "level" else field.default)
+            for field in attr.fields(kind)) if attr.has(kind) else None
+    return _FIELDS[kind]
 
 
 def _descriptor(rule_id: str) -> om.ReportingDescriptor:
