@@ -184,13 +184,19 @@ def _group_names(expr) -> tuple[set[str], set[str]]:
     stack = [expr]
     while stack:
         node = stack.pop()
-        if isinstance(node, GetAttr) and isinstance(node.target, Name) and node.target.name in _GROUP_TYPES:
+        kind = type(node)
+        if kind is GetAttr and type(node.target) is Name and node.target.name in _GROUP_TYPES:
             names.add(f"{node.target.name}.{node.name}")
-        if isinstance(node, Literal) and isinstance(node.value, str):
+        elif kind is Literal and type(node.value) is str:
             strings.add(node.value)
-        if hasattr(node, "__dataclass_fields__"):
-            for field_name in node.__dataclass_fields__:
-                stack.append(getattr(node, field_name))
-        elif isinstance(node, (tuple, list)):
+        fields = _AST_FIELDS.get(kind)
+        if fields is None:
+            fields = _AST_FIELDS[kind] = tuple(getattr(kind, "__dataclass_fields__", ()))
+        for field_name in fields:
+            stack.append(getattr(node, field_name))
+        if kind is tuple or kind is list:
             stack.extend(node)
     return names, strings
+
+
+_AST_FIELDS: dict[type, tuple[str, ...]] = {}  # an AST node class -> its fields, to walk into

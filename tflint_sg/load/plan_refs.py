@@ -21,6 +21,7 @@ from tflint_sg.load.plan_format import ConfigModule, ConfigResource, Expression,
 Value = Any  # a literal, a Ref or an Unknown
 
 _MAX_DEPTH = 64  # module nesting deeper than this is a cycle or hostile input
+_TOO_DEEP = "reference chain too deep"
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,9 @@ class ReferenceResolver:
         self._modules: dict[str, ConfigModule] = {}
         self._calls: dict[str, ModuleCall] = {}
         self._resources: dict[tuple[str, str], ConfigResource] = {}
-        self._expressions: dict[int, dict] = {}
+        self._expressions: dict[Any, Any] = {}  # decoded expressions, by the struct holding them
+        self._kept: dict[int, list[str]] = {}  # references -> the ones to follow
+        self._variables: dict[tuple[str, str], list[Value]] = {}  # (name, module instance) -> values
         # (parent module instance, call name) -> the call's instances the plan holds, in order
         self._module_instances: dict[tuple[str, str], dict[str, None]] = {}
         if root is not None:
@@ -103,13 +106,20 @@ class ReferenceResolver:
     def config_resource(self, module_instance: str, resource: str) -> ConfigResource | None:
         return self._resources.get((strip_keys(module_instance), resource))
 
-    def expressions_of(self, config: ConfigResource) -> dict:
+    def expressions_of(self, config: ConfigResource | ModuleCall) -> dict:
+        """A resource's or module call's expressions, decoded once: every instance shares them."""
         cached = self._expressions.get(id(config))
         if cached is None:
             decoded = decode_raw(config.expressions)
             cached = decoded if isinstance(decoded, dict) else {}
             self._expressions[id(config)] = cached
         return cached
+
+    def _output_expression(self, output) -> Any:
+        key = ("output", id(output))
+        if key not in self._expressions:
+            self._expressions[key] = decode_raw(output.expression)
+        return self._expressions[key]
 
     # --- evaluation -------------------------------------------------------------------
 
@@ -123,18 +133,21 @@ class ReferenceResolver:
         if not isinstance(references, list):
             return [Unknown("expression not in the plan's configuration")]
         values: list[Value] = []
-        kept = maximal_references(references)
-        # Next to other references, `count.index` and `each.key` are almost always an index
-        # (`aws_x.y[count.index]`, which `_resource` pairs by key), not a value of their own.
-        if any(not _is_index(ref) for ref in kept):
-            kept = [ref for ref in kept if not _is_index(ref)]
+        kept = self._kept.get(id(references))
+        if kept is None:
+            kept = maximal_references(references)
+            # Next to other references, `count.index` and `each.key` are almost always an index
+            # (`aws_x.y[count.index]`, which `_resource` pairs by key), not a value of their own.
+            if any(not _is_index(ref) for ref in kept):
+                kept = [ref for ref in kept if not _is_index(ref)]
+            self._kept[id(references)] = kept
         for ref in kept:
             values.extend(self._follow(ref, references, scope, depth))
         return values
 
     def _follow(self, ref: str, siblings: list[str], scope: Scope, depth: int) -> list[Value]:
         if depth > _MAX_DEPTH:
-            return [Unknown(f"{ref}: reference chain too deep")]
+            return [Unknown(f"{ref}: {_TOO_DEEP}")]
         steps = split_steps(ref)
         head = steps[0]
         if head == "var" and len(steps) >= 2:
@@ -159,18 +172,24 @@ class ReferenceResolver:
             if name in self._root_variables:
                 return _flatten(self._root_variables[name])
             return [Unknown(f"var.{name}: no value in the plan")]
+        # Every resource of a module instance that reads the variable gets the same values.
+        memo = self._variables.get((name, scope.module))
+        if memo is not None:
+            return list(memo)
         parent, _, key = parent_module(scope.module)
         call = self._calls.get(strip_keys(scope.module))
         if call is None:
             return [Unknown(f"var.{name}: module call {scope.module} not in the configuration")]
-        expressions = decode_raw(call.expressions) or {}
-        expression = expressions.get(name) if isinstance(expressions, dict) else None
+        expression = self.expressions_of(call).get(name)
         if expression is None:
             # The caller did not set it: the variable's default applies, which the plan's
             # configuration does not record for child modules.
             return [Unknown(f"var.{name} of {scope.module}: default value not in the plan")]
         caller = Scope(parent, key_value(key), call.for_each_expression)
-        return self.evaluate(expression, caller, depth + 1)
+        values = self.evaluate(expression, caller, depth + 1)
+        if not any(isinstance(value, Unknown) and value.reason.endswith(_TOO_DEEP) for value in values):
+            self._variables[(name, scope.module)] = list(values)  # a cut-short chain is not kept
+        return values
 
     def _module_output(self, steps: list[str], scope: Scope, depth: int) -> list[Value]:
         name, key = split_key(steps[1])
@@ -188,7 +207,7 @@ class ReferenceResolver:
             children = [join(scope.module, f"module.{name}{key}")]
         else:
             children = self._child_instances(scope.module, name)
-        expression = decode_raw(output.expression)
+        expression = self._output_expression(output)
         values: list[Value] = []
         for child in children:
             values.extend(self.evaluate(expression, Scope(child), depth + 1))
