@@ -52,7 +52,7 @@ def parse_file(path: str) -> list[Block]:
         blocks = parse_cache.load(entry)
         if blocks is None:
             blocks = _parse_uncached(path, data)
-            parse_cache.store(entry, blocks)
+            parse_cache.store(entry, parse_cache.encode(blocks))
         _parsed[memo] = blocks
     return _parsed[memo]
 
@@ -84,10 +84,15 @@ def parse_files(paths: list[str]) -> None:
 
         hcl_parser()  # built once here, inherited by the forked workers
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            parsed = list(pool.map(_parse_and_store, [(path, data, entry) for _, entry, path, data in todo],
-                                   chunksize=max(1, len(todo) // (workers * 8))))
+            # A worker sends the blocks encoded as the cache keeps them: encoded once, for both.
+            encoded = pool.map(_parse_and_store, [(path, data, entry) for _, entry, path, data in todo],
+                               chunksize=max(1, len(todo) // (workers * 8)))
+            parsed = [None if blocks is None else parse_cache.decode(blocks) for blocks in encoded]
     else:
-        parsed = [_parse_and_store((path, data, entry)) for _, entry, path, data in todo]
+        parsed = []
+        for _, entry, path, data in todo:
+            encoded = _parse_and_store((path, data, entry))
+            parsed.append(None if encoded is None else parse_cache.decode(encoded))
     for (memo, _, _, _), blocks in zip(todo, parsed):
         if blocks is not None:
             _parsed[memo] = blocks
@@ -107,15 +112,16 @@ def _memo_key(path: str) -> tuple:
     return (real_path(path), status.st_mtime_ns, status.st_size)
 
 
-def _parse_and_store(job: tuple[str, bytes, str]) -> list[Block] | None:
-    """Parses one file and caches it (in a worker, when there are several); None if it fails."""
+def _parse_and_store(job: tuple[str, bytes, str]) -> bytes | None:
+    """Parses one file and caches it (in a worker, when there are several): the encoded blocks,
+    or None if it fails."""
     path, data, entry = job
     try:
-        blocks = _parse_uncached(path, data)
+        encoded = parse_cache.encode(_parse_uncached(path, data))
     except Exception:
         return None
-    parse_cache.store(entry, blocks)
-    return blocks
+    parse_cache.store(entry, encoded)
+    return encoded
 
 
 def _parse_uncached(path: str, data: bytes) -> list[Block]:

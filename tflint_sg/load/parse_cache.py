@@ -56,7 +56,16 @@ def load(entry: str):
         return None
 
 
-def store(entry: str, value) -> None:
+def encode(value) -> bytes:
+    return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def decode(data: bytes):
+    return pickle.loads(data)
+
+
+def store(entry: str, encoded: bytes) -> None:
+    """Keeps `encode(value)` under the entry."""
     if not _enabled:
         return
     target = _entry_path(entry)
@@ -65,7 +74,7 @@ def store(entry: str, value) -> None:
         os.makedirs(os.path.dirname(target), mode=0o700, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".tmp-")
         with os.fdopen(handle, "wb") as out:
-            pickle.dump(value, out, protocol=pickle.HIGHEST_PROTOCOL)
+            out.write(encoded)
         os.replace(temporary, target)
     except Exception:  # a read-only or full disk only costs speed
         if temporary is not None and os.path.exists(temporary):
