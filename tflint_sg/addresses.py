@@ -100,6 +100,7 @@ def parse_resource_address(address: str) -> ResourceAddress:
     return ResourceAddress(".".join(module_steps), resource, key)
 
 
+@functools.lru_cache(maxsize=None)  # module paths repeat across every resource they hold
 def strip_keys(path: str) -> str:
     if not path:
         return ""

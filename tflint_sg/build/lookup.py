@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from typing import Any
 
@@ -90,7 +91,12 @@ class Lookup:
 def network(value: Any) -> Network | None:
     if not isinstance(value, str) or not value:
         return None
+    return _parsed_network(value.strip())
+
+
+@functools.lru_cache(maxsize=None)  # the same few CIDRs recur in every rule and subnet
+def _parsed_network(text: str) -> Network | None:
     try:
-        return ipaddress.ip_network(value.strip(), strict=False)
+        return ipaddress.ip_network(text, strict=False)
     except ValueError:
         return None
