@@ -29,8 +29,11 @@ def to_utf8(data: bytes, path: str) -> bytes:
     elif len(data) >= 4 and data[0] == 0 and data[2] == 0 and data[1] != 0:
         encoding = "utf-16-be"
     if encoding is None:
+        # msgspec does not check the text of values it keeps raw or skips; checking here makes
+        # a bad byte one clear error. ASCII, what Terraform mostly writes, needs no decoding.
         try:
-            data.decode("utf-8")
+            if not data.isascii():
+                data.decode("utf-8")
         except UnicodeDecodeError as error:
             line, column = _line_and_column(data, error.start)
             raise InputError(path, f"not UTF-8 text: invalid byte 0x{data[error.start]:02x}", line, column) from None
@@ -48,7 +51,7 @@ def _line_and_column(data: bytes, offset: int) -> tuple[int, int]:
 
 
 def decode_plan(data: bytes, path: str) -> Plan:
-    if not data.strip():
+    if not data or data.isspace():  # (strip() would copy the whole file)
         raise InputError(path, "empty file, expected the output of `terraform show -json PLANFILE`")
     try:
         plan = _DECODER.decode(data)
