@@ -16,6 +16,8 @@ import pickle
 import sys
 import tempfile
 
+from tflint_sg.paths import real_path
+
 _enabled = True
 _directory: str | None = None
 _code_tag: bytes | None = None
@@ -40,7 +42,7 @@ def directory() -> str:
 
 def key(path: str, data: bytes) -> str:
     digest = hashlib.sha256(_parser_code_tag())
-    digest.update(os.path.realpath(path).encode("utf-8", "surrogateescape") + b"\0")
+    digest.update(real_path(path).encode("utf-8", "surrogateescape") + b"\0")
     digest.update(data)
     return digest.hexdigest()
 
