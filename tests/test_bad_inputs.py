@@ -214,13 +214,13 @@ def test_an_input_not_read_is_never_an_all_clear(tflint_sg, tmp_path):
     run = tflint_sg(str(copy))
     assert run.code == 1
     assert run.stderr.splitlines() == [f"tflint-sg: error: {copy / 'broken.tf'}:2:9: HCL syntax error: unexpected '}}'"]
-    assert run.stdout == "Nothing checked: 1 input could not be read.\n"
+    assert run.stdout == "Nothing checked: 1 input could not be checked.\n"
     # Beside an input that loads, its findings are reported and the summary still says it.
     empty = tmp_path / "empty"
     empty.mkdir()
     run = tflint_sg(str(empty), "fixtures/story/plan.json")
     assert run.code == 1 and "aws_lb_target_traffic_blocked" in run.stdout
-    assert run.stdout.rstrip().endswith("in 1 input; 2 load balancer flows checked; 1 input could not be read.")
+    assert run.stdout.rstrip().endswith("in 1 input; 2 load balancer flows checked; 1 input could not be checked.")
 
 
 def test_a_variable_with_no_value_is_unknown_not_an_error(tflint_sg, tmp_path):
@@ -242,3 +242,14 @@ def test_a_variable_with_no_value_is_unknown_not_an_error(tflint_sg, tmp_path):
     assert "error: aws_lb_target_traffic_blocked" not in run.stdout
     assert ("note: aws_lb.web -> aws_instance.web[0] tcp/80 (traffic): not decided (aws_lb_target_traffic_blocked): "
             "aws_security_group.public: a rule's protocol or ports are unknown") in run.stdout
+
+
+def test_a_nearby_file_that_is_not_utf8_is_noted(tflint_sg, tmp_path):
+    # Looking for the modules that call the given one, tflint-sg reads the directories nearby;
+    # one it cannot read is named, not skipped in silence.
+    copy = _story(tmp_path)
+    (copy / "other").mkdir()
+    (copy / "other" / "bad.tf").write_bytes('variable "x" {}\n'.encode("utf-16"))
+    run = tflint_sg("-v", str(copy))
+    assert run.code == 2 and "Traceback" not in run.stderr
+    assert "bad.tf: is not UTF-8 text" in run.stdout and "its module calls are not followed" in run.stdout

@@ -63,3 +63,66 @@ def test_parsing_over_several_cores_gives_what_one_parse_at_a_time_gives(tmp_pat
     one_by_one = [hcl_parse._parse_uncached(path, Path(path).read_bytes()) for path in files]
     assert together == one_by_one
     assert os.cpu_count() == 1 or len(hcl_parse._parsed) == len(files)
+
+
+def _annotated_story(tmp_path: Path) -> Path:
+    story = tmp_path / "story"
+    shutil.copytree(FIXTURES / "story", story, ignore=shutil.ignore_patterns("plan.json", "expected.json"))
+    (story / ".git").mkdir()
+    main = story / "main.tf"
+    text = main.read_text()
+    main.write_text(text.replace('resource "aws_instance" "web" {',
+                                 '# tflint-sg-ignore: aws_lb_target_traffic_blocked  # being fixed\n'
+                                 'resource "aws_instance" "web" {', 1))
+    return story
+
+
+def test_a_cached_parse_is_right_from_another_working_directory(tflint_sg, tmp_path, monkeypatch):
+    monkeypatch.setenv("TFLINT_SG_CACHE_DIR", str(tmp_path / "cache"))
+    story = _annotated_story(tmp_path)
+    inside = tflint_sg(".", cwd=story)
+    assert "2 suppressed by annotations" in inside.stdout
+    outside = tflint_sg("story", cwd=tmp_path)  # the same files, found by another spelling
+    assert outside.stdout == inside.stdout and outside.code == inside.code
+
+
+def test_an_expression_too_deep_to_cache_is_still_read(tflint_sg, tmp_path, monkeypatch):
+    monkeypatch.setenv("TFLINT_SG_CACHE_DIR", str(tmp_path / "cache"))
+    story = _annotated_story(tmp_path)
+    (story / "deep.tf").write_text('locals {\n  deep = ' + "[" * 260 + "]" * 260 + "\n}\n")
+    runs = [tflint_sg(str(story), *options) for options in ((), (), ("--no-cache",))]
+    for run in runs:
+        assert run.code == 2 and run.stderr == "", run.stderr  # the story's unsuppressed finding
+    assert runs[0].stdout == runs[1].stdout == runs[2].stdout
+
+
+def test_parsing_falls_back_to_one_process_when_workers_cannot_start(tmp_path, monkeypatch):
+    import concurrent.futures
+
+    benchmark_generator().write_repository(tmp_path, 12)
+    files = sorted(str(path) for path in tmp_path.rglob("*.tf"))
+
+    def no_workers(*args, **kwargs):
+        raise OSError(38, "Function not implemented")  # as where /dev/shm is missing
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", no_workers)
+    monkeypatch.setattr(parse_cache, "_enabled", False)
+    monkeypatch.setattr(hcl_parse, "_parsed", {})
+    hcl_parse.parse_files(files)
+    assert len(hcl_parse._parsed) == len(files)
+
+
+def test_the_cache_is_used_only_in_a_private_directory(tmp_path, monkeypatch):
+    monkeypatch.delenv("TFLINT_SG_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/cache")  # ignored, as the XDG rules say
+    monkeypatch.setenv("HOME", "")
+    monkeypatch.setattr(os.path, "expanduser", lambda path: path)  # no home directory at all
+    assert parse_cache.directory() is None
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    monkeypatch.setenv("TFLINT_SG_CACHE_DIR", str(shared))
+    monkeypatch.setattr(parse_cache, "_root", None)
+    monkeypatch.setattr(parse_cache, "_enabled", True)
+    parse_cache.store("ab" * 32, b"entry")
+    assert list(shared.iterdir()) == [] and parse_cache.load("ab" * 32) is None

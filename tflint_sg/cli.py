@@ -343,7 +343,16 @@ def main(argv: list[str] | None = None) -> None:
     # A run builds many objects that live until it ends. The cyclic collector would walk that
     # growing heap again and again (a third of the time on 100,000 resources) to free almost
     # nothing; reference counting still frees the rest, and the process is short.
+    collecting = gc.isenabled()
     gc.disable()
+    try:
+        _main(argv)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _main(argv: list[str] | None) -> None:
     argv = list(sys.argv[1:] if argv is None else argv)
     # `tflint-sg graph PATH` prints the model; anything else is a check.
     chosen, arguments, name = ((graph_command, argv[1:], "tflint-sg graph") if argv[:1] == ["graph"]
@@ -354,7 +363,8 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.UsageError as error:
         _fail(error.format_message())
         code = EXIT_ERROR
-    except click.exceptions.Abort:
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        _fail("interrupted")
         code = EXIT_ERROR
     except BrokenPipeError:
         # The reader went away (`tflint-sg plan.json | head`); say nothing more.

@@ -7,9 +7,13 @@ import os
 
 from tflint_sg.errors import InputError
 
+def real_path(path: str) -> str:
+    return _resolved(os.path.abspath(path))
+
+
 # Resolving symlinks costs a system call per path component; a run asks for the same paths
 # many times, and they do not change while it runs.
-real_path = functools.lru_cache(maxsize=None)(os.path.realpath)
+_resolved = functools.lru_cache(maxsize=None)(os.path.realpath)
 
 
 def repository_root(start: str) -> str:

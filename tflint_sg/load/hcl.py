@@ -54,7 +54,7 @@ def load_directory(directory: str, var_files: list[str] = (), var_args: list[str
             return None, f"module {key} ({source}) is ignored by the settings (ignore_module)"
         return hcl_sources.resolve_module_source(root, caller_dir, key, source)
 
-    _parse_ahead(root)
+    _parse_ahead(root, ignore_modules)
     env = Environment(root, values, load_module, resolve_source)
     config = Config(source=directory)
     config.notes.extend(notes)
@@ -87,10 +87,11 @@ def load_directory(directory: str, var_files: list[str] = (), var_args: list[str
     return config
 
 
-def _parse_ahead(root: str) -> None:
+def _parse_ahead(root: str, ignore_modules: set[str]) -> None:
     """Parses the root module and the local modules it calls, one level of calls at a time, so
     that many files are parsed together (over several cores) before evaluation asks for each.
-    Only literal local sources are followed here; evaluation still resolves every call."""
+    Only literal local sources are followed here, and nothing here fails a run: evaluation
+    still resolves every call and reports every file it cannot read."""
     seen = {os.path.realpath(root)}
     level = [root]
     for _ in range(MAX_MODULE_DEPTH + 1):
@@ -102,9 +103,11 @@ def _parse_ahead(root: str) -> None:
         for path in files:
             try:
                 sources = hcl_sources.local_module_sources(parse_file(path))
-            except InputError:
-                continue  # reported when evaluation reaches the file
+            except Exception:
+                continue  # reported if evaluation reaches the file
             for source in sources:
+                if source in ignore_modules:
+                    continue
                 directory = os.path.normpath(os.path.join(os.path.dirname(path), source))
                 if os.path.realpath(directory) not in seen and hcl_sources.is_module_directory(root, directory):
                     seen.add(os.path.realpath(directory))

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from tflint_sg.errors import InputError
 from tflint_sg.load import parse_cache
-from tflint_sg.paths import decode_utf8, read_bytes, real_path
+from tflint_sg.paths import decode_utf8, read_bytes
 from tflint_sg.load.hcl_expr import Expr, Literal, ObjectExpr, TupleExpr
 
 
@@ -44,14 +44,22 @@ PARALLEL_FROM = 48
 
 def parse_file(path: str) -> list[Block]:
     """The top-level blocks of one file; a file is parsed once per run, however many root
-    modules call the module it belongs to, and not at all when the parse cache has it."""
-    memo = _memo_key(path)
+    modules call the module it belongs to, and not at all when the parse cache has it.
+
+    Blocks name their file by its absolute path, whatever spelling found it, so a cached parse
+    is right from any working directory; errors name the file as it was given."""
+    absolute = os.path.abspath(path)
+    memo = _memo_key(path, absolute)
     if memo not in _parsed:
         data = read_bytes(path)
-        entry = parse_cache.key(path, data)
+        entry = parse_cache.key(absolute, data)
         blocks = parse_cache.load(entry)
         if blocks is None:
-            blocks = _parse_uncached(path, data)
+            try:
+                blocks = _parse_uncached(absolute, data)
+            except InputError as error:
+                error.path = path
+                raise
             parse_cache.store(entry, parse_cache.encode(blocks))
         _parsed[memo] = blocks
     return _parsed[memo]
@@ -59,11 +67,12 @@ def parse_file(path: str) -> list[Block]:
 
 def parse_files(paths: list[str]) -> None:
     """Parses the files `parse_file` will be asked for, spread over the cores when there are
-    many that the cache does not hold. A file that fails is left for `parse_file` to report."""
-    todo: list[tuple[tuple, str, str, bytes]] = []
-    for path in dict.fromkeys(paths):
+    many that the cache does not hold. Only speed depends on it: a file that fails here is
+    left for `parse_file` to parse again and report."""
+    todo: list[tuple[tuple, str | None, str, bytes]] = []
+    for path in dict.fromkeys(os.path.abspath(path) for path in paths):
         try:
-            memo = _memo_key(path)
+            memo = _memo_key(path, path)
             if memo in _parsed:
                 continue
             data = read_bytes(path)
@@ -75,27 +84,41 @@ def parse_files(paths: list[str]) -> None:
             _parsed[memo] = blocks
         else:
             todo.append((memo, entry, path, data))
-    workers = min(os.cpu_count() or 1, len(todo) // (PARALLEL_FROM // 2))
-    if workers > 1 and _can_fork():
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        from tflint_sg.load.hcl_tree import hcl_parser
-
-        hcl_parser()  # built once here, inherited by the forked workers
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            # A worker sends the blocks encoded as the cache keeps them: encoded once, for both.
-            encoded = pool.map(_parse_and_store, [(path, data, entry) for _, entry, path, data in todo],
-                               chunksize=max(1, len(todo) // (workers * 8)))
-            parsed = [None if blocks is None else parse_cache.decode(blocks) for blocks in encoded]
-    else:
-        parsed = []
-        for _, entry, path, data in todo:
-            encoded = _parse_and_store((path, data, entry))
-            parsed.append(None if encoded is None else parse_cache.decode(encoded))
-    for (memo, _, _, _), blocks in zip(todo, parsed):
+    jobs = [(path, data, entry) for _, entry, path, data in todo]
+    encoded = _parse_in_workers(jobs) if _can_fork() else None
+    if encoded is None:
+        encoded = [_parse_and_encode(job) for job in jobs]
+    for (memo, _, _, _), blocks in zip(todo, encoded):
         if blocks is not None:
-            _parsed[memo] = blocks
+            _parsed[memo] = parse_cache.decode(blocks)
+
+
+def _parse_in_workers(jobs: list[tuple[str, bytes, str | None]]) -> list[bytes | None] | None:
+    """Each job's encoded blocks, parsed in forked workers; None when there are too few jobs to
+    be worth it, or the workers cannot run here (no semaphores, a worker killed)."""
+    workers = min(os.cpu_count() or 1, len(jobs) // (PARALLEL_FROM // 2))
+    if workers < 2:
+        return None
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from tflint_sg.load.hcl_tree import hcl_parser
+
+    hcl_parser()  # built once here, inherited by the forked workers
+    try:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                                 initializer=_ignore_interrupts) as pool:
+            # A worker sends the blocks encoded as the cache keeps them: encoded once, for both.
+            return list(pool.map(_parse_and_encode, jobs, chunksize=max(1, len(jobs) // (workers * 8))))
+    except Exception:
+        return None
+
+
+def _ignore_interrupts() -> None:
+    # Ctrl-C is the parent's to handle; workers stop when it shuts the pool down.
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _can_fork() -> bool:
@@ -104,17 +127,17 @@ def _can_fork() -> bool:
     return sys.platform.startswith("linux")
 
 
-def _memo_key(path: str) -> tuple:
+def _memo_key(path: str, absolute: str) -> tuple:
     try:
         status = os.stat(path)
     except OSError as error:
         raise InputError(path, f"cannot be read: {error.strerror or error}") from None
-    return (real_path(path), status.st_mtime_ns, status.st_size)
+    return (absolute, status.st_mtime_ns, status.st_size)
 
 
-def _parse_and_store(job: tuple[str, bytes, str]) -> bytes | None:
-    """Parses one file and caches it (in a worker, when there are several): the encoded blocks,
-    or None if it fails."""
+def _parse_and_encode(job: tuple[str, bytes, str | None]) -> bytes | None:
+    """Parses one file (in a worker, when there are several) and caches it: the encoded blocks,
+    or None if it cannot be parsed or encoded."""
     path, data, entry = job
     try:
         encoded = parse_cache.encode(_parse_uncached(path, data))

@@ -296,11 +296,15 @@ def local_sources(path: str, notes: list[str]) -> list[str]:
 
 
 def _may_call_modules(path: str) -> bool:
-    """Whether the file has a `module` block, by a quick look at its text (no parse)."""
+    """Whether the file has a `module` block, by a quick look at its text (no parse). A file
+    that is not plain UTF-8 is left to parse_file, which says what is wrong with it."""
     try:
-        return bool(_MODULE_BLOCK.search(read_bytes(path)))
-    except InputError:
-        return True  # parse_file reports it
+        data = read_bytes(path)
+        if not data.isascii():
+            data.decode("utf-8")
+    except (InputError, UnicodeDecodeError):
+        return True
+    return bool(_MODULE_BLOCK.search(data))
 
 
 def local_module_sources(blocks) -> list[str]:

@@ -31,7 +31,7 @@ def flow_line(finding) -> str | None:
 
 
 def render(checked: list[Checked], verbose: bool = False, color: bool = False, unreadable: int = 0) -> str:
-    """`unreadable`: how many inputs failed to load (their errors are on stderr already)."""
+    """`unreadable`: how many inputs could not be loaded (their errors are on stderr already)."""
     lines: list[str] = []
     findings = all_findings(checked)
     current_file = None
@@ -92,7 +92,7 @@ def render(checked: list[Checked], verbose: bool = False, color: bool = False, u
         summary += f"; {notes} thing{'s' if notes != 1 else ''} could not be resolved (--verbose lists them)"
     if unreadable:
         # Never "No issues found" alone when an input was not read.
-        unread = f"{unreadable} input{'s' if unreadable != 1 else ''} could not be read"
+        unread = f"{unreadable} input{'s' if unreadable != 1 else ''} could not be checked"
         summary = f"Nothing checked: {unread}" if not checked else f"{summary}; {unread}"
     lines.append(summary + ".")
     return "\n".join(lines) + "\n"
