@@ -14,6 +14,7 @@ from ipaddress import ip_network
 
 import pytest
 
+from conftest import FIXTURES
 from tflint_sg.addresses import parse_resource_address
 from tflint_sg.build import build_model
 from tflint_sg.config import Ref
@@ -811,3 +812,16 @@ def test_plan_without_configuration_loads_with_a_note(tmp_path):
     config = load(tmp_path, doc)
     assert ("aws_security_group.app" in config.resources,
             any("no configuration" in note for note in config.notes)) == (True, True)
+
+
+def test_a_reference_list_holding_a_non_string_is_read(tmp_path):
+    # Found by the long fuzz run: `"references": ["aws_instance.app", false]` beside a counted
+    # attachment crashed the pairing of count instances. It is read as the string references.
+    plan = json.loads((FIXTURES / "smell_unattached_ok" / "plan.json").read_text())
+    attachment = next(r for r in plan["configuration"]["root_module"]["resources"]
+                      if r["address"] == "aws_lb_target_group_attachment.app")
+    attachment["expressions"]["target_id"]["references"] = ["aws_instance.app", False]
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(plan))
+    config = load_plan(str(path))
+    assert any(address.startswith("aws_lb_target_group_attachment.app") for address in config.resources)

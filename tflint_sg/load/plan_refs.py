@@ -261,7 +261,8 @@ class ReferenceResolver:
         if len(instances) > 1 and scope.key is not None:
             # `aws_x.y[count.index]` and `aws_x.y[each.key]` lose their key in the plan's
             # references; pair the instance with the referring instance's own key.
-            pairs_with_key = "count.index" in siblings or any(s.startswith("each.") for s in siblings)
+            pairs_with_key = "count.index" in siblings or any(
+                isinstance(sibling, str) and sibling.startswith("each.") for sibling in siblings)
             paired = join(scope.module, resource + format_key(scope.key))
             if pairs_with_key and paired in instances:
                 return [Ref(paired, attribute)]
