@@ -17,6 +17,7 @@ from tflint_sg.load.hcl_module import MAX_MODULE_DEPTH, Environment, ModuleDef, 
 from tflint_sg.addresses import strip_keys
 from tflint_sg.load.hcl_expr import GetAttr, Literal, Name
 from tflint_sg.load.hcl_parse import Block, parse_file, parse_files
+from tflint_sg.paths import real_path
 
 MAY_NOT_EXIST_TYPES = frozenset({
     "aws_security_group_rule", "aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule",
@@ -92,7 +93,7 @@ def _parse_ahead(root: str, ignore_modules: set[str]) -> None:
     that many files are parsed together (over several cores) before evaluation asks for each.
     Only literal local sources are followed here, and nothing here fails a run: evaluation
     still resolves every call and reports every file it cannot read."""
-    seen = {os.path.realpath(root)}
+    seen = {real_path(root)}
     level = [root]
     for _ in range(MAX_MODULE_DEPTH + 1):
         if not level:
@@ -109,8 +110,9 @@ def _parse_ahead(root: str, ignore_modules: set[str]) -> None:
                 if source in ignore_modules:
                     continue
                 directory = os.path.normpath(os.path.join(os.path.dirname(path), source))
-                if os.path.realpath(directory) not in seen and hcl_sources.is_module_directory(root, directory):
-                    seen.add(os.path.realpath(directory))
+                resolved = real_path(directory)
+                if resolved not in seen and hcl_sources.is_module_directory(root, directory):
+                    seen.add(resolved)
                     calls.append(directory)
         level = calls
 

@@ -60,7 +60,8 @@ def parse_file(path: str) -> list[Block]:
             except InputError as error:
                 error.path = path
                 raise
-            parse_cache.store(entry, parse_cache.encode(blocks))
+            if entry is not None:  # (the cache is on)
+                parse_cache.store(entry, parse_cache.encode(blocks))
         _parsed[memo] = blocks
     return _parsed[memo]
 

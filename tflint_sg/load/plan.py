@@ -87,14 +87,14 @@ class _Filler:
         if isinstance(marker, dict):
             filled = dict(after) if isinstance(after, dict) else {}
             for name, inner in marker.items():
-                if inner is True or (inner and _contains_unknown(inner)):
+                if _contains_unknown(inner):
                     filled[name] = self.attribute(filled.get(name), inner, _field(expression, name), shared, depth + 1)
             return filled
         if isinstance(marker, list):
             items = list(after) if isinstance(after, list) else []
             extra: list[Any] = []
             for index, inner in enumerate(marker):
-                if inner is not True and not (inner and _contains_unknown(inner)):
+                if not _contains_unknown(inner):
                     continue
                 current = items[index] if index < len(items) else None
                 sub = None if shared is not None else _block(expression, current, len(marker))
@@ -328,7 +328,7 @@ def _resolve_unknowns(values: dict, marker: Any, config_resource, resolver: Refe
     expressions = resolver.expressions_of(config_resource)
     filler = _Filler(resolver, scope)
     for name, inner in marker.items():
-        if inner is not True and not (inner and _contains_unknown(inner)):
+        if not _contains_unknown(inner):
             continue
         if inner is True and name not in expressions:
             # Not set in the configuration: the provider computes it (an id, an ARN, an optional

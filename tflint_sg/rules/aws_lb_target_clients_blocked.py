@@ -5,6 +5,7 @@ import ipaddress
 from tflint_sg.findings import Finding, Related, Undecided
 from tflint_sg.model import INGRESS
 from tflint_sg.network import BLOCKED, Blocker, ports_match
+from tflint_sg.rules.lb_flows import flow_subject
 from tflint_sg.rules.queries import groups_not_known, rules_cannot_be_judged
 from tflint_sg.topology import CLIENTS
 
@@ -27,7 +28,7 @@ def check(context):
         if flow.kind != CLIENTS or balancer is None or balancer.internet_facing is not True:
             continue
         target = model.endpoints[flow.target]
-        subject = f"{flow.load_balancer} -> {flow.target} {flow.protocol}/{flow.port} (clients)"
+        subject = flow_subject(flow)
         unknown = groups_not_known(context, target)
         if unknown:
             yield Undecided(subject, f"{flow.target}: {unknown}")

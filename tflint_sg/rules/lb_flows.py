@@ -24,9 +24,12 @@ def blocked_flow_findings(context: Context, rule_id: str, kind: str, what: str) 
 
 
 def undecided_flow(flow: Flow, verdict: Verdict) -> Undecided:
-    kind = flow.kind.replace("_", " ")
-    return Undecided(f"{flow.load_balancer} -> {flow.target} {flow.protocol}/{flow.port} ({kind})",
-                     "; ".join(sorted(set(verdict.unresolved))) or "unresolved values")
+    return Undecided(flow_subject(flow), "; ".join(sorted(set(verdict.unresolved))) or "unresolved values")
+
+
+def flow_subject(flow: Flow) -> str:
+    """How a note names a flow: `aws_lb.web -> aws_instance.web tcp/80 (traffic)`."""
+    return f"{flow.load_balancer} -> {flow.target} {flow.protocol}/{flow.port} ({flow.kind.replace('_', ' ')})"
 
 
 def _finding(context: Context, rule_id: str, flow: Flow, verdict, what: str) -> Finding:
