@@ -116,7 +116,7 @@ def test_a_directory_is_one_line_and_exit_1(tflint_sg, tmp_path):
 
 def test_a_broken_rule_is_reported_and_the_others_still_run():
     from tflint_sg.analysis import analyze
-    from tflint_sg.load.plan import load_plan
+    from tflint_sg.load.plan.reader import load_plan
     from tflint_sg.rules import aws_lb_target_traffic_blocked
 
     class Broken:

@@ -1,4 +1,4 @@
-"""Table tests for HCL expression evaluation and module expansion (tflint_sg.load.hcl_*).
+"""Table tests for HCL expression evaluation and module expansion (tflint_sg.load.expressions, tflint_sg.load.modules).
 
 Each expression case is one line: the expression text, and the value Terraform gives it.
 Expected values follow Terraform's documented semantics (HCL native syntax spec, cty, the
@@ -13,9 +13,10 @@ from __future__ import annotations
 import pytest
 
 from tflint_sg.config import Ref, Unknown
-from tflint_sg.load.hcl import load_directory
-from tflint_sg.load.hcl_expr import Scope, evaluate
-from tflint_sg.load.hcl_parse import parse_file
+from tflint_sg.load.modules.directory import load_directory
+from tflint_sg.load.expressions.evaluate import evaluate
+from tflint_sg.load.expressions.values import Scope
+from tflint_sg.load.hcl.parse import parse_file
 
 # --- helpers ---------------------------------------------------------------------------------
 

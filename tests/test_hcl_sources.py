@@ -4,7 +4,7 @@ import os
 import pytest
 
 from tflint_sg.errors import InputError
-from tflint_sg.load.hcl_sources import (
+from tflint_sg.load.modules.sources import (
     module_files,
     module_roots,
     override_files,

@@ -6,7 +6,7 @@ from ipaddress import ip_network
 
 import pytest
 
-from tflint_sg.build import normalize_protocol
+from tflint_sg.modeling import normalize_protocol
 from tflint_sg.config import Ref, Unknown
 from tflint_sg.model import EGRESS, INGRESS, Endpoint, Model, Rule, SecurityGroup
 from tflint_sg.network import ALLOWED, BLOCKED, UNDECIDED, Peer, group_admits, path, rule_admits, side

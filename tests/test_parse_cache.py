@@ -5,7 +5,8 @@ import shutil
 from pathlib import Path
 
 from conftest import FIXTURES, benchmark_generator
-from tflint_sg.load import hcl_parse, parse_cache
+from tflint_sg.load.hcl import parse as hcl_parse
+from tflint_sg.load.hcl import cache as parse_cache
 
 
 def _entries(cache: Path) -> list[Path]:

@@ -1,4 +1,4 @@
-"""The plan loader (tflint_sg.load.plan) and the model built from it, on miniature plan documents.
+"""The plan loader (tflint_sg.load.plan.reader) and the model built from it, on miniature plan documents.
 
 Each document copies the shape of `terraform show -json PLANFILE` (see fixtures/*/plan.json):
 `planned_values` (values known before apply), `resource_changes` (`after`, `after_unknown`,
@@ -16,10 +16,10 @@ import pytest
 
 from conftest import FIXTURES
 from tflint_sg.addresses import parse_resource_address
-from tflint_sg.build import build_model
+from tflint_sg.modeling import build_model
 from tflint_sg.config import Ref
 from tflint_sg.errors import InputError
-from tflint_sg.load.plan import load_plan
+from tflint_sg.load.plan.reader import load_plan
 from tflint_sg.model import EGRESS, INGRESS, Endpoint, Forward
 from tflint_sg.network import ALLOWED, BLOCKED, Peer, side
 

@@ -68,7 +68,7 @@ def test_an_hcl_syntax_error_names_the_file_and_line(tflint_sg, tmp_path):
 
 def test_optional_object_attributes_take_their_defaults(tmp_path):
     """Public modules take objects with optional attributes; the defaults decide count and ports."""
-    from tflint_sg.load.hcl import load_directory
+    from tflint_sg.load.modules.directory import load_directory
 
     (tmp_path / "main.tf").write_text('''
 module "web" {
@@ -104,7 +104,7 @@ resource "aws_lb_target_group" "this" {
 
 
 def test_a_number_variable_given_as_a_string_is_a_number(tmp_path):
-    from tflint_sg.load.hcl import load_directory
+    from tflint_sg.load.modules.directory import load_directory
 
     (tmp_path / "main.tf").write_text('''
 variable "port" {
@@ -213,7 +213,7 @@ def test_var_and_var_file_apply_in_command_line_order(tflint_sg, tmp_path):
 
 
 def test_a_dynamic_block_over_a_set_binds_each_element_as_its_key(tmp_path):
-    from tflint_sg.load.hcl import load_directory
+    from tflint_sg.load.modules.directory import load_directory
 
     (tmp_path / "main.tf").write_text('''
 resource "aws_security_group" "app" {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import traceback
 from dataclasses import dataclass, field
 
-from tflint_sg.build import build_model
+from tflint_sg.modeling import build_model
 from tflint_sg.config import Config
 from tflint_sg.context import Context
 from tflint_sg.findings import Finding, Undecided

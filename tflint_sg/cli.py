@@ -68,7 +68,7 @@ def command(paths, output_format, output, force, verbose, var_files, var_args, s
     from tflint_sg.rules import ALL_RULES
 
     if no_cache:
-        from tflint_sg.load import parse_cache
+        from tflint_sg.load.hcl import cache as parse_cache
 
         parse_cache.disable()
     if explain:
@@ -298,7 +298,7 @@ def _inputs(paths: tuple[str, ...]) -> tuple[list[str], list[str], list[str]]:
     """Plan files as given; Terraform files and directories grouped into their root modules.
     Returns the inputs, notes, and one error line per path that cannot be an input."""
     from tflint_sg.errors import InputError
-    from tflint_sg.load.hcl_sources import module_files, module_roots
+    from tflint_sg.load.modules.sources import module_files, module_roots
 
     terraform_files = (".tf", ".tf.json", ".tofu", ".tofu.json", ".tfvars", ".tfvars.json")
     plans, sources, errors = [], [], []

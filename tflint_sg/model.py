@@ -1,6 +1,6 @@
 """The network a configuration will create, as the rules see it.
 
-Built once from a `Config` by `build.py`; the SG semantics that query it live in `network.py`.
+Built once from a `Config` by `modeling/`; the SG semantics that query it live in `network.py`.
 Addresses are Terraform resource instance addresses throughout.
 """
 

@@ -58,8 +58,9 @@ def load(path: str | None, rule_ids: set[str]) -> Settings:
         return settings
     if not os.path.isfile(path):
         raise InputError(path, "no such configuration file")
-    from tflint_sg.load.hcl_expr import Scope, evaluate
-    from tflint_sg.load.hcl_parse import parse_file
+    from tflint_sg.load.expressions.evaluate import evaluate
+    from tflint_sg.load.expressions.values import Scope
+    from tflint_sg.load.hcl.parse import parse_file
 
     literal = Scope(lambda name: Unknown(f"{name} in a settings file"))
 

@@ -12,11 +12,11 @@ from tflint_sg.errors import InputError
 def load(path: str, *, var_files: list[str] = (), var_args: list[str] = (), source: str | None = None,
          variables_in_order: list[tuple[str, str]] | None = None, ignore_modules: set[str] = frozenset()) -> Config:
     if os.path.isdir(path):
-        from tflint_sg.load.hcl import load_directory
+        from tflint_sg.load.modules.directory import load_directory
 
         return load_directory(path, var_files, var_args, variables_in_order=variables_in_order,
                               ignore_modules=ignore_modules)
-    from tflint_sg.load.plan import load_plan
+    from tflint_sg.load.plan.reader import load_plan
 
     config = load_plan(path)
     source = source or _source_beside(path)
@@ -38,7 +38,7 @@ def attach_source(config: Config, source: str) -> None:
     """Point a plan's findings at the `.tf` lines, and let the source settle what the plan
     could only rebuild from references (a literal id beside a reference, an index computed
     from count.index)."""
-    from tflint_sg.load.hcl import load_directory
+    from tflint_sg.load.modules.directory import load_directory
 
     try:
         twin = load_directory(source, root_values=config.variables or {})

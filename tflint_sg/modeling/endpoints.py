@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tflint_sg.build.groups import group_by_name, group_list
-from tflint_sg.build.lookup import Lookup
+from tflint_sg.modeling.groups import group_by_name, group_list
+from tflint_sg.modeling.lookup import Lookup
 from tflint_sg.config import Resource, Unknown
 from tflint_sg.model import DataStore, Endpoint, Model
 from tflint_sg.values import as_list, first_block, single, to_int

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tflint_sg.addresses import parse_resource_address
-from tflint_sg.build.lookup import Lookup, network
+from tflint_sg.modeling.lookup import Lookup, network
 from tflint_sg.config import Ref, Resource, Unknown
 from tflint_sg.model import EGRESS, INGRESS, Model, Network, Rule, SecurityGroup
 from tflint_sg.values import as_list, to_int, unknown_reasons

@@ -11,10 +11,13 @@ import json
 from typing import Any, Callable
 
 from tflint_sg.config import Ref, Unknown
-from tflint_sg.load.hcl_expr import Expr, Lazy, Missing, Scope, TfSet, as_number, evaluate, is_unknown, to_string
+from tflint_sg.load.expressions.values import Lazy, Missing, Scope, TfSet, as_number, is_unknown, to_string
+from tflint_sg.load.hcl.syntax import Expr
 
 
-def call(name: str, args: tuple[Expr, ...], scope: Scope) -> Any:
+def call(name: str, args: tuple[Expr, ...], scope: Scope, evaluate: Callable[[Expr, Scope], Any]) -> Any:
+    """The value of `name(args...)`; `evaluate` is the evaluator's own entry, handed in so that
+    the functions need not import it back."""
     if name == "try":
         # Terraform falls back only when an argument fails; an argument unknown until apply
         # makes the result unknown too.

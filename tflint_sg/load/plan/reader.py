@@ -1,7 +1,7 @@
 """Read `terraform show -json PLANFILE` output into a `Config`.
 
 Only resources whose type shapes the network are decoded; values Terraform cannot know until
-apply are filled in by following the plan's configuration references (`plan_refs`).
+apply are filled in by following the plan's configuration references (`refs.py`).
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ import msgspec
 
 from tflint_sg.addresses import key_value, parse_resource_address
 from tflint_sg.config import NETWORK_TYPES, Config, Ref, Resolved, Resource, Unknown, canonical_type
-from tflint_sg.load.plan_decode import KNOWN_FORMAT_VERSIONS, read_plan
-from tflint_sg.load.plan_format import Plan, StateModule, StateResource
-from tflint_sg.load.plan_refs import ReferenceResolver, Scope, decode_raw
+from tflint_sg.load.plan.decode import KNOWN_FORMAT_VERSIONS, read_plan
+from tflint_sg.load.plan.format import Plan, StateModule, StateResource
+from tflint_sg.load.plan.refs import ReferenceResolver, Scope, decode_raw
 
 def _walk(module: StateModule | None, depth: int = 0) -> Iterator[tuple[str, StateResource]]:
     """Every resource with its full address (Terraform 0.12's prior_state drops the module prefix)."""

@@ -12,11 +12,12 @@ from dataclasses import replace
 
 from tflint_sg.config import NETWORK_TYPES, Config, Resource, canonical_type
 from tflint_sg.errors import InputError
-from tflint_sg.load import hcl_sources
-from tflint_sg.load.hcl_module import MAX_MODULE_DEPTH, Environment, ModuleDef, ModuleInstance, Span
+from tflint_sg.load.modules import sources as hcl_sources
+from tflint_sg.load.modules.module import MAX_MODULE_DEPTH, Environment, ModuleDef, ModuleInstance, Span
 from tflint_sg.addresses import strip_keys
-from tflint_sg.load.hcl_expr import GetAttr, Literal, Name
-from tflint_sg.load.hcl_parse import Block, parse_file, parse_files
+from tflint_sg.load.hcl.syntax import GetAttr, Literal, Name
+from tflint_sg.load.hcl.parse import parse_file, parse_files
+from tflint_sg.load.hcl.syntax import Block
 from tflint_sg.paths import real_path
 
 MAY_NOT_EXIST_TYPES = frozenset({

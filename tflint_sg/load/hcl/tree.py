@@ -14,9 +14,8 @@ from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, Unex
 
 from tflint_sg.errors import InputError
 
-from tflint_sg.load.hcl_parse import Attribute, Block
-from tflint_sg.load.hcl_expr import (Binary, Call, Conditional, Expr, For, GetAttr, Index, Literal, Name,
-                                     NotUnderstood, ObjectExpr, Splat, Template, TupleExpr, Unary)
+from tflint_sg.load.hcl.syntax import Attribute, Block
+from tflint_sg.load.hcl.syntax import Binary, Call, Conditional, Expr, For, GetAttr, Index, Literal, Name, NotUnderstood, ObjectExpr, Splat, Template, TupleExpr, Unary
 
 def hcl_parser():
     # python-hcl2's cached LALR parser keeps line numbers (`hcl2.parses` rebuilds its grammar

@@ -16,7 +16,7 @@ import msgspec
 
 from tflint_sg.addresses import format_key, join, key_value, parent_module, split_key, split_steps, strip_keys
 from tflint_sg.config import Ref, Unknown
-from tflint_sg.load.plan_format import ConfigModule, ConfigResource, Expression, ModuleCall
+from tflint_sg.load.plan.format import ConfigModule, ConfigResource, Expression, ModuleCall
 
 Value = Any  # a literal, a Ref or an Unknown
 

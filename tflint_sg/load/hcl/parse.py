@@ -1,8 +1,8 @@
 """Terraform files -> blocks and attributes with their source lines and expression ASTs.
 
-`.tf` files are parsed with python-hcl2's grammar (hcl_tree.py); `.tf.json` files follow
+`.tf` files are parsed with python-hcl2's grammar (hcl/tree.py); `.tf.json` files follow
 Terraform's JSON syntax, where strings may hold `${...}` templates. Parsed files are kept for
-the run and in the parse cache (parse_cache.py), and parsed over several cores when many are
+the run and in the parse cache (hcl/cache.py), and parsed over several cores when many are
 new.
 """
 
@@ -11,30 +11,11 @@ from __future__ import annotations
 import json
 import os
 import sys
-from dataclasses import dataclass, field
 
 from tflint_sg.errors import InputError
-from tflint_sg.load import parse_cache
+from tflint_sg.load.hcl import cache as parse_cache
 from tflint_sg.paths import decode_utf8, read_bytes
-from tflint_sg.load.hcl_expr import Expr, Literal, ObjectExpr, TupleExpr
-
-
-@dataclass
-class Attribute:
-    name: str
-    expr: Expr
-    line: int
-
-
-@dataclass
-class Block:
-    type: str
-    labels: tuple[str, ...]
-    file: str
-    start_line: int
-    end_line: int
-    attributes: dict[str, Attribute] = field(default_factory=dict)
-    blocks: list[Block] = field(default_factory=list)
+from tflint_sg.load.hcl.syntax import Attribute, Block, Expr, Literal, ObjectExpr, TupleExpr
 
 
 _parsed: dict[tuple, list[Block]] = {}
@@ -103,7 +84,7 @@ def _parse_in_workers(jobs: list[tuple[str, bytes, str | None]]) -> list[bytes |
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    from tflint_sg.load.hcl_tree import hcl_parser
+    from tflint_sg.load.hcl.tree import hcl_parser
 
     hcl_parser()  # built once here, inherited by the forked workers
     try:
@@ -152,7 +133,7 @@ def _parse_uncached(path: str, data: bytes) -> list[Block]:
     text = decode_utf8(path, data).replace("\r\n", "\n")  # the grammar knows only \n line ends
     if path.endswith(".json"):
         return _parse_json(path, text)
-    from tflint_sg.load.hcl_tree import parse_hcl
+    from tflint_sg.load.hcl.tree import parse_hcl
 
     return parse_hcl(path, text)
 
@@ -229,7 +210,7 @@ def _json_expr(value) -> Expr:
     if isinstance(value, str):
         if "${" not in value:
             return Literal(value)
-        from tflint_sg.load.hcl_tree import template_expr
+        from tflint_sg.load.hcl.tree import template_expr
 
         return template_expr(value)
     if isinstance(value, list):

@@ -283,7 +283,7 @@ def resolve_module_source(
 
 def local_sources(path: str, notes: list[str]) -> list[str]:
     """The local `source` of each module block in one .tf or .tf.json file."""
-    from tflint_sg.load.hcl_parse import parse_file
+    from tflint_sg.load.hcl.parse import parse_file
 
     try:
         if not _may_call_modules(path):
@@ -309,7 +309,7 @@ def _may_call_modules(path: str) -> bool:
 
 def local_module_sources(blocks) -> list[str]:
     """The literal local `source` of each module block among parsed blocks."""
-    from tflint_sg.load.hcl_expr import Literal
+    from tflint_sg.load.hcl.syntax import Literal
 
     sources = []
     for block in blocks:
@@ -402,7 +402,7 @@ def module_roots(paths: list[str]) -> tuple[list[str], list[str]]:
 
     callers: dict[str, set[str]] = {}
     searched_files = {caller: module_files(caller) for caller in sorted(searched) if _has_terraform_files(caller)}
-    from tflint_sg.load.hcl_parse import parse_files
+    from tflint_sg.load.hcl.parse import parse_files
 
     parse_files([file for files in searched_files.values() for file in files if _may_call_modules(file)])
     for caller, files in searched_files.items():

@@ -14,9 +14,11 @@ from typing import Any, Callable
 
 from tflint_sg.addresses import format_key, join
 from tflint_sg.config import Ref, Unknown
-from tflint_sg.load.hcl_expr import GetAttr, Index, Lazy, Name, Scope, TfSet, evaluate
-from tflint_sg.load.hcl_types import convert
-from tflint_sg.load.hcl_parse import Block
+from tflint_sg.load.expressions.evaluate import evaluate
+from tflint_sg.load.expressions.values import Lazy, Scope, TfSet
+from tflint_sg.load.hcl.syntax import GetAttr, Index, Name
+from tflint_sg.load.expressions.types import convert
+from tflint_sg.load.hcl.syntax import Block
 
 MAX_MODULE_DEPTH = 32
 _MAX_INSTANCES = 10_000  # a larger count is hostile or a mistake: treated as unknown

@@ -1,4 +1,4 @@
-"""HCL expressions: a small AST (built from the parse tree by hcl_tree.py) -> values.
+"""HCL expressions: the syntax tree's expressions (hcl/syntax.py) -> values.
 
 The AST is built once per attribute; evaluation asks a `Scope` for the roots of references
 (`var`, `local`, `module`, resource types, `count`, `each`, for-expression variables) and never
@@ -10,158 +10,16 @@ not understand becomes `Unknown`, which never makes a finding on its own.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from tflint_sg.config import Ref, Unknown
-
-# --- the AST ---------------------------------------------------------------------------
-
-
-class Missing(Unknown):
-    """A definite error Terraform would raise (a missing attribute or key of a known value):
-    the one kind of failure `try()` and `can()` recover from."""
-
-
-class TfSet(list):
-    """A set: iterating it binds each element as its own key (`each.key`, `for k, v in ...`)."""
-
-
-class Expr:
-    __slots__ = ()
-
-
-@dataclass(frozen=True)
-class Literal(Expr):
-    value: Any
-
-
-@dataclass(frozen=True)
-class Template(Expr):
-    parts: tuple  # str or Expr
-
-
-@dataclass(frozen=True)
-class Name(Expr):
-    name: str
-
-
-@dataclass(frozen=True)
-class GetAttr(Expr):
-    target: Expr
-    name: str
-
-
-@dataclass(frozen=True)
-class Index(Expr):
-    target: Expr
-    key: Expr
-
-
-@dataclass(frozen=True)
-class Splat(Expr):
-    """`a[*].b[0]` and `a.*.b`: `steps` apply to each element of `target`."""
-
-    target: Expr
-    steps: tuple  # ("attr", name) or ("index", Expr)
-
-
-@dataclass(frozen=True)
-class TupleExpr(Expr):
-    items: tuple
-
-
-@dataclass(frozen=True)
-class ObjectExpr(Expr):
-    items: tuple  # (key Expr, value Expr)
-
-
-@dataclass(frozen=True)
-class Call(Expr):
-    name: str
-    args: tuple
-
-
-@dataclass(frozen=True)
-class Conditional(Expr):
-    condition: Expr
-    if_true: Expr
-    if_false: Expr
-
-
-@dataclass(frozen=True)
-class Binary(Expr):
-    operator: str
-    left: Expr
-    right: Expr
-
-
-@dataclass(frozen=True)
-class Unary(Expr):
-    operator: str
-    operand: Expr
-
-
-@dataclass(frozen=True)
-class For(Expr):
-    key_name: str | None
-    value_name: str
-    collection: Expr
-    key: Expr | None  # set for `{for ... : k => v}`
-    value: Expr
-    condition: Expr | None
-    grouping: bool  # `...` after the value of an object for
-
-
-@dataclass(frozen=True)
-class NotUnderstood(Expr):
-    what: str
-
-
-# --- evaluation ----------------------------------------------------------------------------
-
-
-class Lazy:
-    """A value whose parts are computed on demand (a module, a resource, a namespace)."""
-
-    def attr(self, name: str) -> Any:
-        return Unknown(f"no attribute {name}")
-
-    def index(self, key: Any) -> Any:
-        return Unknown(f"cannot index with {key!r}")
-
-    def elements(self) -> Any:
-        """The value as a list, for splats and for-expressions."""
-        return [self]
-
-    def mapping(self) -> Any:
-        """The value as a map of instance keys, for `for_each`."""
-        return Unknown("not a collection")
-
-
-class Scope:
-    """Resolves the root names of references; `with_names` adds for-expression variables."""
-
-    def __init__(self, resolve: Callable[[str], Any], names: dict[str, Any] | None = None):
-        self._resolve = resolve
-        self._names = names or {}
-
-    def lookup(self, name: str) -> Any:
-        if name in self._names:
-            return self._names[name]
-        return self._resolve(name)
-
-    def with_names(self, names: dict[str, Any]) -> Scope:
-        return Scope(self._resolve, {**self._names, **names})
-
-
-def is_unknown(value: Any) -> bool:
-    return isinstance(value, (Unknown, Ref))
+from tflint_sg.load.expressions.functions import call
+from tflint_sg.load.expressions.values import Lazy, Missing, Scope, TfSet, as_number, is_unknown, to_string
+from tflint_sg.load.hcl.syntax import (Binary, Call, Conditional, Expr, For, GetAttr, Index, Literal, Name,
+                                       NotUnderstood, ObjectExpr, Splat, Template, TupleExpr, Unary)
 
 
 def evaluate(expr: Expr, scope: Scope) -> Any:
-    from tflint_sg.load.hcl_functions import call
-
     if isinstance(expr, Literal):
         return expr.value
     if isinstance(expr, Name):
@@ -206,7 +64,7 @@ def evaluate(expr: Expr, scope: Scope) -> Any:
     if isinstance(expr, For):
         return _for_value(expr, scope)
     if isinstance(expr, Call):
-        return call(expr.name, expr.args, scope)
+        return call(expr.name, expr.args, scope, evaluate)
     if isinstance(expr, NotUnderstood):
         return Unknown(f"expression not evaluated ({expr.what})")
     return Unknown("expression not evaluated")
@@ -301,32 +159,6 @@ def _for_value(expr: For, scope: Scope) -> Any:
         else:
             tuple_result.append(value)
     return object_result if as_object else tuple_result
-
-
-def to_string(value: Any) -> str | None:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, str):
-        return value
-    return None
-
-
-def as_number(value: Any) -> int | float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return value
-    if isinstance(value, str):
-        try:
-            number = float(value)
-        except ValueError:
-            return None
-        return int(number) if number.is_integer() else number
-    return None
 
 
 def _unary(operator: str, value: Any) -> Any:

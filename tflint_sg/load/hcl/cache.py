@@ -130,7 +130,7 @@ def _parser_code_tag() -> bytes:
             except PackageNotFoundError:
                 pass
         here = os.path.dirname(os.path.abspath(__file__))
-        for name in ("hcl_parse.py", "hcl_tree.py", "hcl_expr.py"):
+        for name in ("parse.py", "tree.py", "syntax.py"):
             try:
                 with open(os.path.join(here, name), "rb") as handle:
                     digest.update(handle.read())

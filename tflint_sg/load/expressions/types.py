@@ -10,7 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from tflint_sg.config import Ref, Unknown
-from tflint_sg.load.hcl_expr import Call, Expr, Name, ObjectExpr, Scope, TfSet, as_number, evaluate, to_string
+from tflint_sg.load.expressions.evaluate import evaluate
+from tflint_sg.load.expressions.values import Scope, TfSet, as_number, to_string
+from tflint_sg.load.hcl.syntax import Call, Expr, Name, ObjectExpr
 
 _LITERAL_SCOPE = Scope(lambda name: Unknown(f"{name} in a type constraint"))
 

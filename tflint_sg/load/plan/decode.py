@@ -8,7 +8,7 @@ import re
 import msgspec
 
 from tflint_sg.errors import InputError
-from tflint_sg.load.plan_format import Plan
+from tflint_sg.load.plan.format import Plan
 from tflint_sg.paths import read_bytes
 
 KNOWN_FORMAT_VERSIONS = ("0.1", "0.2", "1.0", "1.1", "1.2")

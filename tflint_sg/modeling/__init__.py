@@ -1,10 +1,10 @@
 """Config -> Model: security groups and their rules, endpoints and the groups they carry, and
 the load balancers with their listeners, target groups and targets. Built once per input."""
 
-from tflint_sg.build.balancers import build_balancers
-from tflint_sg.build.endpoints import build_endpoints
-from tflint_sg.build.groups import build_groups, normalize_protocol
-from tflint_sg.build.lookup import Lookup
+from tflint_sg.modeling.balancers import build_balancers
+from tflint_sg.modeling.endpoints import build_endpoints
+from tflint_sg.modeling.groups import build_groups, normalize_protocol
+from tflint_sg.modeling.lookup import Lookup
 from tflint_sg.config import Config
 from tflint_sg.model import Model
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tflint_sg.build.endpoints import add_endpoint
-from tflint_sg.build.lookup import Lookup
+from tflint_sg.modeling.endpoints import add_endpoint
+from tflint_sg.modeling.lookup import Lookup
 from tflint_sg.config import Ref, Unknown
 from tflint_sg.model import ClassicListener, Forward, Listener, LoadBalancer, Model, Target, TargetGroup
 from tflint_sg.values import as_list, first_block, is_unknown, single, to_int
