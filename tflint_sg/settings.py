@@ -22,9 +22,10 @@ from dataclasses import dataclass, field
 from tflint_sg.config import Unknown
 from tflint_sg.errors import InputError
 from tflint_sg.findings import SEVERITIES
+from tflint_sg.report import WRITERS
 
 DEFAULT_FILE = ".tflint-sg.hcl"
-FORMATS = ("text", "compact", "json", "sarif", "github", "markdown")
+FORMATS = tuple(WRITERS)
 
 
 @dataclass

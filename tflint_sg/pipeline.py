@@ -1,0 +1,217 @@
+"""One run of tflint-sg, for every front end: options in, one result per input out.
+
+    Options -> settings -> inputs -> load -> analyze -> severity -> suppression -> baseline
+
+The command line (cli.py), the graph command, the benchmarks and any later front end (an
+editor, `--fix`) call `run`; none of them repeats a step. Nothing here prints or knows click:
+what a person should read on standard error is collected, in order, in `Outcome.messages`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+
+from tflint_sg.errors import InputError
+from tflint_sg.report.common import Checked
+
+# Files whose root module is analyzed when they are named on the command line.
+TERRAFORM_FILES = (".tf", ".tf.json", ".tofu", ".tofu.json", ".tfvars", ".tfvars.json")
+
+
+class RunError(Exception):
+    """A problem that stops the whole run (a bad option or settings file): one line for the user."""
+
+
+@dataclass(frozen=True)
+class Options:
+    paths: tuple[str, ...]
+    var_files: tuple[str, ...] = ()
+    var_args: tuple[str, ...] = ()
+    # --var-file and --var as they came on the command line (Terraform applies them in that
+    # order); None when only the two lists above are known.
+    variables_in_order: tuple[tuple[str, str], ...] | None = None
+    source: str | None = None
+    config_file: str | None = None
+    enable_rules: tuple[str, ...] = ()
+    disable_rules: tuple[str, ...] = ()
+    only_rules: tuple[str, ...] = ()
+    baseline_file: str | None = None
+    write_baseline_file: str | None = None
+    cache: bool = True
+    # "check" runs the rules and policies; "graph" only builds the model's document.
+    mode: str = "check"
+    want_graph: bool = False  # the model's document beside the findings (json, markdown)
+
+
+@dataclass
+class Outcome:
+    settings: object  # settings.Settings
+    rules: list  # the rule modules that ran
+    checked: list[Checked] = field(default_factory=list)  # one per input that could be analyzed
+    messages: list[tuple[str, str]] = field(default_factory=list)  # ("error" | "warning", text), in order
+    unreadable: int = 0  # inputs that could not be loaded
+
+    @property
+    def failed(self) -> bool:
+        """An input was not analyzed, or a rule or policy broke on one: the run must not pass."""
+        return self.unreadable > 0 or any(item.result.internal_errors for item in self.checked)
+
+    def error(self, text: str) -> None:
+        self.messages.append(("error", text))
+
+
+def exit_code(outcome: Outcome, threshold: str, force: bool = False) -> int:
+    """TFLint's codes: 1 when the run failed, else 2 when a finding at least as severe as
+    `threshold` remains (0 with `force`), else 0."""
+    from tflint_sg.findings import SEVERITIES
+
+    if outcome.failed:
+        return 1
+    failing = SEVERITIES[: SEVERITIES.index(threshold) + 1]
+    issues = any(f.severity in failing for item in outcome.checked for f in item.result.findings)
+    return 2 if issues and not force else 0
+
+
+def all_rule_ids() -> list[str]:
+    from tflint_sg.rules import ALL_RULES
+
+    return [rule.ID for rule in ALL_RULES]
+
+
+def read_settings(options: Options):
+    """The settings file the options name (or the default one), with the rules it selects checked."""
+    from tflint_sg import settings as settings_file
+
+    rule_ids = set(all_rule_ids())
+    unknown = sorted((set(options.enable_rules) | set(options.disable_rules) | set(options.only_rules)) - rule_ids)
+    if unknown:
+        raise RunError(f"no rule named {', '.join(unknown)}; rules: {', '.join(sorted(rule_ids))}")
+    try:
+        return settings_file.load(settings_file.find(options.config_file), rule_ids)
+    except InputError as error:
+        raise RunError(str(error)) from None
+
+
+def selected_rules(options: Options, settings) -> list:
+    from tflint_sg.rules import ALL_RULES
+
+    if options.only_rules:
+        return [rule for rule in ALL_RULES if rule.ID in options.only_rules]
+    disabled = (settings.disabled | set(options.disable_rules)) - set(options.enable_rules)
+    return [rule for rule in ALL_RULES if rule.ID not in disabled]
+
+
+def run(options: Options, settings=None) -> Outcome:
+    """Analyze every input. Raises RunError for what stops the run as a whole; a bad input is
+    an error message and a count in the outcome, and the other inputs are still analyzed."""
+    from tflint_sg import baseline
+    from tflint_sg.load.hcl import cache as parse_cache
+
+    if not options.cache:
+        parse_cache.disable()
+    settings = settings if settings is not None else read_settings(options)
+    checking = options.mode == "check"
+    outcome = Outcome(settings, selected_rules(options, settings) if checking else [])
+    known: set[str] = set()
+    if checking and options.baseline_file:
+        try:
+            known = baseline.known_fingerprints(options.baseline_file)
+        except InputError as error:
+            raise RunError(str(error)) from None
+
+    inputs, notes, errors = find_inputs(options.paths)
+    for error in errors:
+        outcome.error(error)
+    outcome.unreadable = len(errors)
+    for path in inputs:
+        checked = _check(path, options, settings, outcome, notes)
+        if checked is None:
+            outcome.unreadable += 1
+        else:
+            outcome.checked.append(checked)
+
+    if not checking:
+        return outcome
+    if options.write_baseline_file:
+        try:
+            baseline.write(options.write_baseline_file, [f for item in outcome.checked for f in item.result.findings])
+        except InputError as error:
+            raise RunError(str(error)) from None
+    elif known:
+        from tflint_sg.report.common import fingerprint
+
+        for item in outcome.checked:
+            item.result.baselined = [f for f in item.result.findings if fingerprint(f) in known]
+            item.result.findings = [f for f in item.result.findings if fingerprint(f) not in known]
+    return outcome
+
+
+def _check(path: str, options: Options, settings, outcome: Outcome, notes: list[str]) -> Checked | None:
+    from tflint_sg import ruledoc, suppress
+    from tflint_sg.analysis import analyze
+    from tflint_sg.load import load
+    from tflint_sg.locate import Locator
+
+    checking = options.mode == "check"
+    try:
+        config = load(path, var_files=list(settings.varfile) + list(options.var_files),
+                      var_args=list(settings.variables) + list(options.var_args), source=options.source,
+                      variables_in_order=_variables_in_order(options, settings),
+                      ignore_modules=settings.ignore_module)
+        config.notes.extend(notes)
+        for warning in config.warnings:
+            outcome.messages.append(("warning", warning))
+        result = analyze(config, outcome.rules, settings.policies if checking else (),
+                         want_graph=options.want_graph or not checking)
+        result.findings = [f if f.severity else
+                           replace(f, severity=settings.severity.get(f.rule, ruledoc.load(f.rule).severity))
+                           for f in result.findings]
+        locator = Locator(config)
+        result.findings, result.suppressed = suppress.split(result.findings, locator)
+    except InputError as error:
+        outcome.error(str(error))
+        return None
+    except Exception as error:  # never a traceback for the user
+        outcome.error(f"{path}: internal error: {type(error).__name__}: {error} (please report this with the input)")
+        return None
+    for message in result.internal_errors:
+        outcome.error(message)
+    return Checked(result, locator)
+
+
+def _variables_in_order(options: Options, settings) -> list[tuple[str, str]] | None:
+    if options.variables_in_order is None:
+        return None
+    return ([("file", path) for path in settings.varfile] + [("var", value) for value in settings.variables]
+            + list(options.variables_in_order))
+
+
+def find_inputs(paths: tuple[str, ...]) -> tuple[list[str], list[str], list[str]]:
+    """Plan files as given; Terraform files and directories grouped into their root modules.
+    Returns the inputs, notes, and one error line per path that cannot be an input."""
+    from tflint_sg.load.modules.sources import module_files, module_roots
+
+    plans, sources, errors = [], [], []
+    for path in paths:
+        if os.path.isdir(path):
+            try:
+                has_files = bool(module_files(path))
+            except InputError as error:
+                errors.append(str(error))
+                continue
+            if has_files:
+                sources.append(path)
+            else:
+                errors.append(f"{path}: is a directory with no Terraform files (*.tf, *.tf.json)")
+        elif path.endswith(TERRAFORM_FILES):
+            sources.append(path)
+        else:
+            plans.append(path)
+    roots, notes = [], []
+    if sources:
+        try:
+            roots, notes = module_roots(sources)
+        except InputError as error:
+            errors.append(str(error))
+    return plans + roots, notes, errors
