@@ -5,7 +5,7 @@ Users query it with JMESPath (`--query`, and `policy` blocks in the settings).""
 from __future__ import annotations
 
 from tflint_sg.context import Context
-from tflint_sg.network import path
+from tflint_sg.topology import CLIENTS, Flow
 
 GRAPH_VERSION = 1
 
@@ -55,36 +55,25 @@ def document(context: Context) -> dict:
         }
         for address, group in sorted(model.groups.items())
     ]
-    flows = [_flow(context, flow.kind, flow.load_balancer, flow.target, flow.protocol, flow.port,
-                   context.verdict(flow), list(flow.via))
-             for flow in context.flows if flow.kind != "clients"]
-    # Who may reach each data store on its port: load balancers and compute, as verdicts.
-    for store_address in sorted(model.data_stores):
-        store = model.data_stores[store_address]
-        if store.port is None or store_address not in model.endpoints:
-            continue
-        target = model.endpoints[store_address]
-        for source in sorted(set(model.load_balancers) | model.compute):
-            if source not in model.endpoints:
-                continue
-            verdict = path(model, model.endpoints[source], target, "tcp", store.port)
-            flows.append(_flow(context, "data", source, store_address, "tcp", store.port, verdict, []))
+    # An NLB's clients reach its targets directly: that is no flow of the load balancer's own.
+    flows = [_flow(context, flow) for flow in context.flows + context.data_flows if flow.kind != CLIENTS]
     return {"graph_version": GRAPH_VERSION, "endpoints": endpoints, "security_groups": groups, "flows": flows}
 
 
-def _flow(context: Context, kind, source, target, protocol, port, verdict, via) -> dict:
+def _flow(context: Context, flow: Flow) -> dict:
+    verdict = context.verdict(flow)
     return {
-        "kind": kind,
-        "from": source,
-        "from_tier": tier(context, source),
-        "to": target,
-        "to_tier": tier(context, target),
-        "protocol": protocol,
-        "port": port,
+        "kind": flow.kind,
+        "from": flow.source,
+        "from_tier": tier(context, flow.source),
+        "to": flow.target,
+        "to_tier": tier(context, flow.target),
+        "protocol": flow.protocol,
+        "port": flow.port,
         "status": verdict.status,
         "blockers": [{"endpoint": b.endpoint, "direction": b.direction, "security_group": b.group}
                      for b in verdict.blockers],
         "unresolved": list(verdict.unresolved),
-        "via": via,
+        "via": list(flow.via),
     }
 

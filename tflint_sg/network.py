@@ -8,7 +8,7 @@ unknown until apply). Only "blocked" becomes a finding, and it names every group
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from tflint_sg.model import EGRESS, INGRESS, Endpoint, Model, Network, Rule, SecurityGroup
 
@@ -50,6 +50,16 @@ class Verdict:
     status: str
     blockers: tuple[Blocker, ...] = ()
     unresolved: tuple[str, ...] = ()  # what kept an answer undecided
+    # A path's answer for each side on its own: (direction, Verdict) pairs; empty for a side's.
+    sides: tuple[tuple[str, Verdict], ...] = field(default=(), compare=False, repr=False)
+
+    def side(self, direction: str) -> Verdict:
+        """The answer of one side of a path: the sender's egress or the receiver's ingress. A
+        sender that nothing filters (an NLB without security groups) allows all egress."""
+        for name, verdict in self.sides:
+            if name == direction:
+                return verdict
+        return Verdict(ALLOWED)
 
 
 def ports_match(rule: Rule, protocol: str, port: int) -> str:
@@ -177,17 +187,18 @@ def path(model: Model, source: Endpoint, destination: Endpoint, protocol: str, p
     sends, and the destination can only admit it by address. `source_networks_known=False`
     says the destination sees other addresses than the source's own (client IP preservation).
     """
-    sides: list[Verdict] = []
+    named: list[tuple[str, Verdict]] = []
     if source_filtered:
-        sides.append(side(model, source, EGRESS, peer_of(destination), protocol, port))
-    sides.append(side(model, destination, INGRESS,
-                      peer_of(source, filtered=source_filtered, networks_known=source_networks_known),
-                      protocol, port))
+        named.append((EGRESS, side(model, source, EGRESS, peer_of(destination), protocol, port)))
+    named.append((INGRESS, side(model, destination, INGRESS,
+                                peer_of(source, filtered=source_filtered, networks_known=source_networks_known),
+                                protocol, port)))
+    sides = [verdict for _, verdict in named]
     if all(s.status == ALLOWED for s in sides):
-        return Verdict(ALLOWED)
+        return Verdict(ALLOWED, sides=tuple(named))
     unresolved = tuple(u for s in sides for u in s.unresolved)
     blockers = tuple(b for s in sides if s.status == BLOCKED for b in s.blockers)
     if blockers:
         # One side that surely blocks is enough; an undecided other side is reported as such.
-        return Verdict(BLOCKED, blockers=blockers, unresolved=unresolved)
-    return Verdict(UNDECIDED, unresolved=unresolved)
+        return Verdict(BLOCKED, blockers=blockers, unresolved=unresolved, sides=tuple(named))
+    return Verdict(UNDECIDED, unresolved=unresolved, sides=tuple(named))

@@ -1,7 +1,8 @@
-"""The flows a configuration intends: load balancer -> listener -> target group -> target.
+"""The flows a configuration intends: load balancer -> listener -> target group -> target, and
+load balancers and compute towards the data stores.
 
-A flow is one protocol and port from one load balancer to one target. The same flow reached
-through several listeners or target groups is one flow, with all of them in `via`.
+A flow is one protocol and port from one endpoint to another. The same load-balancer flow
+reached through several listeners or target groups is one flow, with all of them in `via`.
 """
 
 from __future__ import annotations
@@ -21,13 +22,17 @@ CLIENTS = "clients"
 DYNAMIC = "dynamic_ports"
 DYNAMIC_RANGE = (32768, 61000)
 DYNAMIC_SAMPLES = (49152, 55000, 60999)
+# A load balancer or compute endpoint towards a data store, on the store's port. Which of them
+# the configuration means to reach a store is for the data-store rules to infer; every pair is
+# a flow, so that the model's document shows who can reach what.
+DATA = "data"
 
 
 @dataclass(frozen=True, order=True)
 class Flow:
-    kind: str  # TRAFFIC or HEALTH_CHECK
-    load_balancer: str
-    target: str  # the endpoint address
+    kind: str  # TRAFFIC, HEALTH_CHECK, CLIENTS, DYNAMIC or DATA
+    source: str  # the sending endpoint's address: a load balancer, or a data store's client
+    target: str  # the receiving endpoint's address
     protocol: str
     port: int
     target_groups: tuple[str, ...] = ()
@@ -43,6 +48,21 @@ def _preserves_client_ip(group: TargetGroup) -> bool:
     if group.preserve_client_ip is not None:
         return group.preserve_client_ip
     return group.target_type == "instance" or group.protocol == "udp"
+
+
+def data_flow(source: str, store: str, port: int) -> Flow:
+    return Flow(DATA, source, store, "tcp", port)
+
+
+def data_flows(model: Model) -> list[Flow]:
+    """Every load balancer and compute endpoint towards every data store whose port is known,
+    by store, then by source."""
+    sources = sorted(address for address in set(model.load_balancers) | model.compute
+                     if address in model.endpoints)
+    return [data_flow(source, address, model.data_stores[address].port)
+            for address in sorted(model.data_stores)
+            if model.data_stores[address].port is not None and address in model.endpoints
+            for source in sources]
 
 
 def intended_flows(model: Model) -> tuple[list[Flow], list[str]]:

@@ -2,20 +2,21 @@
 
 from tflint_sg.findings import Finding, Related
 from tflint_sg.model import EGRESS, INGRESS
-from tflint_sg.network import ALLOWED, BLOCKED, peer_of, side
+from tflint_sg.network import ALLOWED, BLOCKED
 from tflint_sg.rules.queries import judged_stores, named_clients, unjudged_stores, unknown_clients
+from tflint_sg.topology import data_flow
 
 ID = "aws_data_store_client_egress_blocked"
 
 
 def check(context):
-    model = context.model
     for store, endpoint in judged_stores(context):
         yield from unknown_clients(context, endpoint, store.port)
         for client in named_clients(context, endpoint, store.port):
-            if side(model, endpoint, INGRESS, peer_of(client), "tcp", store.port).status != ALLOWED:
+            both = context.verdict(data_flow(client.address, store.address, store.port))
+            if both.side(INGRESS).status != ALLOWED:
                 continue
-            verdict = side(model, client, EGRESS, peer_of(endpoint), "tcp", store.port)
+            verdict = both.side(EGRESS)
             if verdict.status != BLOCKED:
                 continue
             reasons = "; ".join(

@@ -2,18 +2,18 @@
 
 from tflint_sg.findings import Finding, Related
 from tflint_sg.model import INGRESS
-from tflint_sg.network import BLOCKED, peer_of, side
+from tflint_sg.network import BLOCKED
 from tflint_sg.rules.queries import ingress_rules, judged_stores, named_clients, unjudged_stores, unknown_clients
+from tflint_sg.topology import data_flow
 
 ID = "aws_data_store_port_mismatch"
 
 
 def check(context):
-    model = context.model
     for store, endpoint in judged_stores(context):
         yield from unknown_clients(context, endpoint, store.port)
         for client in named_clients(context, endpoint, store.port):
-            verdict = side(model, endpoint, INGRESS, peer_of(client), "tcp", store.port)
+            verdict = context.verdict(data_flow(client.address, store.address, store.port)).side(INGRESS)
             if verdict.status != BLOCKED:
                 continue
             admitted = sorted({rule.describe() for rule in ingress_rules(context, endpoint)

@@ -14,7 +14,7 @@ def check(context):
     by_pair: dict[tuple[str, str], list] = {}
     for flow in context.flows:
         if flow.kind == DYNAMIC:
-            by_pair.setdefault((flow.load_balancer, flow.target), []).append(flow)
+            by_pair.setdefault((flow.source, flow.target), []).append(flow)
     for (balancer, target), flows in sorted(by_pair.items()):
         blocked = [(flow, context.verdict(flow)) for flow in flows if context.verdict(flow).status == BLOCKED]
         if not blocked:

@@ -24,7 +24,7 @@ def _outside(network) -> bool:
 def check(context):
     model = context.model
     for flow in context.flows:
-        balancer = model.load_balancers.get(flow.load_balancer)
+        balancer = model.load_balancers.get(flow.source)
         if flow.kind != CLIENTS or balancer is None or balancer.internet_facing is not True:
             continue
         target = model.endpoints[flow.target]
@@ -51,16 +51,16 @@ def check(context):
         yield Finding(
             rule=ID,
             subject=flow.target,
-            message=(f"{flow.load_balancer} -> {flow.target} {port}: the NLB has no security groups and passes "
+            message=(f"{flow.source} -> {flow.target} {port}: the NLB has no security groups and passes "
                      "clients' own addresses through, but the target admits no internet client on that port: "
                      + "; ".join(f"{b.group} admits {', '.join(b.admits) or 'nothing'}" for b in blockers) + "."),
             fix=(f"Admit {port} from the clients' networks (0.0.0.0/0 for a public service) in a security group "
                  f"of {flow.target}, or create the NLB with security groups and admit its group."),
-            related=(Related(flow.load_balancer, "load balancer"),)
+            related=(Related(flow.source, "load balancer"),)
             + tuple(Related(g, "target group") for g in flow.target_groups)
             + tuple(Related(b.group, "security group") for b in blockers),
             blockers=blockers,
-            load_balancer=flow.load_balancer,
+            load_balancer=flow.source,
             protocol=flow.protocol,
             port=flow.port,
         )

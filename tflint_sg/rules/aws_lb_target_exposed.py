@@ -29,15 +29,15 @@ def check(context):
         yield Finding(
             rule=ID,
             subject=flow.target,
-            message=(f"{flow.target} sits behind {flow.load_balancer} on {port}, but also admits {port} from "
+            message=(f"{flow.target} sits behind {flow.source} on {port}, but also admits {port} from "
                      f"anywhere: " + "; ".join(f"{b.group} admits {', '.join(b.admits)}" for b in exposing)
                      + ". Anything that can route to it can go around the load balancer."),
             fix=(f"Remove the 0.0.0.0/0 and ::/0 sources for {port} from "
                  f"{', '.join(b.group for b in exposing)}; admit the load balancer's security group instead."),
-            related=(Related(flow.load_balancer, "load balancer"),)
+            related=(Related(flow.source, "load balancer"),)
             + tuple(Related(b.group, "security group") for b in exposing),
             blockers=tuple(exposing),
-            load_balancer=flow.load_balancer,
+            load_balancer=flow.source,
             protocol=flow.protocol,
             port=flow.port,
         )

@@ -29,16 +29,16 @@ def undecided_flow(flow: Flow, verdict: Verdict) -> Undecided:
 
 def flow_subject(flow: Flow) -> str:
     """How a note names a flow: `aws_lb.web -> aws_instance.web tcp/80 (traffic)`."""
-    return f"{flow.load_balancer} -> {flow.target} {flow.protocol}/{flow.port} ({flow.kind.replace('_', ' ')})"
+    return f"{flow.source} -> {flow.target} {flow.protocol}/{flow.port} ({flow.kind.replace('_', ' ')})"
 
 
 def _finding(context: Context, rule_id: str, flow: Flow, verdict, what: str) -> Finding:
     model = context.model
-    balancer = model.endpoints[flow.load_balancer]
+    balancer = model.endpoints[flow.source]
     target = model.endpoints[flow.target]
     ports = describe_ports(flow.protocol, flow.port, flow.port)
     groups = ", ".join(flow.target_groups)
-    lead = f"{flow.load_balancer} sends {what} on {ports} to {flow.target}"
+    lead = f"{flow.source} sends {what} on {ports} to {flow.target}"
     lead += f" (target group {groups})" if groups else ""
     egress = [b for b in verdict.blockers if b.direction == EGRESS]
     ingress = [b for b in verdict.blockers if b.direction == INGRESS]
@@ -79,9 +79,9 @@ def _finding(context: Context, rule_id: str, flow: Flow, verdict, what: str) -> 
         fixes.append(fix + ".")
     if egress:
         destination = "security group " + " or ".join(target.groups) if target.groups else "the target's subnets"
-        fixes.append(f"Allow egress {ports} to {destination} in a security group attached to {flow.load_balancer}.")
+        fixes.append(f"Allow egress {ports} to {destination} in a security group attached to {flow.source}.")
 
-    related = [Related(flow.load_balancer, "load balancer")]
+    related = [Related(flow.source, "load balancer")]
     related += [Related(group, "target group") for group in flow.target_groups]
     related += [Related(via, "listener or attachment") for via in flow.via]
     related += [Related(blocker.group, "security group") for blocker in verdict.blockers]
@@ -98,7 +98,7 @@ def _finding(context: Context, rule_id: str, flow: Flow, verdict, what: str) -> 
         related=tuple(unique.values()),
         blockers=verdict.blockers,
         unresolved=verdict.unresolved,
-        load_balancer=flow.load_balancer,
+        load_balancer=flow.source,
         protocol=flow.protocol,
         port=flow.port,
     )
@@ -110,7 +110,7 @@ def _join(items) -> str:
 
 
 def _source_description(model, flow: Flow) -> str:
-    balancer = model.endpoints[flow.load_balancer]
+    balancer = model.endpoints[flow.source]
     parts = []
     if flow.source_filtered and balancer.groups:
         parts.append("the load balancer's security group " + ", ".join(balancer.groups))
