@@ -1,8 +1,6 @@
 """Nested count, for_each and dynamic blocks multiply: one budget bounds what a run expands,
 and a run cut short says so on standard error in every format."""
 
-import json
-
 import pytest
 
 from tflint_sg.load import load
