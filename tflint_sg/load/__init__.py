@@ -41,12 +41,15 @@ def attach_source(config: Config, source: str) -> None:
     from tflint_sg.load.modules.directory import load_directory
 
     try:
-        twin = load_directory(source, root_values=config.variables or {})
+        twin = load_directory(source, root_values=config.variables or {},
+                              cut_short="the rest of it is not read, and findings there point at the plan")
     except InputError as error:
         config.notes.append(f"the configuration at {source} could not be read ({error}); findings point at the plan")
         return
     config.spans = twin.spans
     config.call_spans = twin.call_spans
+    # The plan is analyzed in full; only the reading of its configuration may stop short.
+    config.warnings.extend(f"the configuration at {source}: {warning}" for warning in twin.warnings)
     for address, resource in config.resources.items():
         counterpart = twin.resources.get(address)
         if counterpart is None:

@@ -13,7 +13,7 @@ from dataclasses import replace
 from tflint_sg.config import NETWORK_TYPES, Config, Resource, canonical_type
 from tflint_sg.errors import InputError
 from tflint_sg.load.modules import sources as hcl_sources
-from tflint_sg.load.modules.module import MAX_MODULE_DEPTH, Environment, ModuleDef, ModuleInstance, Span
+from tflint_sg.load.modules.module import INSTANCE_BUDGET, MAX_MODULE_DEPTH, Environment, ModuleDef, ModuleInstance, Span
 from tflint_sg.addresses import strip_keys
 from tflint_sg.load.hcl.syntax import GetAttr, Literal, Name
 from tflint_sg.load.hcl.parse import parse_file, parse_files
@@ -27,9 +27,10 @@ MAY_NOT_EXIST_TYPES = frozenset({
 
 def load_directory(directory: str, var_files: list[str] = (), var_args: list[str] = (),
                    root_values: dict | None = None, variables_in_order: list[tuple[str, str]] | None = None,
-                   ignore_modules: set[str] = frozenset()) -> Config:
+                   ignore_modules: set[str] = frozenset(), cut_short: str = "the rest is not analyzed") -> Config:
     """`root_values` replaces the tfvars files and options: a plan records the values it used.
-    `variables_in_order` gives --var-file and --var in command-line order (else files first)."""
+    `variables_in_order` gives --var-file and --var in command-line order (else files first).
+    `cut_short` ends the warning given when the instance budget runs out."""
     root = os.path.normpath(directory)
     files = hcl_sources.module_files(root)
     if not files:
@@ -79,12 +80,22 @@ def load_directory(directory: str, var_files: list[str] = (), var_args: list[str
                     resource.address, resource_type, resource.values(), instance.path, resource.declared())
         pending.extend(instance.child_instances())
     config.group_uses = set()
+    walked: set[tuple[str, str]] = set()
     for instance in visited:
+        # Every instance of one module call has the same expressions: walk them once.
+        key = (instance.definition.directory, strip_keys(instance.path))
+        if key in walked:
+            continue
+        walked.add(key)
         uses, strings = _group_uses(instance)
         config.group_uses |= uses
         config.strings_used |= strings
     config.call_spans.update(env.call_spans)
     config.notes.extend(env.notes)
+    if env.budget_ran_out_at is not None:
+        # Always shown: an analysis cut short must not read as a clean run.
+        config.warnings.append(f"{env.budget_ran_out_at}: stopped expanding count/for_each after "
+                               f"{INSTANCE_BUDGET:,} instances in this run; {cut_short}")
     config.resources = dict(sorted(config.resources.items()))
     return config
 

@@ -22,6 +22,14 @@ from tflint_sg.load.hcl.syntax import Block
 
 MAX_MODULE_DEPTH = 32
 _MAX_INSTANCES = 10_000  # a larger count is hostile or a mistake: treated as unknown
+# The instances one run expands, across all module nesting: resource instances, module
+# instances and the blocks `dynamic` makes. Nesting multiplies counts (a module with
+# count = 1000 around a resource with count = 1000 is a million instances: 36 s and 3 GB), so
+# the run stops expanding here. The largest real-looking repositories (the benchmark's 160
+# stacks) expand about 5,000 instances; each instance costs about 5 KB and 50 us through the
+# whole run, most in --format json and graph, which print them all: 25,000 instances take
+# about 2 s and 160 MB there, so even instances twice as heavy stay under 300 MB.
+INSTANCE_BUDGET = 25_000
 _NOT_GIVEN = object()
 # Bound with an instance whose count or for_each is unknown: it may not exist at all.
 _MAYBE = "__may_not_exist__"
@@ -98,6 +106,16 @@ class Environment:
         self.notes: list[str] = []
         self.call_spans: dict[str, Span] = {}
         self.workspace = _workspace(root_dir)
+        self.budget_left = INSTANCE_BUDGET
+        self.budget_ran_out_at: str | None = None  # where expansion first stopped
+
+    def take(self, wanted: int, address: str) -> int:
+        """How many of `wanted` instances of `address` the run's budget still allows."""
+        granted = min(wanted, self.budget_left)
+        self.budget_left -= granted
+        if granted < wanted and self.budget_ran_out_at is None:
+            self.budget_ran_out_at = address
+        return granted
 
 
 def _workspace(root_dir: str) -> Any:
@@ -204,6 +222,8 @@ class ModuleInstance:
         address = join(self.path, f"{resource_type}.{name}")
         keys = self.expand(block, address)
         if keys is None:  # no count or for_each: a single instance
+            if not self.env.take(1, address):
+                return Unknown(f"{address} is not analyzed: the run's instance budget ran out")
             return ResourceInstance(self, block, resource_type, address, {}, self.may_not_exist)
         instances = {key: ResourceInstance(self, block, resource_type, address + format_key(key),
                                            {k: v for k, v in names.items() if k != _MAYBE},
@@ -212,7 +232,14 @@ class ModuleInstance:
         return _Collection(instances, "count" in block.attributes)
 
     def expand(self, block: Block, address: str) -> list[tuple[Any, dict]] | None:
-        """The instance keys of a counted or for_each block, with the names they bind."""
+        """The instance keys of a counted or for_each block, with the names they bind, as many
+        as the run's budget still allows."""
+        keys = self._keys(block, address)
+        if keys is not None:
+            keys = keys[:self.env.take(len(keys), address)]
+        return keys
+
+    def _keys(self, block: Block, address: str) -> list[tuple[Any, dict]] | None:
         if "count" in block.attributes:
             count = evaluate(block.attributes["count"].expr, self.scope)
             if isinstance(count, bool) or not isinstance(count, (int, float)) or not 0 <= count <= _MAX_INSTANCES:
@@ -279,6 +306,8 @@ class ModuleInstance:
             return _ModuleOutputs(instance)
 
         if keys is None:
+            if not self.env.take(1, address):
+                return Unknown(f"{address} is not analyzed: the run's instance budget ran out")
             return child(address, {})
         return _Collection({key: child(address + format_key(key), names) for key, names in keys},
                            "count" in call.attributes)
@@ -323,7 +352,8 @@ class ResourceInstance(Lazy):
         if self._values is None:
             self._values = {}
             values = body_values(self.block, self.scope, skip=("count", "for_each", "provider", "depends_on",
-                                                               "lifecycle", "provisioner", "connection"))
+                                                               "lifecycle", "provisioner", "connection"),
+                                 budget=(self.module.env, self.address))
             for name in self.ignored_changes():
                 # Changed outside Terraform and left alone by it: the configuration does not say.
                 values[name] = Unknown(f"{self.address}.{name}: lifecycle ignore_changes leaves it to others")
@@ -354,7 +384,9 @@ class ResourceInstance(Lazy):
         return frozenset(names)
 
 
-def body_values(block: Block, scope: Scope, skip: tuple = ()) -> dict:
+def body_values(block: Block, scope: Scope, skip: tuple = (), budget: tuple[Environment, str] | None = None) -> dict:
+    """`budget`: the environment whose instance budget `dynamic` blocks take from, and the
+    address of the resource instance they belong to."""
     values: dict = {}
     for name, attribute in block.attributes.items():
         if name not in skip:
@@ -364,7 +396,7 @@ def body_values(block: Block, scope: Scope, skip: tuple = ()) -> dict:
             continue
         if nested.type == "dynamic" and nested.labels:
             label = nested.labels[0]
-            expanded = _dynamic(nested, scope)
+            expanded = _dynamic(nested, scope, budget)
             if isinstance(expanded, Unknown) or isinstance(values.get(label), Unknown):
                 values[label] = expanded if isinstance(expanded, Unknown) else values[label]
             else:
@@ -372,11 +404,11 @@ def body_values(block: Block, scope: Scope, skip: tuple = ()) -> dict:
         else:
             existing = values.setdefault(nested.type, [])
             if isinstance(existing, list):
-                existing.append(body_values(nested, scope))
+                existing.append(body_values(nested, scope, budget=budget))
     return values
 
 
-def _dynamic(block: Block, scope: Scope) -> list | Unknown:
+def _dynamic(block: Block, scope: Scope, budget: tuple[Environment, str] | None) -> list | Unknown:
     """Expand `dynamic "x" { for_each ... content { ... } }` into the blocks it makes."""
     if "for_each" not in block.attributes:
         return Unknown("a dynamic block without for_each")
@@ -399,7 +431,13 @@ def _dynamic(block: Block, scope: Scope) -> list | Unknown:
     content = next((b for b in block.blocks if b.type == "content"), None)
     if content is None:
         return []
-    return [body_values(content, scope.with_names({iterator: {"key": key, "value": value}})) for key, value in pairs]
+    if budget is not None:
+        env, address = budget
+        if env.take(len(pairs), f'{address} (dynamic "{block.labels[0]}")') < len(pairs):
+            # Some of the blocks would be missing: none is better than a part that reads as all.
+            return Unknown(f"dynamic {block.labels[0]}: the run's instance budget ran out")
+    return [body_values(content, scope.with_names({iterator: {"key": key, "value": value}}), budget=budget)
+            for key, value in pairs]
 
 
 class _Namespace(Lazy):
