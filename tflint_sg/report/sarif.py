@@ -64,7 +64,7 @@ def _descriptor(rule_id: str) -> om.ReportingDescriptor:
         help_uri=doc.help_uri,
         default_configuration=om.ReportingConfiguration(level=LEVELS.get(doc.severity, "warning")),
         properties={
-            "tags": list(doc.tags),
+            "tags": list(doc.public_tags),
             "precision": "high",
             "problem.severity": "recommendation" if doc.severity == "notice" else doc.severity,
             "security-severity": doc.security_severity,
