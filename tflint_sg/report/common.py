@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
 from tflint_sg import ruledoc
 from tflint_sg.analysis import Result
-from tflint_sg.findings import Finding
+from tflint_sg.findings import Finding, fingerprint  # noqa: F401 (cli.py still imports fingerprint from here)
 from tflint_sg.locate import Locator
 
 
@@ -15,11 +14,6 @@ from tflint_sg.locate import Locator
 class Checked:
     result: Result
     locator: Locator
-
-
-def fingerprint(finding: Finding) -> str:
-    """Stable across line moves: derived from the rule and the addresses, never from lines."""
-    return hashlib.sha256("\x00".join(finding.identity()).encode("utf-8")).hexdigest()[:32]
 
 
 def severity(finding: Finding) -> str:
