@@ -17,7 +17,8 @@ class Checked:
 
 
 def severity(finding: Finding) -> str:
-    return finding.severity or ruledoc.load(finding.rule).severity
+    """The severity a report shows: the runner has already applied the settings' overrides."""
+    return ruledoc.effective_severity(finding)
 
 
 def all_findings(checked: list[Checked]) -> list[tuple[Finding, Locator]]:
