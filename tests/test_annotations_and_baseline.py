@@ -84,6 +84,17 @@ def test_a_baseline_reports_only_new_findings(story, tflint_sg, tmp_path):
     assert run.code == 2 and {f["port"] for f in run.json()["findings"]} == {8080}
 
 
+def test_a_baseline_knows_findings_by_the_fingerprints_reports_show(story, tflint_sg, tmp_path):
+    """One fingerprint: the baseline's entries are the JSON report's and SARIF's."""
+    baseline = tmp_path / "baseline.json"
+    tflint_sg("--write-baseline", str(baseline), str(story))
+    recorded = {entry["fingerprint"] for entry in json.loads(baseline.read_text())["findings"]}
+    reported = {f["fingerprint"] for f in tflint_sg("--format", "json", str(story)).json()["findings"]}
+    sarif = tflint_sg("--format", "sarif", str(story)).json()
+    hashes = {r["partialFingerprints"]["primaryLocationLineHash"] for r in sarif["runs"][0]["results"]}
+    assert recorded and recorded == reported == hashes
+
+
 def test_a_broken_baseline_is_an_input_error(story, tflint_sg, tmp_path):
     bad = tmp_path / "baseline.json"
     bad.write_text("{not json")

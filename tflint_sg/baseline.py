@@ -9,9 +9,8 @@ from __future__ import annotations
 import json
 
 from tflint_sg.errors import InputError
-from tflint_sg.findings import Finding
+from tflint_sg.findings import Finding, fingerprint
 from tflint_sg.paths import read_utf8
-from tflint_sg.report.common import fingerprint
 
 VERSION = 1
 

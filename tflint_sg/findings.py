@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from tflint_sg.network import Blocker
@@ -48,3 +49,9 @@ class Finding:
         """What makes two findings the same across runs: the rule, the addresses, the port."""
         identity = (self.rule, self.subject, self.load_balancer or "", self.protocol or "", str(self.port or ""))
         return identity + ((self.peer,) if self.peer else ())
+
+
+def fingerprint(finding: Finding) -> str:
+    """Stable across line moves: derived from the rule and the addresses, never from lines.
+    Baselines and reporters (SARIF partialFingerprints, JSON) share it."""
+    return hashlib.sha256("\x00".join(finding.identity()).encode("utf-8")).hexdigest()[:32]

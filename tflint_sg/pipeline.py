@@ -139,7 +139,7 @@ def run(options: Options, settings=None) -> Outcome:
         except InputError as error:
             raise RunError(str(error)) from None
     elif known:
-        from tflint_sg.report.common import fingerprint
+        from tflint_sg.findings import fingerprint
 
         for item in outcome.checked:
             item.result.baselined = [f for f in item.result.findings if fingerprint(f) in known]
@@ -164,8 +164,7 @@ def _check(path: str, options: Options, settings, outcome: Outcome, notes: list[
             outcome.messages.append(("warning", warning))
         result = analyze(config, outcome.rules, settings.policies if checking else (),
                          want_graph=options.want_graph or not checking)
-        result.findings = [f if f.severity else
-                           replace(f, severity=settings.severity.get(f.rule, ruledoc.load(f.rule).severity))
+        result.findings = [f if f.severity else replace(f, severity=ruledoc.effective_severity(f, settings.severity))
                            for f in result.findings]
         locator = Locator(config)
         result.findings, result.suppressed = suppress.split(result.findings, locator)

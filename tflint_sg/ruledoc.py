@@ -1,13 +1,49 @@
-"""Rule documents: rules/<id>.md is the one source of a rule's metadata, SARIF help and --explain."""
+"""Rule documents: rules/<id>.md is the one source of a rule's facts, SARIF help and --explain.
+
+A document opens with front matter between two `---` lines, one `key: value` a line:
+
+    ---
+    severity: error
+    security-severity: 7.0
+    tags: [security, availability, load-balancer, blocked]
+    summary: One sentence.
+    ---
+    # <rule id>
+
+    The description paragraph(s), then `## Example`, `## Why` and `## How To Fix`.
+
+The text shown by --explain and in SARIF help is the document as readers have always seen it:
+the title, then `Severity:`, `Security severity:`, `Tags:` and `Summary:` lines written from the
+front matter, then the rest.
+
+Tags say what kind of problem a rule reports. Reporters read these, never rule ids:
+`blocked` (a flow the configuration intends is blocked), `exposure` (a tier is reachable from
+where it should not be), `smell` (configuration hygiene), and `unreachable` (a data store admits
+none of the clients it is meant to serve; no blocked edge of the tier diagram shows that, so the
+diagram marks the store). Every rule is exactly one of blocked, exposure or smell. The other
+tags (`security`, `availability`, `load-balancer`, ...) are published in SARIF `properties.tags`;
+`blocked`, `unreachable` and `smell` are the tool's own and are not published.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 
+from tflint_sg.findings import SEVERITIES, Finding
+
 REQUIRED_SECTIONS = ("Example", "Why", "How To Fix")
+FIELDS = ("severity", "security-severity", "tags", "summary")  # the front matter, all required
 DOCS_URL = "https://github.com/tflint-sg/tflint-sg/blob/main/rules/{id}.md"
+
+BLOCKED = "blocked"
+EXPOSURE = "exposure"
+SMELL = "smell"
+UNREACHABLE = "unreachable"
+KINDS = (BLOCKED, EXPOSURE, SMELL)  # each rule carries exactly one
+UNPUBLISHED_TAGS = (BLOCKED, SMELL, UNREACHABLE)  # not written to SARIF or the document's Tags: line
 
 
 @dataclass(frozen=True)
@@ -17,55 +53,92 @@ class RuleDoc:
     security_severity: str  # a number as a string, as GitHub reads it
     tags: tuple[str, ...]
     summary: str
-    description: str  # the paragraph under the metadata
+    description: str  # the paragraphs under the title
     sections: dict[str, str] = field(default_factory=dict)  # Example, Why, How To Fix
-    text: str = ""  # the whole document
+    text: str = ""  # the document as --explain and SARIF help show it
 
     @property
     def help_uri(self) -> str:
         return DOCS_URL.format(id=self.id)
 
+    @property
+    def public_tags(self) -> tuple[str, ...]:
+        """The tags SARIF publishes, in the document's order."""
+        return tuple(tag for tag in self.tags if tag not in UNPUBLISHED_TAGS)
+
+    @property
+    def kind(self) -> str:
+        return next(tag for tag in self.tags if tag in KINDS)
+
+
+def _front_matter(lines: list[str]) -> tuple[dict[str, str | tuple[str, ...]], list[str]]:
+    """The front matter's fields, and the lines after it."""
+    if not lines or lines[0] != "---":
+        raise ValueError("a rule document starts with front matter, between two '---' lines")
+    try:
+        end = lines.index("---", 1)
+    except ValueError:
+        raise ValueError("a rule document's front matter has no closing '---' line") from None
+    meta: dict[str, str | tuple[str, ...]] = {}
+    for line in lines[1:end]:
+        key, colon, value = line.partition(":")
+        key, value = key.strip(), value.strip()
+        if not colon or key not in FIELDS:
+            raise ValueError(f"front matter line {line!r}: the fields are {', '.join(FIELDS)}")
+        if key in meta:
+            raise ValueError(f"front matter names {key} twice")
+        if key == "tags":
+            if not (value.startswith("[") and value.endswith("]")):
+                raise ValueError("front matter tags are a list: tags: [a, b]")
+            meta[key] = tuple(tag.strip() for tag in value[1:-1].split(",") if tag.strip())
+        else:
+            meta[key] = value
+    missing = [name for name in FIELDS if not meta.get(name)]
+    if missing:
+        raise ValueError(f"front matter has no {', '.join(missing)}")
+    return meta, lines[end + 1:]
+
 
 def parse(text: str) -> RuleDoc:
-    lines = text.splitlines()
+    meta, lines = _front_matter(text.split("\n"))
     if not lines or not lines[0].startswith("# "):
-        raise ValueError("a rule document starts with '# <rule id>'")
+        raise ValueError("after its front matter, a rule document has its title, '# <rule id>'")
     rule_id = lines[0][2:].strip()
-    meta: dict[str, str] = {}
+    severity, summary, tags = str(meta["severity"]), str(meta["summary"]), tuple(meta["tags"])
+    if severity not in SEVERITIES:
+        raise ValueError(f"rule document {rule_id}: severity must be one of {', '.join(SEVERITIES)}")
+    try:
+        float(str(meta["security-severity"]))
+    except ValueError:
+        raise ValueError(f"rule document {rule_id}: security-severity is a number") from None
+    if sum(tag in KINDS for tag in tags) != 1:
+        raise ValueError(f"rule document {rule_id}: tags name exactly one of {', '.join(KINDS)}")
     body: list[str] = []
     sections: dict[str, list[str]] = {}
-    current: list[str] | None = None
+    current = body
     for line in lines[1:]:
         if line.startswith("## "):
             current = sections.setdefault(line[3:].strip(), [])
-        elif current is not None:
-            current.append(line)
-        elif not line.strip() and not body:
-            continue  # blank lines around the metadata
-        elif ":" in line and not body and line.split(":", 1)[0].replace(" ", "").isalpha():
-            key, value = line.split(":", 1)
-            meta[key.strip().lower()] = value.strip()
         else:
-            body.append(line)
-    for required in ("severity", "summary"):
-        if required not in meta:
-            raise ValueError(f"rule document {rule_id} has no '{required.title()}:' line")
+            current.append(line)
     for section in REQUIRED_SECTIONS:
         if not "\n".join(sections.get(section, [])).strip():
             raise ValueError(f"rule document {rule_id} has no '## {section}' section")
-    return RuleDoc(
+    doc = RuleDoc(
         id=rule_id,
-        severity=meta["severity"],
-        security_severity=meta.get("security severity", "5.0"),
-        tags=tuple(t.strip() for t in meta.get("tags", "security").split(",") if t.strip()),
-        summary=meta["summary"],
+        severity=severity,
+        security_severity=str(meta["security-severity"]),
+        tags=tags,
+        summary=summary,
         description="\n".join(body).strip(),
         sections={name: "\n".join(content).strip() for name, content in sections.items()},
-        text=text,
     )
+    header = [lines[0], "", f"Severity: {doc.severity}", f"Security severity: {doc.security_severity}",
+              f"Tags: {', '.join(doc.public_tags)}", f"Summary: {doc.summary}"]
+    return replace(doc, text="\n".join(header + lines[1:]))
 
 
-_cache: dict[str, RuleDoc] = {}
+_cache: dict[str, RuleDoc | None] = {}  # None: no readable document (a policy's name, a typo)
 
 
 def _read(name: str) -> str:
@@ -76,16 +149,39 @@ def _read(name: str) -> str:
         return (Path(__file__).resolve().parent.parent / "rules" / name).read_text(encoding="utf-8")
 
 
+def find(rule_id: str) -> RuleDoc | None:
+    """The rule's document, or None when it has none; read once a process."""
+    if rule_id not in _cache:
+        try:
+            _cache[rule_id] = parse(_read(f"{rule_id}.md"))
+        except (OSError, ValueError):
+            _cache[rule_id] = None
+    return _cache[rule_id]
+
+
 def exists(rule_id: str) -> bool:
-    try:
-        load(rule_id)
-    except (OSError, ValueError):
-        return False
-    return True
+    return find(rule_id) is not None
 
 
 def load(rule_id: str) -> RuleDoc:
-    if rule_id not in _cache:
-        text = _read(f"{rule_id}.md")
-        _cache[rule_id] = parse(text)
-    return _cache[rule_id]
+    """The rule's document; OSError or ValueError (saying what is wrong) when it has none."""
+    doc = find(rule_id)
+    if doc is None:
+        return parse(_read(f"{rule_id}.md"))  # raises, with the reason
+    return doc
+
+
+def tags(rule_id: str) -> tuple[str, ...]:
+    """The rule's tags; none for a name without a document, such as a policy from the settings."""
+    doc = find(rule_id)
+    return doc.tags if doc else ()
+
+
+def effective_severity(finding: Finding, overrides: Mapping[str, str] | None = None) -> str:
+    """A finding's severity: its own when it has one (a policy's, or one already settled), else
+    the settings' override for its rule, else the rule document's."""
+    if finding.severity:
+        return finding.severity
+    if overrides and finding.rule in overrides:
+        return overrides[finding.rule]
+    return load(finding.rule).severity

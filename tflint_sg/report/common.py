@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
 from tflint_sg import ruledoc
@@ -17,13 +16,9 @@ class Checked:
     locator: Locator
 
 
-def fingerprint(finding: Finding) -> str:
-    """Stable across line moves: derived from the rule and the addresses, never from lines."""
-    return hashlib.sha256("\x00".join(finding.identity()).encode("utf-8")).hexdigest()[:32]
-
-
 def severity(finding: Finding) -> str:
-    return finding.severity or ruledoc.load(finding.rule).severity
+    """The severity a report shows: the runner has already applied the settings' overrides."""
+    return ruledoc.effective_severity(finding)
 
 
 def all_findings(checked: list[Checked]) -> list[tuple[Finding, Locator]]:

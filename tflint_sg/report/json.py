@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 from tflint_sg import __version__
-from tflint_sg.report.common import Checked, all_findings, fingerprint, severity
+from tflint_sg.findings import fingerprint
+from tflint_sg.report.common import Checked, all_findings, severity
 
 SCHEMA_VERSION = 1
 

@@ -3,12 +3,9 @@ diagram of the tiers of each input (blocked flows in red, exposed endpoints mark
 
 from __future__ import annotations
 
+from tflint_sg import ruledoc
 from tflint_sg.report.common import Checked, all_findings, severity
 from tflint_sg.report.diagram import mermaid
-
-EXPOSURE_RULES = ("aws_lb_target_exposed", "aws_data_store_exposed")
-# Stores nothing (or not the intended tier) can reach: no edge shows it, so the node says it.
-STORE_BLOCKED_RULES = ("aws_data_store_unreachable", "aws_data_store_port_mismatch")
 
 
 def _cell(text: str) -> str:
@@ -33,8 +30,9 @@ def render(checked: list[Checked]) -> str:
     for item in checked:
         if item.result.graph is None:
             continue
-        marks = {f.subject: "blocked" for f in item.result.findings if f.rule in STORE_BLOCKED_RULES}
-        marks.update({f.subject: "exposed" for f in item.result.findings if f.rule in EXPOSURE_RULES})
+        # A store its clients cannot reach has no blocked edge to show it, so its node says so.
+        marks = {f.subject: "blocked" for f in item.result.findings if ruledoc.UNREACHABLE in ruledoc.tags(f.rule)}
+        marks.update({f.subject: "exposed" for f in item.result.findings if ruledoc.EXPOSURE in ruledoc.tags(f.rule)})
         lines += [f"### Tiers of `{item.locator.source_uri}`", "", "```mermaid",
                   mermaid(item.result.graph, marks).rstrip("\n"), "```", ""]
     return "\n".join(lines)

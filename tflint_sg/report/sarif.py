@@ -13,9 +13,9 @@ import msgspec
 import sarif_om as om
 
 from tflint_sg import __version__, ruledoc
-from tflint_sg.findings import Finding
+from tflint_sg.findings import Finding, fingerprint
 from tflint_sg.locate import Location, Locator
-from tflint_sg.report.common import Checked, all_findings, fingerprint, severity
+from tflint_sg.report.common import Checked, all_findings, severity
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 INFORMATION_URI = "https://github.com/tflint-sg/tflint-sg"
@@ -64,7 +64,7 @@ def _descriptor(rule_id: str) -> om.ReportingDescriptor:
         help_uri=doc.help_uri,
         default_configuration=om.ReportingConfiguration(level=LEVELS.get(doc.severity, "warning")),
         properties={
-            "tags": list(doc.tags),
+            "tags": list(doc.public_tags),
             "precision": "high",
             "problem.severity": "recommendation" if doc.severity == "notice" else doc.severity,
             "security-severity": doc.security_severity,
