@@ -94,22 +94,28 @@ def _constant(expr) -> object:
 def _calls_a_function(expr) -> bool:
     from tflint_sg.load.hcl.syntax import Call, Expr, NotUnderstood
 
-    if isinstance(expr, (Call, NotUnderstood)):
-        return True
-    if isinstance(expr, tuple):
-        return any(_calls_a_function(item) for item in expr)
-    if isinstance(expr, Expr):
-        return any(_calls_a_function(getattr(expr, name)) for name in expr.__dataclass_fields__)
+    pending = [expr]  # (not recursive: a value may be nested deeply)
+    while pending:
+        item = pending.pop()
+        if isinstance(item, (Call, NotUnderstood)):
+            return True
+        if isinstance(item, tuple):
+            pending.extend(item)
+        elif isinstance(item, Expr):
+            pending.extend(getattr(item, name) for name in item.__dataclass_fields__)
     return False
 
 
 def _holds_unknown(value: object) -> bool:
-    if isinstance(value, (Unknown, Ref)):
-        return True
-    if isinstance(value, list):
-        return any(_holds_unknown(item) for item in value)
-    if isinstance(value, dict):
-        return any(_holds_unknown(item) for item in value.values())
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, (Unknown, Ref)):
+            return True
+        if isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, dict):
+            pending.extend(item.values())
     return False
 
 
@@ -135,15 +141,18 @@ def _parse_tfvars(path: str, notes: list[str]) -> list[tuple[str, object]]:
         if not isinstance(data, dict):
             raise InputError(path, "must be a JSON object of variable values")
         return list(data.items())
-    attributes, blocks = _hcl_attributes(path, text)
+    try:
+        attributes, blocks = _hcl_attributes(path, text)
+        found: list[tuple[str, object]] = []
+        for attribute in attributes:
+            try:
+                found.append((attribute.name, _constant(attribute.expr)))
+            except _NotLiteral as not_literal:
+                found.append((attribute.name, not_literal))
+    except RecursionError:
+        raise InputError(path, "cannot read: values nested too deeply") from None
     for block in blocks:
         notes.append(f"{path}: line {block.start_line}: a {block.type} block is not a variable value; ignored")
-    found: list[tuple[str, object]] = []
-    for attribute in attributes:
-        try:
-            found.append((attribute.name, _constant(attribute.expr)))
-        except _NotLiteral as not_literal:
-            found.append((attribute.name, not_literal))
     return found
 
 
@@ -178,7 +187,7 @@ def _var_arg_value(text: str) -> object:
     (a string, null or any expression is taken as the text given)."""
     try:
         attributes, blocks = _hcl_attributes("--var", f"v = {text}\n")
-    except InputError:
+    except (InputError, RecursionError):
         return text
     if blocks or [attribute.name for attribute in attributes] != ["v"]:
         return text
@@ -187,7 +196,7 @@ def _var_arg_value(text: str) -> object:
         return text
     try:
         return _constant(expr)
-    except _NotLiteral:
+    except (_NotLiteral, RecursionError):
         return text
 
 
