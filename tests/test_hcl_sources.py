@@ -77,6 +77,33 @@ def test_expressions_in_tfvars_are_skipped_with_a_note(tmp_path):
     assert all("terraform.tfvars: variable" in n and "not a literal" in n for n in notes)
 
 
+def test_tfvars_values_are_evaluated_as_terraform_reads_them(tmp_path):
+    write(tmp_path / "terraform.tfvars",
+          'port = 8000 + 80\n'
+          'tls = (\n  "prod" == "prod"\n  ? 443\n  : 80\n)\n'
+          'tags = { "team" = "web", env = "a\\tb" }\n'
+          'big = [1e3]\n'
+          'note = <<-EOT\n    hello\n    EOT\n')
+    values, notes = root_variable_values(str(tmp_path), [], [])
+    assert values == {"port": 8080, "tls": 443, "tags": {"team": "web", "env": "a\tb"}, "big": [1000],
+                      "note": "hello\n"}
+    assert notes == []
+
+
+def test_a_block_in_a_tfvars_file_is_noted_and_the_values_kept(tmp_path):
+    write(tmp_path / "terraform.tfvars", 'a = 1\nsettings {\n  b = 2\n}\nc = 3\n')
+    values, notes = root_variable_values(str(tmp_path), [], [])
+    assert values == {"a": 1, "c": 3}
+    assert len(notes) == 1 and "terraform.tfvars: line 2" in notes[0] and "settings block" in notes[0]
+
+
+def test_a_deeply_nested_tfvars_value_is_an_input_error(tmp_path):
+    write(tmp_path / "terraform.tfvars", "a = " + "[" * 3000 + "]" * 3000 + "\n")
+    with pytest.raises(InputError) as caught:
+        root_variable_values(str(tmp_path), [], [])
+    assert caught.value.path == str(tmp_path / "terraform.tfvars")
+
+
 @pytest.mark.parametrize(
     "arg, value",
     [("x=abc", "abc"), ("x=10.0.0.0/8", "10.0.0.0/8"), ("x=true", True), ("x=1.5", 1.5),

@@ -57,6 +57,25 @@ def test_variables_from_tfvars_and_options(tflint_sg, tmp_path):
     assert {f["port"] for f in later_var} == {8080}
 
 
+def test_a_conditional_written_over_several_lines_sets_a_rule_port(tflint_sg, tmp_path):
+    """`(cond ? a : b)` spread over lines inside parentheses, as modules write it, is evaluated:
+    the port it picks decides whether the ALB reaches its targets."""
+    copy = _story_copy(tmp_path)
+    main = copy / "main.tf"
+    text = main.read_text()
+    ingress = '    from_port   = 443\n    to_port     = 443\n    protocol    = "tcp"\n    cidr_blocks = ["203.0.113.0/24"]\n'
+    assert ingress in text
+    port = "(\n      var.plain_http\n      ? 80\n      : 443\n    )"
+    main.write_text(text.replace(ingress, f'    from_port   = {port}\n    to_port     = {port}\n    protocol    = "tcp"\n'
+                                          '    cidr_blocks = ["10.20.0.0/16"]\n')
+                    + '\nvariable "plain_http" {\n  type = bool\n}\n')
+    # 443 from the VPC: the targets' group still blocks the ALB's traffic on 80.
+    blocked = _findings(tflint_sg, "--var", "plain_http=false", str(copy))
+    assert [(f["rule"], f["port"]) for f in blocked] == [("aws_lb_target_traffic_blocked", 80)] * 2
+    # 80 from the VPC admits it.
+    assert _findings(tflint_sg, "--var", "plain_http=true", str(copy)) == []
+
+
 def test_an_hcl_syntax_error_names_the_file_and_line(tflint_sg, tmp_path):
     copy = _story_copy(tmp_path)
     (copy / "broken.tf").write_text('resource "aws_instance" "x" {\n  ami = \n}\n')

@@ -84,9 +84,9 @@ def _parse_in_workers(jobs: list[tuple[str, bytes, str | None]]) -> list[bytes |
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    from tflint_sg.load.hcl.tree import hcl_parser
+    from tflint_sg.load.hcl.tree import prepare_parser
 
-    hcl_parser()  # built once here, inherited by the forked workers
+    prepare_parser()  # built once here, inherited by the forked workers
     try:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
                                  initializer=_ignore_interrupts) as pool:

@@ -1,7 +1,8 @@
 """HCL text -> python-hcl2's parse tree (which keeps line numbers) -> blocks with expression ASTs.
 
-Only parsing needs this module (and lark): a run that finds every file in the parse cache
-never imports it.
+Only python-hcl2's public API is used: `hcl2.parses_to_tree` gives lark's tree, and reuses one
+parser per process. Only parsing needs this module (and lark): a run that finds every file in
+the parse cache never imports it.
 """
 
 from __future__ import annotations
@@ -17,19 +18,29 @@ from tflint_sg.errors import InputError
 from tflint_sg.load.hcl.syntax import Attribute, Block
 from tflint_sg.load.hcl.syntax import Binary, Call, Conditional, Expr, For, GetAttr, Index, Literal, Name, NotUnderstood, ObjectExpr, Splat, Template, TupleExpr, Unary
 
-def hcl_parser():
-    # python-hcl2's cached LALR parser keeps line numbers (`hcl2.parses` rebuilds its grammar
-    # on every first use, which costs seconds).
-    from hcl2.parser import parser
 
-    return parser()
+def prepare_parser() -> None:
+    """Builds python-hcl2's parser now (it keeps it for the process), so that forked workers
+    inherit it instead of each building their own."""
+    _hcl_tree("")
 
 
 def _hcl_tree(text: str) -> Tree:
-    return hcl_parser().parse(text if text.endswith("\n") else text + "\n")
+    import hcl2
+
+    # parses_to_tree adds a line break at the end; the grammar then sees one line break after
+    # the last line, whether or not the file ends with one (and errors at the end of a file
+    # point where they always did).
+    return hcl2.parses_to_tree(text[:-1] if text.endswith("\n") else text)
 
 
 def parse_hcl(path: str, text: str) -> list[Block]:
+    """The top-level blocks of a file."""
+    return parse_body(path, text)[1]
+
+
+def parse_body(path: str, text: str) -> tuple[list[Attribute], list[Block]]:
+    """The top-level attributes and blocks of a file, in the order they appear."""
     try:
         tree = _hcl_tree(text)
     except UnexpectedEOF:
@@ -39,6 +50,10 @@ def parse_hcl(path: str, text: str) -> list[Block]:
         line = getattr(error, "line", None)
         column = getattr(error, "column", None)
         found = getattr(error, "token", None) or getattr(error, "char", None)
+        if isinstance(found, Token) and found.type in _OPERATORS:
+            # The grammar joins a line break before an operator to the operator's token.
+            line, column = found.end_line, found.end_column - len(_OPERATORS[found.type])
+            found = _OPERATORS[found.type]
         text_found = str(found).strip() if found is not None else ""
         detail = f"unexpected {text_found!r}" if text_found else "unexpected end of line" if found is not None \
             else "unexpected input"
@@ -46,32 +61,50 @@ def parse_hcl(path: str, text: str) -> list[Block]:
                          column if column and column > 0 else None) from None
     except (LarkError, RecursionError) as error:
         raise InputError(path, f"HCL syntax error: {type(error).__name__}") from None
-    body = tree.children[0]
-    return [_block(child, path) for child in body.children if isinstance(child, Tree) and child.data == "block"]
+    attributes: list[Attribute] = []
+    blocks: list[Block] = []
+    for child in tree.children[0].children:
+        if isinstance(child, Tree) and child.data == "attribute":
+            attributes.append(_attribute(child))
+        elif isinstance(child, Tree) and child.data == "block":
+            blocks.append(_block(child, path))
+    return attributes, blocks
+
+
+def _attribute(node: Tree) -> Attribute:
+    name = _word(node.children[0])
+    return Attribute(name, to_ast(node.children[-1]), node.meta.line)
 
 
 def _block(node: Tree, path: str) -> Block:
-    children = [c for c in node.children if not (isinstance(c, Tree) and c.data == "new_line_or_comment")]
-    block_type = str(children[0].children[0])
+    heading: list[Tree] = []
+    body = None
+    for child in node.children:
+        if isinstance(child, Tree) and child.data == "body":
+            body = child
+        elif isinstance(child, Tree) and child.data != "new_line_or_comment":
+            heading.append(child)
     labels = []
-    for label in children[1:-1]:
-        if isinstance(label, Tree) and label.data == "string":
-            labels.append("".join(str(part.children[0]) for part in label.children))
-        elif isinstance(label, Tree) and label.data == "identifier":
-            labels.append(str(label.children[0]))
-    block = Block(block_type, tuple(labels), path, node.meta.line, node.meta.end_line)
-    body = children[-1]
-    for child in body.children:
-        if not isinstance(child, Tree):
-            continue
-        if child.data == "attribute":
-            name = str(child.children[0].children[0])
-            expression = child.children[-1]
-            block.attributes[name] = Attribute(name, to_ast(expression), child.meta.line)
-        elif child.data == "block":
+    for label in heading[1:]:
+        if label.data == "string":
+            labels.append("".join(str(part.children[0]) for part in label.children if isinstance(part, Tree)))
+        else:
+            labels.append(_word(label))
+    block = Block(_word(heading[0]), tuple(labels), path, node.meta.line, node.meta.end_line)
+    for child in body.children if body is not None else ():
+        if isinstance(child, Tree) and child.data == "attribute":
+            attribute = _attribute(child)
+            block.attributes[attribute.name] = attribute
+        elif isinstance(child, Tree) and child.data == "block":
             block.blocks.append(_block(child, path))
     return block
 
+
+def _word(node: Any) -> str:
+    """The text of an identifier, keyword (`in`, `for_each`...) or `true`/`false`/`null`."""
+    if isinstance(node, Tree):
+        return str(node.children[0])
+    return str(node)
 
 
 def template_expr(text: str) -> Expr:
@@ -84,107 +117,145 @@ def template_expr(text: str) -> Expr:
     return to_ast(attribute.children[-1])
 
 
-_PRECEDENCE = {"||": 1, "&&": 2, "==": 3, "!=": 3, "<": 4, ">": 4, "<=": 4, ">=": 4,
-               "+": 5, "-": 5, "*": 6, "/": 6, "%": 6}
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
+# Binary operators by token type: a token's own text may start with the line break before it.
+_OPERATORS = {"DOUBLE_EQ": "==", "NEQ": "!=", "LT": "<", "GT": ">", "LEQ": "<=", "GEQ": ">=",
+              "MINUS": "-", "ASTERISK": "*", "SLASH": "/", "PERCENT": "%", "DOUBLE_AMP": "&&",
+              "DOUBLE_PIPE": "||", "PLUS": "+", "QMARK": "?"}
+_TEMPLATE_DIRECTIVES = frozenset({"template_if_start", "template_else", "template_endif", "template_for_start",
+                                  "template_endfor"})
+
+
+def _trees(node: Tree) -> list[Tree]:
+    """A node's children that are parts of the expression: no punctuation, line breaks or comments."""
+    return [c for c in node.children if isinstance(c, Tree) and c.data != "new_line_or_comment"]
 
 
 def to_ast(node: Any) -> Expr:
     if isinstance(node, Token):
         return NotUnderstood(str(node))
     kind = node.data
-    children = [c for c in node.children if not (isinstance(c, Tree) and c.data == "new_line_or_comment")]
     if kind == "expr_term":
-        meaningful = [c for c in children if not (isinstance(c, Token) and c.type in ("LPAR", "RPAR"))]
-        return to_ast(meaningful[0]) if meaningful else NotUnderstood("empty expression")
+        inner = _trees(node)
+        return to_ast(inner[0]) if inner else NotUnderstood("empty expression")
     if kind == "int_lit":
-        return Literal(int("".join(str(c) for c in children)))
+        return Literal(int(str(node.children[0])))
     if kind == "float_lit":
-        return Literal(float("".join(str(c) for c in children)))
+        return Literal(float(str(node.children[0])))
     if kind == "string":
-        return _template(children)
+        return _template(_trees(node))
     if kind == "identifier":
-        name = str(children[0])
-        if name in ("true", "false"):
-            return Literal(name == "true")
-        if name == "null":
-            return Literal(None)
-        return Name(name)
+        return Name(str(node.children[0]))
+    if kind == "literal_value":
+        word = str(node.children[0])
+        return Literal(None) if word == "null" else Literal(word == "true")
     if kind == "get_attr_expr_term":
-        return GetAttr(to_ast(children[0]), _identifier(children[1].children[0]))
+        target, step = _trees(node)
+        return GetAttr(to_ast(target), _word(_trees(step)[0]))
     if kind == "index_expr_term":
-        index = children[1]
-        inner = [c for c in index.children if not (isinstance(c, Tree) and c.data == "new_line_or_comment")]
-        if inner and isinstance(inner[0], Token):  # legacy `a.0`
-            return Index(to_ast(children[0]), Literal(int("".join(str(c) for c in inner))))
-        return Index(to_ast(children[0]), to_ast(inner[0]))
+        target, step = _trees(node)
+        return Index(to_ast(target), _index_key(step))
     if kind in ("full_splat_expr_term", "attr_splat_expr_term"):
+        target, splat = _trees(node)
         steps = []
-        for step in children[1].children:
-            if step.data == "get_attr":
-                steps.append(("attr", _identifier(step.children[0])))
+        after: list[Tree] = []  # the steps that apply to the splat's result
+        for step in _trees(splat):
+            if after or (kind == "attr_splat_expr_term" and step.data != "get_attr"):
+                after.append(step)  # `a.*.b[0]` is `(a.*.b)[0]`: an attribute splat takes only attributes
+            elif step.data == "get_attr":
+                steps.append(("attr", _word(_trees(step)[0])))
             else:
-                inner = [c for c in step.children if not (isinstance(c, Tree) and c.data == "new_line_or_comment")]
-                steps.append(("index", to_ast(inner[0]) if isinstance(inner[0], Tree) else Literal(int(str(inner[0])))))
-        return Splat(to_ast(children[0]), tuple(steps))
+                steps.append(("index", _index_key(step)))
+        result: Expr = Splat(to_ast(target), tuple(steps))
+        for step in after:
+            result = GetAttr(result, _word(_trees(step)[0])) if step.data == "get_attr" \
+                else Index(result, _index_key(step))
+        return result
     if kind == "tuple":
-        return TupleExpr(tuple(to_ast(c) for c in children if isinstance(c, Tree)))
+        return TupleExpr(tuple(to_ast(c) for c in _trees(node)))
     if kind == "object":
         items = []
-        for element in children:
-            if isinstance(element, Tree) and element.data == "object_elem":
-                key_node, value_node = element.children[0], element.children[-1]
+        for element in _trees(node):
+            if element.data == "object_elem":
+                key_node, value_node = _trees(element)
                 items.append((_object_key(key_node), to_ast(value_node)))
         return ObjectExpr(tuple(items))
     if kind == "function_call":
-        name = _identifier(children[0])
-        args = children[1].children if len(children) > 1 else []
-        return Call(name, tuple(to_ast(a) for a in args if isinstance(a, Tree) and a.data != "new_line_or_comment"))
+        parts = _trees(node)
+        if any(isinstance(c, Token) and c.type == "COLONS" for c in node.children):
+            return NotUnderstood("provider_function_call")  # provider::name::function(...)
+        arguments = parts[1] if len(parts) > 1 else None
+        return Call(_word(parts[0]), tuple(to_ast(a) for a in _trees(arguments)) if arguments is not None else ())
     if kind == "conditional":
-        return Conditional(to_ast(children[0]), to_ast(children[1]), to_ast(children[2]))
+        condition, if_true, if_false = _trees(node)
+        return Conditional(to_ast(condition), to_ast(if_true), to_ast(if_false))
     if kind == "unary_op":
-        return Unary(str(children[0]), to_ast(children[1]))
+        return Unary(str(node.children[0]), to_ast(node.children[1]))
     if kind == "binary_op":
-        return _binary(node)
+        left, term = _trees(node)
+        operator, right = _trees(term)
+        return Binary(_OPERATORS.get(operator.children[0].type, str(operator.children[0]).strip()),
+                      to_ast(left), to_ast(right))
     if kind in ("for_tuple_expr", "for_object_expr"):
-        return _for(children, kind == "for_object_expr")
+        return _for(node, kind == "for_object_expr")
     if kind in ("heredoc_template", "heredoc_template_trim"):
-        return _heredoc(str(children[0]), trim=kind.endswith("trim"))
+        return _heredoc(str(node.children[0]), trim=kind.endswith("trim"))
+    if kind == "template_string":
+        return NotUnderstood("a template directive (%{...})")
     return NotUnderstood(kind)
 
 
-def _identifier(node: Any) -> str:
-    if isinstance(node, Tree):
-        return str(node.children[0])
-    return str(node)
+def _index_key(node: Tree) -> Expr:
+    if node.data == "short_index":  # legacy `a.0`
+        return Literal(int(str(node.children[-1])))
+    return to_ast(_trees(node)[0])
 
 
 def _object_key(node: Tree) -> Expr:
-    inner = node.children[0]
-    if isinstance(inner, Tree):
-        if inner.data == "identifier":
-            return Literal(_identifier(inner))
-        if inner.data == "object_elem_key_expression":
-            return to_ast([c for c in inner.children if isinstance(c, Tree)][0])
-        if inner.data == "object_elem_key_dot_accessor":
-            return Literal(".".join(_identifier(c) for c in inner.children if isinstance(c, Tree)))
-        return to_ast(inner)
-    return Literal(str(inner))
+    """A bare word (`name`, `true`, `in`) or dotted words (`a.b`) name a key; anything else,
+    such as a string or `(expression)`, is evaluated."""
+    inner = _trees(node)[0]
+    if inner.data == "keyword":
+        return Literal(_word(inner))
+    words = _dotted_words(inner)
+    if words is not None:
+        return Literal(".".join(words))
+    return to_ast(inner)
 
 
-def _template(parts: list) -> Expr:
+def _dotted_words(node: Tree) -> list[str] | None:
+    parts = _trees(node)
+    if node.data == "expr_term":
+        if len(parts) == 1 and len(node.children) == 1 and parts[0].data in ("identifier", "literal_value"):
+            return [_word(parts[0])]
+        if len(parts) == 1 and len(node.children) == 1 and parts[0].data == "get_attr_expr_term":
+            return _dotted_words(parts[0])
+        return None
+    if node.data == "get_attr_expr_term":
+        before = _dotted_words(parts[0])
+        return before + [_word(_trees(parts[1])[0])] if before is not None else None
+    return None
+
+
+def _template(parts: list[Tree]) -> Expr:
     pieces: list = []
+    text = ""  # literal text not yet added to pieces
     for part in parts:
         inner = part.children[0]
         if isinstance(inner, Tree) and inner.data == "interpolation":
-            pieces.append(to_ast([c for c in inner.children if isinstance(c, Tree)][0]))
+            pieces.append(to_ast(_trees(inner)[0]))
+        elif isinstance(inner, Tree) and inner.data in _TEMPLATE_DIRECTIVES:
+            return NotUnderstood("a template directive (%{...})")
         elif isinstance(inner, Token) and inner.type == "ESCAPED_INTERPOLATION":
             pieces.append(str(inner)[1:])  # `$${x}` is the literal text `${x}`
-        else:
-            text = str(inner)
-            if "%{" in text.replace("%%{", ""):
-                return NotUnderstood("a template directive (%{...})")
-            pieces.append(_unescape(text).replace("%%{", "%{"))
+        else:  # the characters between, and `%%{` (the literal text `%{`)
+            text += str(inner)
+            continue
+        if text:
+            pieces.insert(len(pieces) - 1, _unescape(text).replace("%%{", "%{"))
+            text = ""
+    if text:
+        pieces.append(_unescape(text).replace("%%{", "%{"))
     if len(pieces) == 1 and isinstance(pieces[0], Expr):
         return pieces[0]  # "${x}" is x itself, not x converted to a string
     if all(isinstance(p, str) for p in pieces):
@@ -230,52 +301,16 @@ def _heredoc(text: str, trim: bool) -> Expr:
     return Literal(content)
 
 
-def _binary(node: Tree) -> Expr:
-    """hcl2's grammar nests every binary operator to the right; regroup by HCL precedence."""
-    operands: list[Expr] = []
-    operators: list[str] = []
-    current: Any = node
-    while isinstance(current, Tree) and current.data == "binary_op":
-        operands.append(to_ast(current.children[0]))
-        term = current.children[1]
-        term_children = [c for c in term.children if not (isinstance(c, Tree) and c.data == "new_line_or_comment")]
-        operators.append(str(term_children[0].children[0]))
-        current = term_children[1]
-    if isinstance(current, Tree) and current.data == "conditional":
-        # The grammar reads `a == b ? c : d` as `a == (b ? c : d)`; HCL means `(a == b) ? c : d`.
-        parts = [c for c in current.children if isinstance(c, Tree) and c.data != "new_line_or_comment"]
-        operands.append(to_ast(parts[0]))
-        return Conditional(_climb(operands, operators), to_ast(parts[1]), to_ast(parts[2]))
-    operands.append(to_ast(current))
-    return _climb(operands, operators)
-
-
-def _climb(operands: list[Expr], operators: list[str]) -> Expr:
-    # Shunting-yard over a flat chain; all binary operators are left-associative.
-    output: list[Expr] = [operands[0]]
-    stack: list[str] = []
-    for operator, operand in zip(operators, operands[1:]):
-        while stack and _PRECEDENCE.get(stack[-1], 0) >= _PRECEDENCE.get(operator, 0):
-            right = output.pop()
-            output.append(Binary(stack.pop(), output.pop(), right))
-        stack.append(operator)
-        output.append(operand)
-    while stack:
-        right = output.pop()
-        output.append(Binary(stack.pop(), output.pop(), right))
-    return output[0]
-
-
-def _for(children: list, is_object: bool) -> Expr:
-    trees = [c for c in children if isinstance(c, Tree)]
+def _for(node: Tree, is_object: bool) -> Expr:
+    trees = _trees(node)
     intro = trees[0]
-    names = [_identifier(c) for c in intro.children if isinstance(c, Tree) and c.data == "identifier"]
-    collection = [c for c in intro.children if isinstance(c, Tree) and c.data != "identifier"][0]
+    names = [_word(c) for c in _trees(intro) if c.data == "identifier"]
+    collection = [c for c in _trees(intro) if c.data != "identifier"][0]
     key_name, value_name = (names[0], names[1]) if len(names) == 2 else (None, names[0])
     condition_node = next((c for c in trees if c.data == "for_cond"), None)
-    condition = to_ast([c for c in condition_node.children if isinstance(c, Tree)][0]) if condition_node else None
+    condition = to_ast(_trees(condition_node)[0]) if condition_node else None
     bodies = [c for c in trees[1:] if c.data != "for_cond"]
-    grouping = any(isinstance(c, Token) and str(c) == "..." for c in children)
+    grouping = any(isinstance(c, Token) and c.type == "ELLIPSIS" for c in node.children)
     if is_object:
         return For(key_name, value_name, to_ast(collection), to_ast(bodies[0]), to_ast(bodies[1]), condition, grouping)
     return For(key_name, value_name, to_ast(collection), None, to_ast(bodies[0]), condition, False)

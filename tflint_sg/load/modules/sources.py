@@ -11,6 +11,7 @@ import json
 import os
 import re
 
+from tflint_sg.config import Ref, Unknown
 from tflint_sg.errors import InputError
 from tflint_sg.paths import read_bytes, read_utf8, real_path, repository_root
 
@@ -22,8 +23,6 @@ TFVARS_SUFFIXES = (".tfvars", ".tfvars.json")
 CALLER_SEARCH_DEPTH = 2
 
 _MODULE_BLOCK = re.compile(rb'\bmodule\b\s*["{:]')
-_TEMPLATE_NUMBER = re.compile(r"\$\{(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)\}")
-_LINE_IN_MESSAGE = re.compile(r",?\s*(?:\bat )?\bline (\d+)(?:,? col(?:umn)? (\d+))?\.?")
 
 
 # --- module directories -------------------------------------------------------------------
@@ -66,65 +65,74 @@ def override_files(directory: str) -> list[str]:
 # --- root variable values -----------------------------------------------------------------
 
 
-def _parse_error(path: str, error: Exception) -> InputError:
-    error = getattr(error, "orig_exc", None) or error  # lark's VisitError wraps the real one
-    line = getattr(error, "line", None)
-    column = getattr(error, "column", None)
-    message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-    if not isinstance(line, int) or line < 1:
-        found = _LINE_IN_MESSAGE.search(str(error))
-        line = int(found.group(1)) if found else None
-        column = int(found.group(2)) if found and found.group(2) else None
-    if not isinstance(column, int) or column < 1:
-        column = None
-    message = _LINE_IN_MESSAGE.sub("", message).strip()
-    return InputError(path, f"cannot parse: {message}", line, column)
-
-
-def _unescape_template(text: str) -> str | None:
-    """A literal string's value (`$${` stands for `${`), or None when it holds a template."""
-    out = []
-    i = 0
-    while i < len(text):
-        if text.startswith(("$${", "%%{"), i):
-            out.append(text[i + 1 : i + 3])
-            i += 3
-        elif text.startswith(("${", "%{"), i):
-            return None
-        else:
-            out.append(text[i])
-            i += 1
-    return "".join(out)
-
-
 class _NotLiteral(Exception):
     pass
 
 
-def _literal(value: object) -> object:
-    """The value with HCL string escapes undone; raises _NotLiteral for an expression."""
-    if isinstance(value, str):
-        number = _TEMPLATE_NUMBER.fullmatch(value)
-        if number:  # python-hcl2 hands `1e3` back as the expression "${1e3}"
-            as_float = float(number.group(1))
-            return int(as_float) if as_float.is_integer() else as_float
-        text = _unescape_template(value)
-        if text is None:
-            raise _NotLiteral
-        return text
+def _hcl_attributes(path: str, text: str) -> tuple[list, list]:
+    """A tfvars file's (or a --var value's) top-level attributes and blocks, read as a .tf file
+    is read."""
+    from tflint_sg.load.hcl.tree import parse_body
+
+    return parse_body(path, text.replace("\r\n", "\n"))
+
+
+def _constant(expr) -> object:
+    """The value of an expression that refers to nothing and calls no function, as Terraform
+    reads a tfvars file; raises _NotLiteral for any other."""
+    from tflint_sg.load.expressions.evaluate import evaluate
+    from tflint_sg.load.expressions.values import Scope
+
+    if _calls_a_function(expr):
+        raise _NotLiteral
+    value = evaluate(expr, Scope(lambda name: Unknown(f"{name} in a variable value")))
+    if _holds_unknown(value):
+        raise _NotLiteral
+    return _whole_numbers(value)
+
+
+def _calls_a_function(expr) -> bool:
+    from tflint_sg.load.hcl.syntax import Call, Expr, NotUnderstood
+
+    pending = [expr]  # (not recursive: a value may be nested deeply)
+    while pending:
+        item = pending.pop()
+        if isinstance(item, (Call, NotUnderstood)):
+            return True
+        if isinstance(item, tuple):
+            pending.extend(item)
+        elif isinstance(item, Expr):
+            pending.extend(getattr(item, name) for name in item.__dataclass_fields__)
+    return False
+
+
+def _holds_unknown(value: object) -> bool:
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, (Unknown, Ref)):
+            return True
+        if isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, dict):
+            pending.extend(item.values())
+    return False
+
+
+def _whole_numbers(value: object) -> object:
+    """`1e3` is the number 1000, as Terraform reads it."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
     if isinstance(value, list):
-        return [_literal(item) for item in value]
+        return [_whole_numbers(item) for item in value]
     if isinstance(value, dict):
-        return {key: _literal(item) for key, item in value.items()}
+        return {key: _whole_numbers(item) for key, item in value.items()}
     return value
 
 
-def _read_text(path: str) -> str:
-    return read_utf8(path)
-
-
-def _parse_tfvars(path: str) -> dict[str, object]:
-    text = _read_text(path)
+def _parse_tfvars(path: str, notes: list[str]) -> list[tuple[str, object]]:
+    """(name, value) for each variable a file sets; _NotLiteral for a value that is not one."""
+    text = read_utf8(path)
     if path.endswith(".json"):
         try:
             data = json.loads(text)
@@ -132,22 +140,28 @@ def _parse_tfvars(path: str) -> dict[str, object]:
             raise InputError(path, f"invalid JSON: {error.msg}", error.lineno, error.colno) from None
         if not isinstance(data, dict):
             raise InputError(path, "must be a JSON object of variable values")
-        return data
+        return list(data.items())
     try:
-        import hcl2
-
-        data = hcl2.loads(text)
-    except Exception as error:  # lark's errors, and python-hcl2's own
-        raise _parse_error(path, error) from None
-    return data if isinstance(data, dict) else {}
+        attributes, blocks = _hcl_attributes(path, text)
+        found: list[tuple[str, object]] = []
+        for attribute in attributes:
+            try:
+                found.append((attribute.name, _constant(attribute.expr)))
+            except _NotLiteral as not_literal:
+                found.append((attribute.name, not_literal))
+    except RecursionError:
+        raise InputError(path, "cannot read: values nested too deeply") from None
+    for block in blocks:
+        notes.append(f"{path}: line {block.start_line}: a {block.type} block is not a variable value; ignored")
+    return found
 
 
 def _tfvars_into(values: dict[str, object], notes: list[str], path: str) -> None:
-    for name, raw in _parse_tfvars(path).items():
-        try:
-            values[name] = _literal(raw)
-        except _NotLiteral:
+    for name, value in _parse_tfvars(path, notes):
+        if isinstance(value, _NotLiteral):
             notes.append(f"{path}: variable {name} is not a literal value; ignored")
+        else:
+            values[name] = value
 
 
 def _auto_tfvars(directory: str) -> list[str]:
@@ -169,24 +183,38 @@ def _auto_tfvars(directory: str) -> list[str]:
 
 
 def _var_arg_value(text: str) -> object:
-    """`--var` VALUE: a number, bool, list or map when it is one in HCL, else the raw string."""
+    """`--var` VALUE: a number, bool, list or map when it is one in HCL, else the raw string
+    (a string, null or any expression is taken as the text given)."""
     try:
-        import hcl2
+        attributes, blocks = _hcl_attributes("--var", f"v = {text}\n")
+    except (InputError, RecursionError):
+        return text
+    if blocks or [attribute.name for attribute in attributes] != ["v"]:
+        return text
+    expr = attributes[0].expr
+    if not _is_data(expr, top=True):
+        return text
+    try:
+        return _constant(expr)
+    except (_NotLiteral, RecursionError):
+        return text
 
-        parsed = hcl2.loads(f"v = {text}\n")
-    except Exception:
-        return text
-    if not isinstance(parsed, dict) or list(parsed) != ["v"]:
-        return text
-    value = parsed["v"]
-    if isinstance(value, str) and not _TEMPLATE_NUMBER.fullmatch(value):
-        return text
-    if value is None:
-        return text
-    try:
-        return _literal(value)
-    except _NotLiteral:
-        return text
+
+def _is_data(expr, top: bool = False) -> bool:
+    """A literal value written out: numbers, bools, lists and maps of them (and, inside a list
+    or map, strings and null)."""
+    from tflint_sg.load.hcl.syntax import Literal, ObjectExpr, TupleExpr, Unary
+
+    if isinstance(expr, Literal):
+        return not top or not isinstance(expr.value, str) and expr.value is not None
+    if isinstance(expr, Unary):
+        return expr.operator == "-" and isinstance(expr.operand, Literal) \
+            and isinstance(expr.operand.value, (int, float)) and not isinstance(expr.operand.value, bool)
+    if isinstance(expr, TupleExpr):
+        return all(_is_data(item) for item in expr.items)
+    if isinstance(expr, ObjectExpr):
+        return all(isinstance(key, Literal) and _is_data(value) for key, value in expr.items)
+    return False
 
 
 def root_variable_values(
