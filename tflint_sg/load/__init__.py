@@ -16,12 +16,16 @@ def load(path: str, *, var_files: list[str] = (), var_args: list[str] = (), sour
 
         return load_directory(path, var_files, var_args, variables_in_order=variables_in_order,
                               ignore_modules=ignore_modules)
+    from tflint_sg.load.hcl.parse import flush_cache
     from tflint_sg.load.plan.reader import load_plan
 
-    config = load_plan(path)
-    source = source or _source_beside(path)
-    if source is not None:
-        attach_source(config, source)
+    try:
+        config = load_plan(path)
+        source = source or _source_beside(path)
+        if source is not None:
+            attach_source(config, source)
+    finally:
+        flush_cache()  # what attach_source parsed, and the settings file
     return config
 
 

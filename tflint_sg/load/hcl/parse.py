@@ -42,9 +42,15 @@ def parse_file(path: str) -> list[Block]:
                 error.path = path
                 raise
             if entry is not None:  # (the cache is on)
-                parse_cache.store(entry, parse_cache.encode(blocks))
+                parse_cache.store(entry, parse_cache.encode(entry, blocks))
         _parsed[memo] = blocks
     return _parsed[memo]
+
+
+def flush_cache() -> None:
+    """Writes the files parsed since the last call to the parse cache, in one pack: the
+    loaders call it when they have parsed what a run needs."""
+    parse_cache.flush()
 
 
 def parse_files(paths: list[str]) -> None:
@@ -70,9 +76,11 @@ def parse_files(paths: list[str]) -> None:
     encoded = _parse_in_workers(jobs) if _can_fork() else None
     if encoded is None:
         encoded = [_parse_and_encode(job) for job in jobs]
-    for (memo, _, _, _), blocks in zip(todo, encoded):
+    for (memo, entry, _, _), data in zip(todo, encoded):
+        blocks = parse_cache.decode(entry, data) if data is not None else None
         if blocks is not None:
-            _parsed[memo] = parse_cache.decode(blocks)
+            _parsed[memo] = blocks
+            parse_cache.store(entry, data)
 
 
 def _parse_in_workers(jobs: list[tuple[str, bytes, str | None]]) -> list[bytes | None] | None:
@@ -118,15 +126,13 @@ def _memo_key(path: str, absolute: str) -> tuple:
 
 
 def _parse_and_encode(job: tuple[str, bytes, str | None]) -> bytes | None:
-    """Parses one file (in a worker, when there are several) and caches it: the encoded blocks,
-    or None if it cannot be parsed or encoded."""
+    """Parses one file (in a worker, when there are several): the blocks encoded as the cache
+    keeps them, or None if it cannot be parsed or encoded."""
     path, data, entry = job
     try:
-        encoded = parse_cache.encode(_parse_uncached(path, data))
+        return parse_cache.encode(entry, _parse_uncached(path, data))
     except Exception:
         return None
-    parse_cache.store(entry, encoded)
-    return encoded
 
 
 def _parse_uncached(path: str, data: bytes) -> list[Block]:

@@ -1,119 +1,123 @@
 """The syntax tree of Terraform files: blocks, attributes, and expressions as a small AST.
 
 hcl/tree.py builds it from python-hcl2's parse tree, hcl/parse.py from Terraform's JSON syntax;
-expressions/evaluate.py gives it values. Nodes are plain data, so a parsed file can be cached.
+expressions/evaluate.py gives it values. Nodes are msgspec Structs holding plain data: the parse
+cache (hcl/cache.py) encodes them as MessagePack and decodes with a typed decoder, so only these
+classes (and the scalars a Literal holds) can come out of a cache entry.
+
+Each class is tagged with its name (the first item of its encoded array); the field annotations
+say what the decoder accepts, so they must stay exact: `Node` is any expression.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Union
+
+import msgspec
 
 
 class Expr:
+    """What every expression is an instance of."""
+
     __slots__ = ()
 
 
-@dataclass(frozen=True)
-class Literal(Expr):
-    value: Any
+class _Expr(msgspec.Struct, Expr, frozen=True, tag=True, tag_field="node", array_like=True, gc=False):
+    # Frozen trees built bottom-up hold no reference cycles, so the garbage collector need not
+    # track them (there are hundreds of thousands in a large repository).
+    pass
 
 
-@dataclass(frozen=True)
-class Template(Expr):
-    parts: tuple  # str or Expr
+class Literal(_Expr):
+    value: Any  # str, int, float, bool or None
 
 
-@dataclass(frozen=True)
-class Name(Expr):
+class Template(_Expr):
+    parts: tuple[Union[str, Node], ...]
+
+
+class Name(_Expr):
     name: str
 
 
-@dataclass(frozen=True)
-class GetAttr(Expr):
-    target: Expr
+class GetAttr(_Expr):
+    target: Node
     name: str
 
 
-@dataclass(frozen=True)
-class Index(Expr):
-    target: Expr
-    key: Expr
+class Index(_Expr):
+    target: Node
+    key: Node
 
 
-@dataclass(frozen=True)
-class Splat(Expr):
+class Splat(_Expr):
     """`a[*].b[0]` and `a.*.b`: `steps` apply to each element of `target`."""
 
-    target: Expr
-    steps: tuple  # ("attr", name) or ("index", Expr)
+    target: Node
+    steps: tuple[tuple[str, Union[str, Node]], ...]  # ("attr", name) or ("index", Expr)
 
 
-@dataclass(frozen=True)
-class TupleExpr(Expr):
-    items: tuple
+class TupleExpr(_Expr):
+    items: tuple[Node, ...]
 
 
-@dataclass(frozen=True)
-class ObjectExpr(Expr):
-    items: tuple  # (key Expr, value Expr)
+class ObjectExpr(_Expr):
+    items: tuple[tuple[Node, Node], ...]  # (key Expr, value Expr)
 
 
-@dataclass(frozen=True)
-class Call(Expr):
+class Call(_Expr):
     name: str
-    args: tuple
+    args: tuple[Node, ...]
 
 
-@dataclass(frozen=True)
-class Conditional(Expr):
-    condition: Expr
-    if_true: Expr
-    if_false: Expr
+class Conditional(_Expr):
+    condition: Node
+    if_true: Node
+    if_false: Node
 
 
-@dataclass(frozen=True)
-class Binary(Expr):
+class Binary(_Expr):
     operator: str
-    left: Expr
-    right: Expr
+    left: Node
+    right: Node
 
 
-@dataclass(frozen=True)
-class Unary(Expr):
+class Unary(_Expr):
     operator: str
-    operand: Expr
+    operand: Node
 
 
-@dataclass(frozen=True)
-class For(Expr):
-    key_name: str | None
+class For(_Expr):
+    key_name: Union[str, None]
     value_name: str
-    collection: Expr
-    key: Expr | None  # set for `{for ... : k => v}`
-    value: Expr
-    condition: Expr | None
+    collection: Node
+    key: Union[Node, None]  # set for `{for ... : k => v}`
+    value: Node
+    condition: Union[Node, None]
     grouping: bool  # `...` after the value of an object for
 
 
-@dataclass(frozen=True)
-class NotUnderstood(Expr):
+class NotUnderstood(_Expr):
     what: str
 
 
-@dataclass
-class Attribute:
+Node = Union[Literal, Template, Name, GetAttr, Index, Splat, TupleExpr, ObjectExpr, Call, Conditional, Binary,
+             Unary, For, NotUnderstood]
+
+
+class Attribute(msgspec.Struct, tag=True, tag_field="node", array_like=True):
     name: str
-    expr: Expr
+    expr: Node
     line: int
 
 
-@dataclass
-class Block:
+class Block(msgspec.Struct, tag=True, tag_field="node", array_like=True):
+    """Not frozen: the JSON syntax fills a block's attributes and nested blocks after making it."""
+
     type: str
     labels: tuple[str, ...]
     file: str
     start_line: int
     end_line: int
-    attributes: dict[str, Attribute] = field(default_factory=dict)
-    blocks: list[Block] = field(default_factory=list)
+    attributes: dict[str, Attribute] = msgspec.field(default_factory=dict)
+    blocks: list[Block] = msgspec.field(default_factory=list)

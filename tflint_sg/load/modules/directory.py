@@ -8,7 +8,8 @@ each instance and module call is declared, so that findings point at `.tf` lines
 from __future__ import annotations
 
 import os
-from dataclasses import replace
+
+from msgspec.structs import replace
 
 from tflint_sg.config import NETWORK_TYPES, Config, Resource, canonical_type
 from tflint_sg.errors import InputError
@@ -16,7 +17,7 @@ from tflint_sg.load.modules import sources as hcl_sources
 from tflint_sg.load.modules.module import INSTANCE_BUDGET, MAX_MODULE_DEPTH, Environment, ModuleDef, ModuleInstance, Span
 from tflint_sg.addresses import strip_keys
 from tflint_sg.load.hcl.syntax import GetAttr, Literal, Name
-from tflint_sg.load.hcl.parse import parse_file, parse_files
+from tflint_sg.load.hcl.parse import flush_cache, parse_file, parse_files
 from tflint_sg.load.hcl.syntax import Block
 from tflint_sg.paths import real_path
 
@@ -30,7 +31,18 @@ def load_directory(directory: str, var_files: list[str] = (), var_args: list[str
                    ignore_modules: set[str] = frozenset(), cut_short: str = "the rest is not analyzed") -> Config:
     """`root_values` replaces the tfvars files and options: a plan records the values it used.
     `variables_in_order` gives --var-file and --var in command-line order (else files first).
-    `cut_short` ends the warning given when the instance budget runs out."""
+    `cut_short` ends the warning given when the instance budget runs out. The files parsed go
+    to the parse cache at the end, whether or not the directory loads."""
+    try:
+        return _load_directory(directory, var_files, var_args, root_values, variables_in_order, ignore_modules,
+                               cut_short)
+    finally:
+        flush_cache()
+
+
+def _load_directory(directory: str, var_files, var_args, root_values: dict | None,
+                    variables_in_order: list[tuple[str, str]] | None, ignore_modules: set[str],
+                    cut_short: str) -> Config:
     root = os.path.normpath(directory)
     files = hcl_sources.module_files(root)
     if not files:
@@ -208,7 +220,7 @@ def _group_names(expr) -> tuple[set[str], set[str]]:
             strings.add(node.value)
         fields = _AST_FIELDS.get(kind)
         if fields is None:
-            fields = _AST_FIELDS[kind] = tuple(getattr(kind, "__dataclass_fields__", ()))
+            fields = _AST_FIELDS[kind] = getattr(kind, "__struct_fields__", ())
         for field_name in fields:
             stack.append(getattr(node, field_name))
         if kind is tuple or kind is list:
