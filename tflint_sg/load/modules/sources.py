@@ -102,7 +102,7 @@ def _calls_a_function(expr) -> bool:
         if isinstance(item, tuple):
             pending.extend(item)
         elif isinstance(item, Expr):
-            pending.extend(getattr(item, name) for name in item.__dataclass_fields__)
+            pending.extend(getattr(item, name) for name in item.__struct_fields__)
     return False
 
 
