@@ -108,8 +108,7 @@ def run(options: Options, settings=None) -> Outcome:
     from tflint_sg import baseline
     from tflint_sg.load.hcl import cache as parse_cache
 
-    if not options.cache:
-        parse_cache.disable()
+    parse_cache.begin(enabled=options.cache)
     settings = settings if settings is not None else read_settings(options)
     checking = options.mode == "check"
     outcome = Outcome(settings, selected_rules(options, settings) if checking else [])

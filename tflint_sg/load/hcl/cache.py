@@ -55,9 +55,13 @@ _pending: dict[str, bytes] = {}  # this run's new entries, encoded, for `flush`
 _used: set[str] = set()  # the keys this run read, kept first when packs are merged
 
 
-def disable() -> None:
-    global _enabled
-    _enabled = False
+def begin(enabled: bool = True) -> None:
+    """Starts a run: forgets what an earlier run in this process read, checked or left to write,
+    so each run (a test, an editor's request) sees the cache as a fresh process would."""
+    global _enabled, _root, _pending, _used, _index
+    _close_packs()
+    _enabled, _root = enabled, None
+    _pending, _used, _index = {}, set(), {}
 
 
 def key(path: str, data: bytes) -> str | None:
