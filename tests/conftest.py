@@ -40,6 +40,21 @@ class Run:
 
 
 @pytest.fixture(scope="session", autouse=True)
+def background_setups(request, tmp_path_factory):
+    """A test module may define `start_in_background(items, tmp_path_factory)`: set-up that
+    mostly waits on another program (npm installing Mermaid), started before the first test
+    with the module's selected tests, so it proceeds on the other core while earlier tests run.
+    Its fixtures wait for it."""
+    selected: dict[object, list] = {}
+    for item in request.session.items:
+        module = getattr(item, "module", None)
+        if callable(getattr(module, "start_in_background", None)):
+            selected.setdefault(module, []).append(item)
+    for module, items in selected.items():
+        module.start_in_background(items, tmp_path_factory)
+
+
+@pytest.fixture(scope="session", autouse=True)
 def private_parse_cache(tmp_path_factory):
     """The tests' runs keep their parse cache to themselves, not in the user's ~/.cache."""
     os.environ["TFLINT_SG_CACHE_DIR"] = str(tmp_path_factory.mktemp("parse-cache"))

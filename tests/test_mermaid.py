@@ -10,6 +10,7 @@ the install fails (no network).
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import re
@@ -75,26 +76,47 @@ class Mermaid:
         return {r["id"]: r for r in json.loads((work / "results.json").read_text(encoding="utf-8"))}
 
 
-@pytest.fixture(scope="session")
-def mermaid_install(tmp_path_factory) -> tuple[Path, subprocess.Popen]:
-    """`npm install` of Mermaid, started in the background (the `mermaid` fixture waits for it)."""
-    for tool in ("node", "npm"):
-        if shutil.which(tool) is None:
-            pytest.skip(f"{tool} is not installed: cannot check the diagrams with Mermaid")
+_install: tuple[Path, subprocess.Popen] | None = None
+
+
+def start_in_background(items, tmp_path_factory) -> None:
+    """Starts `npm install` of Mermaid into a temporary directory without waiting for it (the
+    `mermaid` fixture waits). conftest calls this with the tests of this module that will run,
+    before the first test, so npm works on the other core while the tests before these run."""
+    global _install
+    if items is not None and not any("mermaid_install" in item.fixturenames for item in items):
+        return
+    if _install is not None or any(shutil.which(tool) is None for tool in ("node", "npm")):
+        return
     directory = tmp_path_factory.mktemp("mermaid")
     (directory / "package.json").write_text('{"private": true}\n', encoding="utf-8")
     env = {**os.environ, "npm_config_update_notifier": "false"}
-    # Its output goes to a file: a pipe nobody reads while the diagrams are drawn could fill up.
+    # Its output goes to a file: a pipe nobody reads while other tests run could fill up.
     with open(directory / "npm-install.log", "w", encoding="utf-8") as log:
         install = subprocess.Popen(
             ["npm", "install", "--no-audit", "--no-fund", "--ignore-scripts", "--prefer-offline",
              "--loglevel=error", "--fetch-retries=1", "--fetch-retry-maxtimeout=10000", *PACKAGES],
             cwd=directory, stdout=log, stderr=subprocess.STDOUT, text=True, env=env,
         )
-    yield directory, install
-    if install.poll() is None:
-        install.kill()
-        install.wait()
+    _install = directory, install
+    atexit.register(_stop_install)
+
+
+def _stop_install() -> None:
+    """An install nobody waited for (the session ended first) is not left running."""
+    if _install[1].poll() is None:
+        _install[1].kill()
+        _install[1].wait()
+
+
+@pytest.fixture(scope="session")
+def mermaid_install(tmp_path_factory) -> tuple[Path, subprocess.Popen]:
+    """The `npm install` of Mermaid, under way (started here if conftest has not started it)."""
+    for tool in ("node", "npm"):
+        if shutil.which(tool) is None:
+            pytest.skip(f"{tool} is not installed: cannot check the diagrams with Mermaid")
+    start_in_background(None, tmp_path_factory)
+    return _install
 
 
 @pytest.fixture(scope="session")
