@@ -65,9 +65,12 @@ def private_parse_cache(tmp_path_factory):
 # Most tests are about what the command says, not about the process that says it, so they run
 # `tflint_sg.cli.main` inside the test process (`tflint_sg`): starting Python and importing
 # click, lark and sarif_om costs more than most runs. Each such run starts as a fresh process
-# would: see `in_process`. Tests about the process itself (a pipe or a terminal as standard
-# output, separate processes giving the same bytes, memory, the console script, pre-commit)
-# use `tflint_sg_process`, which starts `python -m tflint_sg`.
+# would (`fresh_process_state`) and is seen as one would be (`run_in_process`): exit status,
+# and standard output and error as bytes through a pipe, decoded as subprocess.run decodes them.
+# Tests about the process itself (a pipe or a terminal as standard output, separate processes
+# giving the same bytes, peak memory, the console script under pre-commit) use
+# `tflint_sg_process`, which starts `python -m tflint_sg`. Nothing the command does reads
+# standard input; a run in process would see pytest's, which refuses to be read.
 
 
 def run_process(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None) -> Run:
