@@ -37,10 +37,11 @@ def test_output_file(tflint_sg, tmp_path):
     assert json.loads(target.read_text())["runs"][0]["results"]
 
 
-def test_same_input_same_bytes(tflint_sg):
+def test_same_input_same_bytes(tflint_sg_process):
+    # Separate processes (each with its own hash seed), as two runs of the command are.
     for fmt in ("text", "json", "sarif"):
-        first = tflint_sg("--format", fmt, "fixtures/both_sides_blocked/plan.json", "fixtures/story/plan.json")
-        second = tflint_sg("--format", fmt, "fixtures/both_sides_blocked/plan.json", "fixtures/story/plan.json")
+        first = tflint_sg_process("--format", fmt, "fixtures/both_sides_blocked/plan.json", "fixtures/story/plan.json")
+        second = tflint_sg_process("--format", fmt, "fixtures/both_sides_blocked/plan.json", "fixtures/story/plan.json")
         assert first.stdout == second.stdout
 
 

@@ -10,18 +10,17 @@ the install fails (no network).
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import re
 import shutil
 import subprocess
-import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, ROOT, fixture_cases
+from conftest import FIXTURES, fixture_cases, run_in_process
 
 PACKAGES = ("mermaid@11", "jsdom@26")  # jsdom 26 runs on Node 18 and later
 
@@ -77,32 +76,67 @@ class Mermaid:
         return {r["id"]: r for r in json.loads((work / "results.json").read_text(encoding="utf-8"))}
 
 
-@pytest.fixture(scope="session")
-def mermaid(tmp_path_factory) -> Mermaid:
-    for tool in ("node", "npm"):
-        if shutil.which(tool) is None:
-            pytest.skip(f"{tool} is not installed: cannot check the diagrams with Mermaid")
+_install: tuple[Path, subprocess.Popen] | None = None
+
+
+def start_in_background(items, tmp_path_factory) -> None:
+    """Starts `npm install` of Mermaid into a temporary directory without waiting for it (the
+    `mermaid` fixture waits). conftest calls this with the tests of this module that will run,
+    before the first test, so npm works on the other core while the tests before these run."""
+    global _install
+    if items is not None and not any("mermaid_install" in item.fixturenames for item in items):
+        return
+    if _install is not None or any(shutil.which(tool) is None for tool in ("node", "npm")):
+        return
     directory = tmp_path_factory.mktemp("mermaid")
     (directory / "package.json").write_text('{"private": true}\n', encoding="utf-8")
     env = {**os.environ, "npm_config_update_notifier": "false"}
-    try:
-        install = subprocess.run(
+    # Its output goes to a file: a pipe nobody reads while other tests run could fill up.
+    with open(directory / "npm-install.log", "w", encoding="utf-8") as log:
+        install = subprocess.Popen(
             ["npm", "install", "--no-audit", "--no-fund", "--ignore-scripts", "--prefer-offline",
              "--loglevel=error", "--fetch-retries=1", "--fetch-retry-maxtimeout=10000", *PACKAGES],
-            cwd=directory, capture_output=True, text=True, timeout=300, env=env,
+            cwd=directory, stdout=log, stderr=subprocess.STDOUT, text=True, env=env,
         )
+    _install = directory, install
+    atexit.register(_stop_install)
+
+
+def _stop_install() -> None:
+    """An install nobody waited for (the session ended first) is not left running."""
+    if _install[1].poll() is None:
+        _install[1].kill()
+        _install[1].wait()
+
+
+@pytest.fixture(scope="session")
+def mermaid_install(tmp_path_factory) -> tuple[Path, subprocess.Popen]:
+    """The `npm install` of Mermaid, under way (started here if conftest has not started it)."""
+    for tool in ("node", "npm"):
+        if shutil.which(tool) is None:
+            pytest.skip(f"{tool} is not installed: cannot check the diagrams with Mermaid")
+    start_in_background(None, tmp_path_factory)
+    return _install
+
+
+@pytest.fixture(scope="session")
+def mermaid(mermaid_install) -> Mermaid:
+    directory, install = mermaid_install
+    try:
+        install.wait(timeout=300)
     except subprocess.TimeoutExpired:
+        install.kill()
+        install.wait()
         pytest.skip(f"npm install {' '.join(PACKAGES)} timed out (no network?)")
     if install.returncode != 0:
-        head = (install.stderr or install.stdout).strip().splitlines()[:3]
+        head = (directory / "npm-install.log").read_text(encoding="utf-8", errors="replace").strip().splitlines()[:3]
         pytest.skip(f"npm install {' '.join(PACKAGES)} failed (no network?): " + " / ".join(head))
     (directory / "parse.mjs").write_text(PARSE_SCRIPT, encoding="utf-8")
     return Mermaid(directory)
 
 
-def _run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "tflint_sg", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=120)
+def _run(*args: str):
+    return run_in_process(*args)
 
 
 def _diagrams(case: str) -> dict[str, str]:
@@ -110,7 +144,7 @@ def _diagrams(case: str) -> dict[str, str]:
     `--format markdown` (the only place exposed endpoints are marked)."""
     folder = f"fixtures/{case}"
     graph = _run("graph", "--format", "mermaid", folder)
-    assert graph.returncode == 0, graph.stderr
+    assert graph.code == 0, graph.stderr
     assert graph.stdout.startswith("flowchart LR\n"), graph.stdout
     diagrams = {f"graph:{case}": graph.stdout}
     markdown = _run("--format", "markdown", folder)
@@ -123,18 +157,11 @@ def _diagrams(case: str) -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def fixture_diagrams(request) -> tuple[dict[str, str], dict[str, dict]]:
-    """Every fixture's diagrams, drawn by the CLI (in parallel, while npm installs Mermaid) and
-    parsed by Mermaid in one go."""
-    for tool in ("node", "npm"):
-        if shutil.which(tool) is None:
-            pytest.skip(f"{tool} is not installed: cannot check the diagrams with Mermaid")
-    pool = ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 1))
-    try:
-        drawing = pool.map(_diagrams, fixture_cases())
-        parser = request.getfixturevalue("mermaid")
-        diagrams = {name: text for batch in drawing for name, text in batch.items()}
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    """Every fixture's diagrams, drawn by the CLI (while npm installs Mermaid) and parsed by
+    Mermaid in one go."""
+    request.getfixturevalue("mermaid_install")
+    diagrams = {name: text for case in fixture_cases() for name, text in _diagrams(case).items()}
+    parser = request.getfixturevalue("mermaid")
     return diagrams, parser.parse(diagrams)
 
 
@@ -175,7 +202,7 @@ def test_mermaid_rejects_broken_diagrams(mermaid):
 
 def test_several_inputs_make_one_diagram(mermaid):
     run = _run("graph", "--format", "mermaid", "fixtures/story", "fixtures/nlb", "fixtures/ecs_awsvpc")
-    assert run.returncode == 0, run.stderr
+    assert run.code == 0, run.stderr
     assert run.stdout.count("flowchart") == 1
     (result,) = mermaid.parse({"several": run.stdout}).values()
     assert result["ok"], result.get("error")

@@ -1,18 +1,12 @@
 """`.tflint-sg.hcl` and the rule-selection options, through the real command line."""
 
-import os
-import subprocess
-import sys
-
-from conftest import ROOT
+from conftest import ROOT, run_in_process
 
 STORY = str(ROOT / "fixtures" / "story")
 
 
 def _run(*args, cwd, env=None):
-    completed = subprocess.run([sys.executable, "-m", "tflint_sg", *args], cwd=cwd, capture_output=True, text=True,
-                               env={**os.environ, **(env or {})}, timeout=120)
-    return completed
+    return run_in_process(*args, cwd=cwd, env=env)
 
 
 def _rules(out: str) -> list[str]:

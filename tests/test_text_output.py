@@ -45,8 +45,8 @@ def test_colors_at_a_terminal_unless_no_color():
     assert "\033[" not in _at_a_terminal({**env, "NO_COLOR": "1"})
 
 
-def test_no_colors_in_a_pipe(tflint_sg):
-    assert "\033[" not in tflint_sg("fixtures/story").stdout
+def test_no_colors_in_a_pipe(tflint_sg_process):
+    assert "\033[" not in tflint_sg_process("fixtures/story").stdout
 
 
 def test_the_summary_tells_clean_from_not_decided(tflint_sg):
