@@ -86,7 +86,9 @@ def run_process(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None)
 # in-process run and put back after it. (The parse cache's `_code_tag` is left alone: it is
 # computed from the installed code, the same in every process.)
 FRESH_GLOBALS = {
-    "tflint_sg.load.hcl.cache": {"_enabled": lambda: True, "_root": lambda: None},
+    # (cache.begin resets these at the start of each run; a new process starts with them so too)
+    "tflint_sg.load.hcl.cache": {"_enabled": lambda: True, "_root": lambda: None, "_packs": lambda: None,
+                                 "_index": dict, "_pending": dict, "_used": set},
     "tflint_sg.load.hcl.parse": {"_parsed": dict},
     "tflint_sg.ruledoc": {"_cache": dict},
     "tflint_sg.load.modules.directory": {"_AST_FIELDS": dict},
