@@ -14,9 +14,8 @@ from lark import Token, Tree
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from tflint_sg.errors import InputError
-
-from tflint_sg.load.hcl.syntax import Attribute, Block
-from tflint_sg.load.hcl.syntax import Binary, Call, Conditional, Expr, For, GetAttr, Index, Literal, Name, NotUnderstood, ObjectExpr, Splat, Template, TupleExpr, Unary
+from tflint_sg.load.hcl.syntax import (Attribute, Binary, Block, Call, Conditional, Expr, For, GetAttr, Index,
+                                       Literal, Name, NotUnderstood, ObjectExpr, Splat, Template, TupleExpr, Unary)
 
 
 def prepare_parser() -> None:
