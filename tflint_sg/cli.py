@@ -89,11 +89,12 @@ _CONTEXT = {"help_option_names": ["-h", "--help"]}
 def cli():
     """Report the traffic a Terraform configuration intends but its AWS security groups block.
 
-    `tflint-sg PATHS` runs `check`; `tflint-sg COMMAND --help` tells more.
+    `tflint-sg PATHS` runs `check`; `tflint-sg check --help` lists its options.
     """
 
 
-@cli.command("check", cls=_VariablesInOrder, context_settings=_CONTEXT)
+@cli.command("check", cls=_VariablesInOrder, context_settings=_CONTEXT,
+             short_help="Report what security groups block or expose (the default).")
 @click.argument("paths", nargs=-1, type=click.Path(dir_okay=True, file_okay=True))
 @click.option("-f", "--format", "output_format", type=click.Choice(list(WRITERS)), default="text",
               show_default=True, help="Output format.")
@@ -166,7 +167,8 @@ def check_command(paths, output_format, output, force, verbose, var_files, var_a
     return pipeline.exit_code(outcome, threshold, force=force or bool(settings.force))
 
 
-@cli.command("graph", cls=_VariablesInOrder, context_settings=_CONTEXT)
+@cli.command("graph", cls=_VariablesInOrder, context_settings=_CONTEXT,
+             short_help="Print the network model as JSON, or draw it (Mermaid, DOT).")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=True, file_okay=True))
 @click.option("-f", "--format", "output_format", type=click.Choice(list(GRAPH_WRITERS)), default="json",
               show_default=True, help="Output format: the JSON document, or a diagram of the tiers.")
