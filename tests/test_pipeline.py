@@ -160,3 +160,15 @@ def test_the_pipeline_without_a_command_line():
     missing = pipeline.run(pipeline.Options(paths=(str(FIXTURES / "nowhere.json"),)))
     assert missing.failed and missing.unreadable == 1 and pipeline.exit_code(missing, "notice") == 1
     assert missing.messages == [("error", f"{FIXTURES / 'nowhere.json'}: no such file")]
+
+
+def test_no_cache_leaves_the_cache_alone_settings_file_included(tflint_sg, tmp_path):
+    cache = tmp_path / "cache"
+    (tmp_path / ".tflint-sg.hcl").write_text('config {\n  format = "compact"\n}\n')
+    story = str(FIXTURES / "story")
+    run = tflint_sg("--no-cache", story, cwd=tmp_path, env={"TFLINT_SG_CACHE_DIR": str(cache)})
+    assert run.code == 2 and run.stdout.count("[aws_lb_target_traffic_blocked]") == 2
+    assert not cache.exists() or not any(path.is_file() for path in cache.rglob("*"))
+    # Without the option, the same run fills it.
+    assert tflint_sg(story, cwd=tmp_path, env={"TFLINT_SG_CACHE_DIR": str(cache)}).code == 2
+    assert any(path.is_file() for path in cache.rglob("*"))

@@ -80,8 +80,12 @@ def all_rule_ids() -> list[str]:
 
 
 def read_settings(options: Options):
-    """The settings file the options name (or the default one), with the rules it selects checked."""
+    """The settings file the options name (or the default one), with the rules it selects
+    checked. This starts the run: the parse cache is set up for it here, as the options say."""
     from tflint_sg import settings as settings_file
+    from tflint_sg.load.hcl import cache as parse_cache
+
+    parse_cache.begin(enabled=options.cache)
 
     rule_ids = set(all_rule_ids())
     unknown = sorted((set(options.enable_rules) | set(options.disable_rules) | set(options.only_rules)) - rule_ids)
@@ -104,11 +108,10 @@ def selected_rules(options: Options, settings) -> list:
 
 def run(options: Options, settings=None) -> Outcome:
     """Analyze every input. Raises RunError for what stops the run as a whole; a bad input is
-    an error message and a count in the outcome, and the other inputs are still analyzed."""
+    an error message and a count in the outcome, and the other inputs are still analyzed.
+    `settings`: what read_settings(options) returned, when the caller needed them first."""
     from tflint_sg import baseline
-    from tflint_sg.load.hcl import cache as parse_cache
 
-    parse_cache.begin(enabled=options.cache)
     settings = settings if settings is not None else read_settings(options)
     checking = options.mode == "check"
     outcome = Outcome(settings, selected_rules(options, settings) if checking else [])
