@@ -162,7 +162,7 @@ def test_the_pipeline_without_a_command_line():
     assert missing.messages == [("error", f"{FIXTURES / 'nowhere.json'}: no such file")]
 
 
-def test_no_cache_leaves_the_cache_alone_settings_file_included(tflint_sg, tmp_path):
+def test_no_cache_writes_nothing_to_the_cache_settings_file_included(tflint_sg, tmp_path):
     cache = tmp_path / "cache"
     (tmp_path / ".tflint-sg.hcl").write_text('config {\n  format = "compact"\n}\n')
     story = str(FIXTURES / "story")
