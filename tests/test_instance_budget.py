@@ -116,3 +116,32 @@ def test_a_plan_read_with_its_source_says_only_the_source_was_cut(tmp_path, mill
     (warning,) = config.warnings
     assert warning.startswith(f"the configuration at {million}: module.m[")
     assert warning.endswith("the rest of it is not read, and findings there point at the plan")
+
+
+def test_a_rule_resource_past_the_budget_makes_no_group_look_closed(tflint_sg, tmp_path):
+    """The database admits the app through a standalone rule, which the budget cuts off: the
+    database must not be reported as unreachable (its group may hold that rule)."""
+    import re
+    import shutil
+
+    from conftest import FIXTURES
+
+    shutil.copytree(FIXTURES / "tier_db_ok", tmp_path / "infra")
+    main = tmp_path / "infra" / "main.tf"
+    text = main.read_text()
+    text = re.sub(r'(resource "aws_security_group" "db" \{.*?)  ingress \{.*?\n  \}\n', r"\1", text, count=1, flags=re.S)
+    rule = ('resource "aws_security_group_rule" "db_from_app" {\n  type                     = "ingress"\n'
+            '  security_group_id        = aws_security_group.db.id\n  from_port                = 5432\n'
+            '  to_port                  = 5432\n  protocol                 = "tcp"\n'
+            '  source_security_group_id = aws_security_group.app.id\n}\n')
+    main.write_text(text + rule)
+    assert tflint_sg("--format", "json", str(tmp_path / "infra")).json()["findings"] == []  # the rule holds
+
+    # Three groups of 10,000 declared before the rule take the whole budget.
+    fillers = "".join(f'resource "aws_security_group" "filler{i}" {{\n  count  = 10000\n'
+                      f'  vpc_id = aws_vpc.main.id\n}}\n' for i in range(3))
+    main.write_text(text + fillers + rule)
+    run = tflint_sg("--format", "json", "--verbose", str(tmp_path / "infra"))
+    assert "stopped expanding count/for_each" in run.stderr
+    assert run.json()["findings"] == [], [f["rule"] for f in run.json()["findings"]]
+    assert run.code == 0

@@ -5,6 +5,7 @@ import shutil
 import textwrap
 
 from conftest import FIXTURES
+from tflint_sg import __version__
 
 # The story's shape, with the target group's port a variable: 80 (the default) is blocked by
 # the instance's group, which admits only 443; 443 is admitted.
@@ -129,8 +130,12 @@ def test_check_is_the_default_command(tflint_sg):
     implicit, explicit = tflint_sg("--format", "sarif", story), tflint_sg("check", "--format", "sarif", story)
     assert implicit.code == explicit.code == 2
     assert implicit.stdout == explicit.stdout
-    help_text = tflint_sg("--help").stdout
-    assert "check" in help_text and "graph" in help_text
+    commands = [line.split()[0] for line in tflint_sg("--help").stdout.split("Commands:")[1].splitlines() if line.strip()]
+    assert commands == ["check", "graph"]
+    # --version wherever it stands, as before there were subcommands.
+    for command in (["--version"], [story, "--version"], ["graph", story, "--version"]):
+        run = tflint_sg(*command)
+        assert (run.code, run.stdout) == (0, f"tflint-sg {__version__}\n"), command
 
 
 def test_variables_apply_in_command_line_order(tflint_sg, tmp_path):
@@ -153,12 +158,14 @@ def test_the_pipeline_without_a_command_line():
     (checked,) = outcome.checked
     assert sorted({f.rule for f in checked.result.findings}) == ["aws_data_store_unreachable",
                                                                 "aws_lb_target_traffic_blocked"]
-    assert pipeline.exit_code(outcome, "notice") == 2 and pipeline.exit_code(outcome, "notice", force=True) == 0
+    assert pipeline.exit_code(outcome) == 2
+    forced = pipeline.run(pipeline.Options(paths=(str(FIXTURES / "story"),), force=True))
+    assert pipeline.exit_code(forced) == 0 and forced.checked[0].result.findings == checked.result.findings
     compact = report.render("compact", outcome.checked, report.View())
     assert compact.count("[aws_lb_target_traffic_blocked]") == 2
 
     missing = pipeline.run(pipeline.Options(paths=(str(FIXTURES / "nowhere.json"),)))
-    assert missing.failed and missing.unreadable == 1 and pipeline.exit_code(missing, "notice") == 1
+    assert missing.failed and missing.unreadable == 1 and pipeline.exit_code(missing) == 1
     assert missing.messages == [("error", f"{FIXTURES / 'nowhere.json'}: no such file")]
 
 
@@ -172,3 +179,28 @@ def test_no_cache_writes_nothing_to_the_cache_settings_file_included(tflint_sg, 
     # Without the option, the same run fills it.
     assert tflint_sg(story, cwd=tmp_path, env={"TFLINT_SG_CACHE_DIR": str(cache)}).code == 2
     assert any(path.is_file() for path in cache.rglob("*"))
+
+
+def test_errors_before_a_failed_baseline_write_are_still_shown(tflint_sg, tmp_path):
+    missing = tmp_path / "nowhere.json"
+    run = tflint_sg(str(FIXTURES / "story"), str(missing), "--write-baseline", str(tmp_path / "no" / "dir" / "b.json"))
+    assert run.code == 1
+    lines = run.stderr.splitlines()
+    assert lines[0] == f"tflint-sg: error: {missing}: no such file"
+    assert lines[1].startswith(f"tflint-sg: error: {tmp_path / 'no' / 'dir' / 'b.json'}: cannot write the baseline")
+
+
+def test_runs_in_one_process_do_not_share_state(tmp_path, monkeypatch):
+    """The pipeline, called twice in one process with no help from the test harness: --no-cache
+    ends with its run, and a run of several inputs writes one pack."""
+    from tflint_sg import pipeline
+
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("TFLINT_SG_CACHE_DIR", str(cache))
+    inputs = (str(FIXTURES / "story"), str(FIXTURES / "story_fixed"), str(FIXTURES / "tier_db_ok"))
+    uncached = pipeline.run(pipeline.Options(paths=inputs, cache=False))
+    assert len(uncached.checked) == 3 and not cache.exists()
+    cached = pipeline.run(pipeline.Options(paths=inputs))
+    assert [item.result.findings for item in cached.checked] == [item.result.findings for item in uncached.checked]
+    assert [path.name for path in cache.rglob("*") if path.is_file()] and \
+        len([path for path in cache.rglob("*.pack")]) == 1

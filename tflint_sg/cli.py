@@ -13,7 +13,6 @@ from __future__ import annotations
 import gc
 import os
 import sys
-from dataclasses import replace
 
 import click
 
@@ -82,10 +81,11 @@ def _variable_options(command):
 
 
 _CONTEXT = {"help_option_names": ["-h", "--help"]}
+_version = click.version_option(__version__, "--version", prog_name="tflint-sg", message="%(prog)s %(version)s")
 
 
 @click.group(cls=_DefaultToCheck, context_settings=_CONTEXT)
-@click.version_option(__version__, "--version", prog_name="tflint-sg", message="%(prog)s %(version)s")
+@_version
 def cli():
     """Report the traffic a Terraform configuration intends but its AWS security groups block.
 
@@ -117,6 +117,7 @@ def cli():
               help="Exit 2 only for findings at least this severe (default: any finding).")
 @click.option("--query", metavar="EXPR", help="Apply a JMESPath expression to the JSON output (--format json).")
 @click.option("--explain", metavar="RULE", help="Print the document of RULE and exit.")
+@_version
 def check_command(paths, output_format, output, force, verbose, var_files, var_args, source, config_file,
                   no_cache, include_suppressed, baseline_file, write_baseline_file, enable_rules, disable_rules,
                   only_rules, minimum_failure_severity, query, explain):
@@ -134,37 +135,26 @@ def check_command(paths, output_format, output, force, verbose, var_files, var_a
         return EXIT_ERROR
     from tflint_sg import report
 
-    options = pipeline.Options(
+    given = click.get_current_context().get_parameter_source("output_format") != click.core.ParameterSource.DEFAULT
+    outcome = _run(pipeline.Options(
         paths=tuple(paths), var_files=var_files, var_args=var_args,
         variables_in_order=_variables_in_order(var_files, var_args), source=source, config_file=config_file,
         enable_rules=enable_rules, disable_rules=disable_rules, only_rules=only_rules,
-        baseline_file=baseline_file, write_baseline_file=write_baseline_file, cache=not no_cache)
-    try:
-        settings = pipeline.read_settings(options)
-        if click.get_current_context().get_parameter_source("output_format") == click.core.ParameterSource.DEFAULT:
-            output_format = settings.format or output_format
-        outcome = pipeline.run(replace(options, want_graph=output_format in report.WITH_GRAPH), settings)
-    except pipeline.RunError as error:
-        _fail(str(error))
+        baseline_file=baseline_file, write_baseline_file=write_baseline_file, cache=not no_cache,
+        output_format=output_format if given else None, force=force,
+        minimum_failure_severity=minimum_failure_severity))
+    if outcome is None:
         return EXIT_ERROR
-    _print_messages(outcome)
     view = report.View(
         rule_ids=tuple(rule.ID for rule in outcome.rules),
-        policies={policy.name: policy for policy in settings.policies},
+        policies={policy.name: policy for policy in outcome.settings.policies},
         unreadable=outcome.unreadable, verbose=verbose, include_suppressed=include_suppressed,
         # Colors only for a person at a terminal, and never when NO_COLOR is set.
         color=not output and sys.stdout.isatty() and "NO_COLOR" not in os.environ)
-    text = report.render(output_format, outcome.checked, view)
-    if output_format == "json" and query:
-        try:
-            text = report.query(query, text)
-        except report.QueryError as error:
-            _fail(str(error))
-            return EXIT_ERROR
-    if not _write(text, output):
+    text = report.render(outcome.output_format, outcome.checked, view)
+    if not _finish(text, outcome.output_format == "json" and query, output):
         return EXIT_ERROR
-    threshold = minimum_failure_severity or settings.minimum_failure_severity or "notice"
-    return pipeline.exit_code(outcome, threshold, force=force or bool(settings.force))
+    return pipeline.exit_code(outcome)
 
 
 @cli.command("graph", cls=_VariablesInOrder, context_settings=_CONTEXT,
@@ -175,6 +165,7 @@ def check_command(paths, output_format, output, force, verbose, var_files, var_a
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write to FILE.")
 @_variable_options
 @click.option("--query", metavar="EXPR", help="Apply a JMESPath expression to the document.")
+@_version
 def graph_command(paths, output_format, output, var_files, var_args, source, config_file, no_cache, query):
     """Print the network model of PATHS (endpoints, security groups, flows) as JSON, or draw it.
 
@@ -183,27 +174,44 @@ def graph_command(paths, output_format, output, var_files, var_args, source, con
     """
     from tflint_sg import pipeline, report
 
-    options = pipeline.Options(
+    outcome = _run(pipeline.Options(
         paths=tuple(paths), var_files=var_files, var_args=var_args,
         variables_in_order=_variables_in_order(var_files, var_args), source=source, config_file=config_file,
-        cache=not no_cache, mode="graph")
+        cache=not no_cache, mode="graph"))
+    if outcome is None:
+        return EXIT_ERROR
+    documents = [(item.locator.source_uri, item.result.graph) for item in outcome.checked]
+    text = report.render_graph(output_format, documents)
+    if not _finish(text, output_format == "json" and query, output):
+        return EXIT_ERROR
+    return EXIT_ERROR if outcome.failed else EXIT_OK
+
+
+def _run(options):
+    """The pipeline's outcome, with its messages printed; None when the run stopped."""
+    from tflint_sg import pipeline
+
     try:
         outcome = pipeline.run(options)
     except pipeline.RunError as error:
+        _print_messages(error.messages)
         _fail(str(error))
-        return EXIT_ERROR
-    _print_messages(outcome)
-    documents = [(item.locator.source_uri, item.result.graph) for item in outcome.checked]
-    text = report.render_graph(output_format, documents)
-    if output_format == "json" and query:
+        return None
+    _print_messages(outcome.messages)
+    return outcome
+
+
+def _finish(text: str, query: str | None, output: str | None) -> bool:
+    """Applies --query (to a JSON document) and writes the report; False if either failed."""
+    if query:
+        from tflint_sg import report
+
         try:
             text = report.query(query, text)
         except report.QueryError as error:
             _fail(str(error))
-            return EXIT_ERROR
-    if not _write(text, output):
-        return EXIT_ERROR
-    return EXIT_ERROR if outcome.failed else EXIT_OK
+            return False
+    return _write(text, output)
 
 
 def _explain(rule_id: str) -> int:
@@ -217,8 +225,8 @@ def _explain(rule_id: str) -> int:
     return EXIT_OK
 
 
-def _print_messages(outcome) -> None:
-    for kind, text in outcome.messages:
+def _print_messages(messages) -> None:
+    for kind, text in messages:
         click.echo(f"tflint-sg: {kind}: {text}", err=True)
 
 

@@ -52,6 +52,9 @@ class Config:
     resources: dict[str, Resource] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # what the loader could not read or resolve
     warnings: list[str] = field(default_factory=list)  # shown on standard error even without --verbose
+    # Where the run's instance budget ran out: what lies past it (rule resources among it) is
+    # missing, so no group's rules are known to be complete.
+    expansion_cut_at: str | None = None
     # Where things are declared, when the source is at hand: resource instance address -> its
     # block, and module instance path (module.a["k"]) -> its module call block.
     spans: dict[str, Any] = field(default_factory=dict)

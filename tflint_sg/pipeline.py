@@ -20,7 +20,12 @@ TERRAFORM_FILES = (".tf", ".tf.json", ".tofu", ".tofu.json", ".tfvars", ".tfvars
 
 
 class RunError(Exception):
-    """A problem that stops the whole run (a bad option or settings file): one line for the user."""
+    """A problem that stops the whole run (a bad option or settings file): one line for the
+    user, after the `messages` the run had collected until then."""
+
+    def __init__(self, text: str, messages: list[tuple[str, str]] = ()):
+        super().__init__(text)
+        self.messages = list(messages)
 
 
 @dataclass(frozen=True)
@@ -41,7 +46,10 @@ class Options:
     cache: bool = True
     # "check" runs the rules and policies; "graph" only builds the model's document.
     mode: str = "check"
-    want_graph: bool = False  # the model's document beside the findings (json, markdown)
+    # A check's report format, force and failure threshold; None (False): as the settings say.
+    output_format: str | None = None
+    force: bool = False
+    minimum_failure_severity: str | None = None
 
 
 @dataclass
@@ -51,6 +59,9 @@ class Outcome:
     checked: list[Checked] = field(default_factory=list)  # one per input that could be analyzed
     messages: list[tuple[str, str]] = field(default_factory=list)  # ("error" | "warning", text), in order
     unreadable: int = 0  # inputs that could not be loaded
+    output_format: str = "text"  # the options', else the settings'
+    threshold: str = "notice"  # the least severe finding that fails the run
+    force: bool = False
 
     @property
     def failed(self) -> bool:
@@ -61,16 +72,16 @@ class Outcome:
         self.messages.append(("error", text))
 
 
-def exit_code(outcome: Outcome, threshold: str, force: bool = False) -> int:
-    """TFLint's codes: 1 when the run failed, else 2 when a finding at least as severe as
-    `threshold` remains (0 with `force`), else 0."""
+def exit_code(outcome: Outcome) -> int:
+    """TFLint's codes: 1 when the run failed, else 2 when a finding at least as severe as the
+    threshold remains (0 with force), else 0."""
     from tflint_sg.findings import SEVERITIES
 
     if outcome.failed:
         return 1
-    failing = SEVERITIES[: SEVERITIES.index(threshold) + 1]
+    failing = SEVERITIES[: SEVERITIES.index(outcome.threshold) + 1]
     issues = any(f.severity in failing for item in outcome.checked for f in item.result.findings)
-    return 2 if issues and not force else 0
+    return 2 if issues and not outcome.force else 0
 
 
 def all_rule_ids() -> list[str]:
@@ -80,12 +91,8 @@ def all_rule_ids() -> list[str]:
 
 
 def read_settings(options: Options):
-    """The settings file the options name (or the default one), with the rules it selects
-    checked. This starts the run: the parse cache is set up for it here, as the options say."""
+    """The settings file the options name (or the default one), with the rules it selects checked."""
     from tflint_sg import settings as settings_file
-    from tflint_sg.load.hcl import cache as parse_cache
-
-    parse_cache.begin(enabled=options.cache)
 
     rule_ids = set(all_rule_ids())
     unknown = sorted((set(options.enable_rules) | set(options.disable_rules) | set(options.only_rules)) - rule_ids)
@@ -106,15 +113,31 @@ def selected_rules(options: Options, settings) -> list:
     return [rule for rule in ALL_RULES if rule.ID not in disabled]
 
 
-def run(options: Options, settings=None) -> Outcome:
+def run(options: Options) -> Outcome:
     """Analyze every input. Raises RunError for what stops the run as a whole; a bad input is
-    an error message and a count in the outcome, and the other inputs are still analyzed.
-    `settings`: what read_settings(options) returned, when the caller needed them first."""
-    from tflint_sg import baseline
+    an error message and a count in the outcome, and the other inputs are still analyzed."""
+    from tflint_sg.load.hcl import parse
 
-    settings = settings if settings is not None else read_settings(options)
+    parse.begin_run(cache=options.cache)
+    try:
+        return _run(options)
+    finally:
+        parse.flush_cache()  # once, for every input of the run
+
+
+def _run(options: Options) -> Outcome:
+    from tflint_sg import baseline
+    from tflint_sg.load.modules.module import InstanceBudget
+    from tflint_sg.report import WITH_GRAPH
+
+    settings = read_settings(options)
     checking = options.mode == "check"
-    outcome = Outcome(settings, selected_rules(options, settings) if checking else [])
+    outcome = Outcome(settings, selected_rules(options, settings) if checking else [],
+                      output_format=options.output_format or settings.format or "text",
+                      threshold=options.minimum_failure_severity or settings.minimum_failure_severity or "notice",
+                      force=options.force or bool(settings.force))
+    want_graph = not checking or outcome.output_format in WITH_GRAPH
+    budget = InstanceBudget()
     known: set[str] = set()
     if checking and options.baseline_file:
         try:
@@ -127,7 +150,7 @@ def run(options: Options, settings=None) -> Outcome:
         outcome.error(error)
     outcome.unreadable = len(errors)
     for path in inputs:
-        checked = _check(path, options, settings, outcome, notes)
+        checked = _check(path, options, settings, outcome, notes, want_graph, budget)
         if checked is None:
             outcome.unreadable += 1
         else:
@@ -139,7 +162,7 @@ def run(options: Options, settings=None) -> Outcome:
         try:
             baseline.write(options.write_baseline_file, [f for item in outcome.checked for f in item.result.findings])
         except InputError as error:
-            raise RunError(str(error)) from None
+            raise RunError(str(error), outcome.messages) from None
     elif known:
         from tflint_sg.findings import fingerprint
 
@@ -149,7 +172,8 @@ def run(options: Options, settings=None) -> Outcome:
     return outcome
 
 
-def _check(path: str, options: Options, settings, outcome: Outcome, notes: list[str]) -> Checked | None:
+def _check(path: str, options: Options, settings, outcome: Outcome, notes: list[str], want_graph: bool,
+           budget) -> Checked | None:
     from tflint_sg import ruledoc, suppress
     from tflint_sg.analysis import analyze
     from tflint_sg.load import load
@@ -160,12 +184,12 @@ def _check(path: str, options: Options, settings, outcome: Outcome, notes: list[
         config = load(path, var_files=list(settings.varfile) + list(options.var_files),
                       var_args=list(settings.variables) + list(options.var_args), source=options.source,
                       variables_in_order=_variables_in_order(options, settings),
-                      ignore_modules=settings.ignore_module)
+                      ignore_modules=settings.ignore_module, budget=budget, flush_cache=False)
         config.notes.extend(notes)
         for warning in config.warnings:
             outcome.messages.append(("warning", warning))
         result = analyze(config, outcome.rules, settings.policies if checking else (),
-                         want_graph=options.want_graph or not checking)
+                         want_graph=want_graph)
         result.findings = [f if f.severity else replace(f, severity=ruledoc.effective_severity(f, settings.severity))
                            for f in result.findings]
         locator = Locator(config)

@@ -10,23 +10,29 @@ from tflint_sg.errors import InputError
 
 
 def load(path: str, *, var_files: list[str] = (), var_args: list[str] = (), source: str | None = None,
-         variables_in_order: list[tuple[str, str]] | None = None, ignore_modules: set[str] = frozenset()) -> Config:
-    if os.path.isdir(path):
-        from tflint_sg.load.modules.directory import load_directory
-
-        return load_directory(path, var_files, var_args, variables_in_order=variables_in_order,
-                              ignore_modules=ignore_modules)
-    from tflint_sg.load.hcl.parse import flush_cache
-    from tflint_sg.load.plan.reader import load_plan
+         variables_in_order: list[tuple[str, str]] | None = None, ignore_modules: set[str] = frozenset(),
+         budget=None, flush_cache: bool = True) -> Config:
+    """`budget`: the run's InstanceBudget, shared by its inputs (else one for this input).
+    `flush_cache`: write what was parsed to the parse cache now; a run of several inputs
+    (pipeline.run) writes once, at its end, instead."""
+    from tflint_sg.load.hcl import parse
 
     try:
+        if os.path.isdir(path):
+            from tflint_sg.load.modules.directory import load_directory
+
+            return load_directory(path, var_files, var_args, variables_in_order=variables_in_order,
+                                  ignore_modules=ignore_modules, budget=budget)
+        from tflint_sg.load.plan.reader import load_plan
+
         config = load_plan(path)
         source = source or _source_beside(path)
         if source is not None:
-            attach_source(config, source)
+            attach_source(config, source, budget)
+        return config
     finally:
-        flush_cache()  # what attach_source parsed, and the settings file
-    return config
+        if flush_cache:
+            parse.flush_cache()
 
 
 def _source_beside(plan_path: str) -> str | None:
@@ -38,14 +44,14 @@ def _source_beside(plan_path: str) -> str | None:
     return directory if any(name.endswith((".tf", ".tf.json", ".tofu")) for name in names) else None
 
 
-def attach_source(config: Config, source: str) -> None:
+def attach_source(config: Config, source: str, budget=None) -> None:
     """Point a plan's findings at the `.tf` lines, and let the source settle what the plan
     could only rebuild from references (a literal id beside a reference, an index computed
     from count.index)."""
     from tflint_sg.load.modules.directory import load_directory
 
     try:
-        twin = load_directory(source, root_values=config.variables or {},
+        twin = load_directory(source, root_values=config.variables or {}, budget=budget,
                               cut_short="the rest of it is not read, and findings there point at the plan")
     except InputError as error:
         config.notes.append(f"the configuration at {source} could not be read ({error}); findings point at the plan")

@@ -47,6 +47,14 @@ def parse_file(path: str) -> list[Block]:
     return _parsed[memo]
 
 
+def begin_run(cache: bool = True) -> None:
+    """Starts a run: files are parsed (or read from the cache) afresh, and the cache is used
+    only if `cache`. A front end that runs many times in one process (tests, an editor) gets
+    each run as a fresh process would."""
+    _parsed.clear()
+    parse_cache.begin(enabled=cache)
+
+
 def flush_cache() -> None:
     """Writes the files parsed since the last call to the parse cache, in one pack: the
     loaders call it when they have parsed what a run needs."""

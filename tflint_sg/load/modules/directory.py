@@ -14,10 +14,11 @@ from msgspec.structs import replace
 from tflint_sg.config import NETWORK_TYPES, Config, Resource, canonical_type
 from tflint_sg.errors import InputError
 from tflint_sg.load.modules import sources as hcl_sources
-from tflint_sg.load.modules.module import INSTANCE_BUDGET, MAX_MODULE_DEPTH, Environment, ModuleDef, ModuleInstance, Span
+from tflint_sg.load.modules.module import (INSTANCE_BUDGET, MAX_MODULE_DEPTH, Environment, InstanceBudget, ModuleDef,
+                                          ModuleInstance, Span)
 from tflint_sg.addresses import strip_keys
 from tflint_sg.load.hcl.syntax import GetAttr, Literal, Name
-from tflint_sg.load.hcl.parse import flush_cache, parse_file, parse_files
+from tflint_sg.load.hcl.parse import parse_file, parse_files
 from tflint_sg.load.hcl.syntax import Block
 from tflint_sg.paths import real_path
 
@@ -28,21 +29,13 @@ MAY_NOT_EXIST_TYPES = frozenset({
 
 def load_directory(directory: str, var_files: list[str] = (), var_args: list[str] = (),
                    root_values: dict | None = None, variables_in_order: list[tuple[str, str]] | None = None,
-                   ignore_modules: set[str] = frozenset(), cut_short: str = "the rest is not analyzed") -> Config:
+                   ignore_modules: set[str] = frozenset(), cut_short: str = "the rest is not analyzed",
+                   budget: InstanceBudget | None = None) -> Config:
     """`root_values` replaces the tfvars files and options: a plan records the values it used.
     `variables_in_order` gives --var-file and --var in command-line order (else files first).
-    `cut_short` ends the warning given when the instance budget runs out. The files parsed go
-    to the parse cache at the end, whether or not the directory loads."""
-    try:
-        return _load_directory(directory, var_files, var_args, root_values, variables_in_order, ignore_modules,
-                               cut_short)
-    finally:
-        flush_cache()
-
-
-def _load_directory(directory: str, var_files, var_args, root_values: dict | None,
-                    variables_in_order: list[tuple[str, str]] | None, ignore_modules: set[str],
-                    cut_short: str) -> Config:
+    `cut_short` ends the warning given when the instance budget runs out; `budget` is the
+    run's (else this directory has one of its own). What is parsed goes to the parse cache when
+    the caller flushes it (load() does)."""
     root = os.path.normpath(directory)
     files = hcl_sources.module_files(root)
     if not files:
@@ -70,7 +63,7 @@ def _load_directory(directory: str, var_files, var_args, root_values: dict | Non
         return hcl_sources.resolve_module_source(root, caller_dir, key, source)
 
     _parse_ahead(root, ignore_modules)
-    env = Environment(root, values, load_module, resolve_source)
+    env = Environment(root, values, load_module, resolve_source, budget)
     config = Config(source=directory)
     config.notes.extend(notes)
 
@@ -108,6 +101,7 @@ def _load_directory(directory: str, var_files, var_args, root_values: dict | Non
         # Always shown: an analysis cut short must not read as a clean run.
         config.warnings.append(f"{env.budget_ran_out_at}: stopped expanding count/for_each after "
                                f"{INSTANCE_BUDGET:,} instances in this run; {cut_short}")
+        config.expansion_cut_at = env.budget_ran_out_at
     config.resources = dict(sorted(config.resources.items()))
     return config
 

@@ -93,12 +93,21 @@ class Memo:
         return value
 
 
+class InstanceBudget:
+    """The resource, module and dynamic-block instances a run may still expand, across all its
+    inputs and every level of module nesting."""
+
+    def __init__(self, total: int = INSTANCE_BUDGET):
+        self.left = total
+
+
 class Environment:
     """What every module instance shares: how to find and parse modules, and what was noted."""
 
     def __init__(self, root_dir: str, root_values: dict[str, Any],
                  load_module: Callable[[str], ModuleDef],
-                 resolve_source: Callable[[str, str, str], tuple[str | None, str | None]]):
+                 resolve_source: Callable[[str, str, str], tuple[str | None, str | None]],
+                 budget: InstanceBudget | None = None):
         self.root_dir = root_dir
         self.root_values = root_values
         self.load_module = load_module
@@ -106,13 +115,13 @@ class Environment:
         self.notes: list[str] = []
         self.call_spans: dict[str, Span] = {}
         self.workspace = _workspace(root_dir)
-        self.budget_left = INSTANCE_BUDGET
-        self.budget_ran_out_at: str | None = None  # where expansion first stopped
+        self.budget = budget or InstanceBudget()
+        self.budget_ran_out_at: str | None = None  # where expansion first stopped, in this configuration
 
     def take(self, wanted: int, address: str) -> int:
         """How many of `wanted` instances of `address` the run's budget still allows."""
-        granted = min(wanted, self.budget_left)
-        self.budget_left -= granted
+        granted = min(wanted, self.budget.left)
+        self.budget.left -= granted
         if granted < wanted and self.budget_ran_out_at is None:
             self.budget_ran_out_at = address
         return granted
