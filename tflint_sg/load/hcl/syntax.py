@@ -11,7 +11,7 @@ say what the decoder accepts, so they must stay exact: `Node` is any expression.
 
 from __future__ import annotations
 
-from typing import Any, Union
+from typing import Union
 
 import msgspec
 
@@ -29,7 +29,8 @@ class _Expr(msgspec.Struct, Expr, frozen=True, tag=True, tag_field="node", array
 
 
 class Literal(_Expr):
-    value: Any  # str, int, float, bool or None
+    # Only scalars: a cache entry cannot bring any other value (a list, a map, bytes) into evaluation.
+    value: str | int | float | bool | None
 
 
 class Template(_Expr):
