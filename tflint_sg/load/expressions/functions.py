@@ -11,6 +11,7 @@ import json
 from typing import Any, Callable
 
 from tflint_sg.config import Ref, Unknown
+from tflint_sg.load.expressions import library_collections, library_numbers, library_strings
 from tflint_sg.load.expressions.values import Lazy, Missing, Scope, TfSet, as_number, is_unknown, to_string
 from tflint_sg.load.hcl.syntax import Expr
 
@@ -240,4 +241,7 @@ _FUNCTIONS: dict[str, Callable[..., Any]] = {
     "format": _format,
     "lower": lambda v: v.lower() if isinstance(v, str) else Unknown("lower of a value unknown until apply"),
     "upper": lambda v: v.upper() if isinstance(v, str) else Unknown("upper of a value unknown until apply"),
+    **library_strings.FUNCTIONS,
+    **library_collections.FUNCTIONS,
+    **library_numbers.FUNCTIONS,
 }

@@ -79,3 +79,8 @@ def as_number(value: Any) -> int | float | None:
             return None
         return int(number) if number.is_integer() else number
     return None
+
+
+def unknown_in(*values: Any) -> bool:
+    """Whether any of the values is known only after apply (or not at all)."""
+    return any(isinstance(value, (Unknown, Ref)) for value in values)
