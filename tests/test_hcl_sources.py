@@ -231,6 +231,23 @@ def test_environment_layout_two_levels_down(repo):
     assert module_roots(["modules/vpc/main.tf"])[0] == ["envs/dev", "envs/prod"]
 
 
+def test_callers_anywhere_in_the_repository(repo):
+    """A shared module called from three and four levels down (live/prod/svc03), as pre-commit
+    hands over a changed file of the module: its callers are the roots, however deep."""
+    write(repo / "modules" / "app" / "main.tf", 'variable "port" {}\n')
+    write(repo / "live" / "prod" / "svc03" / "main.tf", 'module "app" {\n  source = "../../../modules/app"\n}\n')
+    write(repo / "live" / "stage" / "eu" / "svc01" / "main.tf",
+          'module "app" {\n  source = "../../../../modules/app"\n}\n')
+    assert module_roots(["modules/app/main.tf"]) == (["live/prod/svc03", "live/stage/eu/svc01"], [])
+
+
+def test_outside_a_repository_callers_are_looked_for_nearby(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "modules" / "app" / "main.tf", 'variable "port" {}\n')
+    write(tmp_path / "envs" / "prod" / "main.tf", 'module "app" {\n  source = "../../modules/app"\n}\n')
+    assert module_roots(["modules/app/main.tf"])[0] == ["envs/prod"]
+
+
 def test_other_files_are_ignored_with_a_note(repo):
     write(repo / "README.md")
     roots, notes = module_roots(["README.md", "root/main.tf"])

@@ -20,7 +20,8 @@ TFVARS_SUFFIXES = (".tfvars", ".tfvars.json")
 
 # How deep under each ancestor directory module_roots looks for modules that may call a given
 # one. Depth 2 reaches the common `environments/prod/main.tf -> ../../modules/x` layout.
-CALLER_SEARCH_DEPTH = 2
+CALLER_SEARCH_DEPTH = 2  # outside a repository
+REPOSITORY_SEARCH_DEPTH = 32  # inside one: deeper than any real layout, short of a symlink maze
 
 _MODULE_BLOCK = re.compile(rb'\bmodule\b\s*["{:]')
 
@@ -401,9 +402,9 @@ def _display(path: str) -> str:
 def module_roots(paths: list[str]) -> tuple[list[str], list[str]]:
     """The root module directories that the given files and directories belong to.
 
-    A directory called as a local module by another directory nearby (the given directories,
-    their ancestors up to the repository root, and CALLER_SEARCH_DEPTH levels below those) is
-    replaced by the top-most directories that call it.
+    A directory called as a local module by another directory (anywhere in its repository; outside
+    a repository, the given directories, their ancestors and CALLER_SEARCH_DEPTH levels below
+    those) is replaced by the top-most directories that call it.
     """
     notes: list[str] = []
     candidates: set[str] = set()
@@ -423,7 +424,18 @@ def module_roots(paths: list[str]) -> tuple[list[str], list[str]]:
             notes.append(f"{path}: {_display(directory)} holds no .tf or .tf.json files; ignored")
 
     searched: set[str] = set()
+    repositories: set[str] = set()
     for directory in sorted(candidates):
+        top = repository_root(directory)
+        if os.path.exists(os.path.join(top, ".git")) and _within(directory, top):
+            # Inside a repository, a caller may sit anywhere in it (live/prod/svc03 calling
+            # ../../../modules/app is a common layout): search all of it, once.
+            if top not in repositories:
+                repositories.add(top)
+                searched.add(top)
+                searched.update(_subdirectories(top, REPOSITORY_SEARCH_DEPTH))
+            continue
+        # Outside a repository there is no bound but the working directory: look nearby only.
         for ancestor in [directory] + _ancestors(directory):
             searched.add(ancestor)
             searched.update(_subdirectories(ancestor, CALLER_SEARCH_DEPTH))
