@@ -10,7 +10,11 @@ import tflint_sg
 from conftest import CACHED_FUNCTIONS, FRESH_GLOBALS, ROOT, run_in_process, run_process
 
 # Process-wide state left alone between runs, and why.
-KEPT = {("tflint_sg.load.hcl.cache", "_code_tag"): "a digest of the installed parser code, the same in every process"}
+KEPT = {
+    ("tflint_sg.load.hcl.cache", "_code_tag"): "a digest of the installed parser code, the same in every process",
+    **{(f"tflint_sg.load.expressions.library_{name}", "FUNCTIONS"): "a table of functions, written at import"
+       for name in ("strings", "collections", "numbers")},
+}
 
 
 def _modules():
