@@ -82,6 +82,7 @@ LEGACY_TYPES = {
 NETWORK_TYPES = frozenset(
     {
         "aws_vpc",
+        "aws_vpc_ipv4_cidr_block_association",
         "aws_subnet",
         "aws_security_group",
         "aws_default_security_group",

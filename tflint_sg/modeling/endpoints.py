@@ -23,6 +23,12 @@ def add_endpoint(lookup: Lookup, model: Model, resource: Resource, group_values:
                  private_ips: list[Any] = (), default_group: bool = True) -> Endpoint:
     groups, unresolved = group_list(lookup, group_values)
     networks, vpc = lookup.placement(subnets, private_ips)
+    if networks is None and not private_ips:
+        # Its subnets are not known, but its VPC is (theirs, or that of its security groups,
+        # which must share the VPC of the interfaces they are on): its addresses lie in the
+        # VPC's block, which decides every rule that covers all of it or none of it.
+        vpcs = {vpc} if vpc else {model.groups[g].vpc for g in groups if g in model.groups}
+        networks = lookup.vpc_networks(next(iter(vpcs))) if len(vpcs) == 1 and not unresolved else None
     assumed = not groups and not unresolved and default_group
     if assumed:
         default = lookup.vpc_default_group(vpc)

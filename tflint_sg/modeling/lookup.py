@@ -40,6 +40,18 @@ class Lookup:
                     self._default_groups.setdefault(owner, resource.address)
         return self._default_groups.get(vpc) if vpc else None
 
+    def vpc_networks(self, vpc: str | None) -> tuple[Network, ...] | None:
+        """Where every address in a VPC lies: its CIDR block, when the configuration states it
+        and adds no other block to it (a secondary block or an IPAM pool could hold addresses
+        outside it, so then: None, unknown). A module that was not read could add one too."""
+        if vpc is None or vpc not in self.resources or self.config.opaque_modules:
+            return None
+        values = self.resources[vpc].values
+        if self.of_type("aws_vpc_ipv4_cidr_block_association") or values.get("ipv4_ipam_pool_id"):
+            return None
+        block = network(values.get("cidr_block"))
+        return (block,) if block is not None else None
+
     def of_type(self, *types: str) -> list[Resource]:
         return [resource for resource_type in types for resource in self._by_type.get(resource_type, [])]
 
