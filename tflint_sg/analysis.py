@@ -48,6 +48,8 @@ def analyze(config: Config, rules, policies=(), want_graph: bool = False) -> Res
     result.findings.sort(key=Finding.sort_key)
     silenced = [f"{item.subject}: not decided ({', '.join(sorted(set(ids)))}): {item.reason}"
                 for item, ids in undecided.items()]
+    # What was never built cannot be checked: each such resource is a check not decided.
+    silenced += [f"{address}: not decided (every rule): {reason}" for address, reason in config.not_expanded.items()]
     result.notes = sorted(set(context.model.notes + context.flow_notes + silenced))
     result.undecided = len(silenced)
     result.flows_checked = len(context.flows)

@@ -55,6 +55,9 @@ class Config:
     # Where the run's instance budget ran out: what lies past it (rule resources among it) is
     # missing, so no group's rules are known to be complete.
     expansion_cut_at: str | None = None
+    # Resources of CHECKED_TYPES left out because their count or for_each is unknown until
+    # apply: address (without the instance key) -> why.
+    not_expanded: dict[str, str] = field(default_factory=dict)
     # Where things are declared, when the source is at hand: resource instance address -> its
     # block, and module instance path (module.a["k"]) -> its module call block.
     spans: dict[str, Any] = field(default_factory=dict)
@@ -119,6 +122,17 @@ NETWORK_TYPES = frozenset(
         "aws_elasticsearch_domain",
     }
 )
+
+
+# Resources whose absence changes which checks run: an endpoint, a load balancer or what wires
+# it to its targets. One of them that may not exist is a check not decided, never silence.
+CHECKED_TYPES = frozenset({
+    "aws_instance", "aws_autoscaling_group", "aws_autoscaling_attachment", "aws_autoscaling_traffic_source_attachment",
+    "aws_network_interface", "aws_lb", "aws_elb", "aws_lb_listener", "aws_lb_listener_rule", "aws_lb_target_group",
+    "aws_lb_target_group_attachment", "aws_ecs_service", "aws_lambda_function", "aws_db_instance", "aws_rds_cluster",
+    "aws_elasticache_cluster", "aws_elasticache_replication_group", "aws_efs_mount_target", "aws_redshift_cluster",
+    "aws_opensearch_domain", "aws_elasticsearch_domain",
+})
 
 
 def canonical_type(resource_type: str | None) -> str:

@@ -11,7 +11,7 @@ import os
 
 from msgspec.structs import replace
 
-from tflint_sg.config import NETWORK_TYPES, Config, Resource, canonical_type
+from tflint_sg.config import CHECKED_TYPES, NETWORK_TYPES, Config, Resource, canonical_type
 from tflint_sg.errors import InputError
 from tflint_sg.load.modules import sources as hcl_sources
 from tflint_sg.load.modules.module import (INSTANCE_BUDGET, MAX_MODULE_DEPTH, Environment, InstanceBudget, ModuleDef,
@@ -79,6 +79,11 @@ def load_directory(directory: str, var_files: list[str] = (), var_args: list[str
             if resource.may_not_exist and resource_type not in MAY_NOT_EXIST_TYPES:
                 # Its count or for_each is unknown. Only a rule can be kept: an extra rule can
                 # only silence findings, an extra target or load balancer could make one.
+                if resource_type in CHECKED_TYPES:
+                    declared = resource.address[:resource.address.rindex("[")] if resource.address.endswith("]") \
+                        else resource.address
+                    config.not_expanded.setdefault(
+                        declared, "its count or for_each (or its module's) is unknown until apply, so it is not analyzed")
                 continue
             if resource_type in NETWORK_TYPES:
                 config.resources[resource.address] = Resource(

@@ -1,0 +1,44 @@
+"""A resource whose count or for_each is unknown until apply is left out of the model (its
+instances may not exist), but never silently: each is a check not decided, named with why."""
+
+import textwrap
+
+CONFIG = textwrap.dedent('''
+    variable "create_database" {
+      type = bool     # no default, no value: unknown until apply
+    }
+    resource "aws_vpc" "main" { cidr_block = "10.0.0.0/16" }
+    resource "aws_security_group" "db" {
+      vpc_id = aws_vpc.main.id
+      ingress {
+        from_port   = 5432
+        to_port     = 5432
+        protocol    = "tcp"
+        cidr_blocks = ["0.0.0.0/0"]
+      }
+    }
+    resource "aws_db_instance" "main" {
+      count                  = var.create_database ? 1 : 0
+      engine                 = "postgres"
+      instance_class         = "db.t3.micro"
+      vpc_security_group_ids = [aws_security_group.db.id]
+    }
+''')
+
+
+def test_a_database_that_may_not_exist_is_counted_not_silent(tflint_sg, tmp_path):
+    (tmp_path / "main.tf").write_text(CONFIG)
+    text = tflint_sg(str(tmp_path))
+    assert text.code == 0  # nothing is known to be wrong: no finding
+    assert text.stdout.splitlines()[-1] == (
+        "No issues found in 1 input; 0 load balancer flows checked; 1 check not decided (--verbose says why).")
+    verbose = tflint_sg("--verbose", str(tmp_path)).stdout
+    assert ("note: aws_db_instance.main: not decided (every rule): its count or for_each (or its module's) "
+            "is unknown until apply, so it is not analyzed") in verbose
+    (entry,) = tflint_sg("--format", "json", str(tmp_path)).json()["inputs"]
+    assert entry["undecided"] == 1
+
+    # Given a value, the database is analyzed (and it is open to the world).
+    known = tflint_sg("--format", "json", "--var", "create_database=true", str(tmp_path)).json()
+    assert known["inputs"][0]["undecided"] == 0
+    assert [f["rule"] for f in known["findings"]] == ["aws_data_store_exposed"]
