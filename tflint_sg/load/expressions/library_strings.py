@@ -360,8 +360,9 @@ def _class(pattern: str, i: int) -> tuple[str, int]:
     return "[" + ("^" if negated else "") + "".join(parts) + "]", j
 
 
-def translate(pattern: str) -> tuple[str, int]:
-    """An RE2 pattern as a Python pattern with the same meaning, and Python's flags."""
+def translate(pattern: str) -> tuple[str, int, dict]:
+    """An RE2 pattern as a Python pattern with the same meaning, Python's flags, and what
+    bounds its backtracking (nested repeats, the number of repeats)."""
     flags = 0
     i = 0
     leading = re.match(r"\(\?([a-zA-Z]+)\)", pattern)
@@ -477,16 +478,12 @@ def translate(pattern: str) -> tuple[str, int]:
             repeatable = True
     if depth:
         raise _BadPattern("missing closing )")
-    _RISK.update(global_risk)
-    return "".join(out), flags
-
-
-_RISK: dict[str, Any] = {}
+    return "".join(out), flags, global_risk
 
 
 def _compile(pattern: str, subject: str) -> re.Pattern:
-    text, flags = translate(pattern)
-    if (_RISK["nested"] and len(subject) > 24) or (_RISK["repeats"] > 3 and len(subject) > 2000) \
+    text, flags, risk = translate(pattern)
+    if (risk["nested"] and len(subject) > 24) or (risk["repeats"] > 3 and len(subject) > 2000) \
             or len(subject) > 200_000:
         raise _Undecided("a pattern whose backtracking time is not bounded here")
     if flags & re.I and not (pattern.isascii() and subject.isascii()):
