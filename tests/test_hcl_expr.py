@@ -402,7 +402,7 @@ FUNCTIONS = [
     ('join(",", var.u)', UNKNOWN),
     ('format("%s-%d", "a", 1)', "a-1"),
     ('format("%s", true)', "true"),
-    ('format("%03d", 5)', OrUnknown("005")),
+    ('format("%03d", 5)', "005"),
     ('format("%s", var.u)', UNKNOWN),
     pytest.param('format("%d", 1.5)', UNKNOWN),
     ('upper("ab")', "AB"),
@@ -410,7 +410,7 @@ FUNCTIONS = [
     ('tolist(["a"])', ["a"]),
     ('can(var.m["a"])', True),
     ('sha256("x")', UNKNOWN),  # not evaluated by the tool
-    ('replace("a-b", "-", "_")', OrUnknown("a_b")),
+    ('replace("a-b", "-", "_")', "a_b"),
     ('cidrhost("10.0.0.0/24", 5)', OrUnknown("10.0.0.5")),
 ]
 

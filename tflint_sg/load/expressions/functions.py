@@ -186,21 +186,6 @@ def _join(separator: Any, *lists: Any) -> Any:
     return separator.join(items)
 
 
-def _format(spec: Any, *values: Any) -> Any:
-    if not isinstance(spec, str) or _unknown_in(*values) or "%" in spec.replace("%s", "").replace("%d", ""):
-        return Unknown("format with a value unknown until apply")
-    parts = spec.split("%")
-    out = parts[0]
-    for value, part in zip(values, parts[1:]):
-        text = to_string(value)
-        if text is None or not part or part[0] not in "sd":
-            return Unknown("format not evaluated")
-        if part[0] == "d" and not (isinstance(value, int) or (isinstance(value, float) and value.is_integer())):
-            return Unknown("format %d of a value that is not a whole number")
-        out += text + part[1:]
-    return out
-
-
 def _jsonencode(value: Any) -> Any:
     """JSON as Terraform writes it (object keys sorted, no spaces); unknown if any part is."""
     def known(item: Any) -> bool:
@@ -238,7 +223,6 @@ _FUNCTIONS: dict[str, Callable[..., Any]] = {
     "contains": _contains,
     "cidrsubnet": _cidrsubnet,
     "join": _join,
-    "format": _format,
     "lower": lambda v: v.lower() if isinstance(v, str) else Unknown("lower of a value unknown until apply"),
     "upper": lambda v: v.upper() if isinstance(v, str) else Unknown("upper of a value unknown until apply"),
     **library_strings.FUNCTIONS,
