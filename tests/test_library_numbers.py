@@ -9,9 +9,12 @@ function pages), not this tool's output. A case that Terraform rejects is writte
 
 from __future__ import annotations
 
-from test_hcl_expr import UNKNOWN, check, table
+import json
+
+from test_hcl_expr import UNKNOWN, OrUnknown, check, same, table, write_tree  # noqa: F401
 
 from tflint_sg.config import Ref
+from tflint_sg.load.modules.directory import load_directory
 
 NUMBERS = [
     # max / min, with expansion of a list into the final arguments
@@ -169,3 +172,167 @@ def test_network_function(tmp_path, text, expected):
 @table(TRY_AND_CAN)
 def test_try_and_can(tmp_path, text, expected):
     check(tmp_path, text, expected)
+
+
+# --- instances that do not exist --------------------------------------------------------------
+
+INSTANCES_TF = """
+variable "n" {}
+
+resource "aws_security_group" "this" {
+  count = 0
+  name  = "a"
+}
+
+resource "aws_security_group" "this_name_prefix" {
+  count       = 1
+  name_prefix = "b"
+}
+
+resource "aws_security_group" "keyed" {
+  for_each = toset(["a"])
+  name     = each.key
+}
+
+resource "aws_security_group" "maybe" {
+  count = var.n
+  name  = "m"
+}
+
+module "none" {
+  source = "./modules/sg"
+  count  = 0
+}
+
+resource "aws_instance" "probe" {
+  ami = "x"
+  tags = {
+    chosen     = try(aws_security_group.this[0].id, aws_security_group.this_name_prefix[0].id, "")
+    fallback   = try(aws_security_group.this[0].id, "none")
+    name       = try(aws_security_group.this[0].name, aws_security_group.this_name_prefix[0].name_prefix)
+    can_this   = can(aws_security_group.this[0].id)
+    beyond     = try(aws_security_group.this_name_prefix[1].id, "none")
+    keyed      = try(aws_security_group.keyed["b"].id, "none")
+    keyed_a    = try(aws_security_group.keyed["a"].name, "none")
+    module     = try(module.none[0].id, "none")
+    maybe      = try(aws_security_group.maybe[3].id, "none")
+    maybe_can  = can(aws_security_group.maybe[3].id)
+  }
+}
+"""
+
+INSTANCE_CASES = [
+    ("chosen", Ref("aws_security_group.this_name_prefix[0]", "id")),
+    ("fallback", "none"),
+    ("name", "b"),
+    ("can_this", False),
+    ("beyond", "none"),
+    ("keyed", "none"),
+    ("keyed_a", "a"),
+    ("module", "none"),
+    ("maybe", UNKNOWN),  # count unknown: instance 3 may exist
+    ("maybe_can", UNKNOWN),
+]
+
+
+@table(INSTANCE_CASES)
+def test_try_over_instances(tmp_path, text, expected):
+    write_tree(tmp_path, {"main.tf": INSTANCES_TF, "modules/sg/main.tf": 'output "id" { value = "x" }\n'})
+    tags = load_directory(str(tmp_path)).resources["aws_instance.probe"].values["tags"]
+    assert same(tags[text], expected), f"{text} -> {tags[text]!r}, expected {expected!r}"
+
+
+# --- end to end ---------------------------------------------------------------------------------
+
+SELECTED_GROUP_TF = """
+resource "aws_vpc" "main" {
+  cidr_block = "172.16.0.0/16"
+}
+
+resource "aws_subnet" "public_a" {
+  vpc_id     = aws_vpc.main.id
+  cidr_block = cidrsubnet(aws_vpc.main.cidr_block, 8, 0)
+}
+
+resource "aws_subnet" "public_b" {
+  vpc_id     = aws_vpc.main.id
+  cidr_block = cidrsubnet("172.16.0.0/16", 8, 1)
+}
+
+resource "aws_security_group" "elb" {
+  name   = "elb"
+  vpc_id = aws_vpc.main.id
+
+  ingress {
+    protocol    = "tcp"
+    from_port   = 80
+    to_port     = 80
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+
+  egress {
+    protocol    = "-1"
+    from_port   = 0
+    to_port     = 0
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}
+
+resource "aws_elb" "web" {
+  name            = "web"
+  subnets         = [aws_subnet.public_a.id, aws_subnet.public_b.id]
+  security_groups = [aws_security_group.elb.id]
+  instances       = [aws_instance.app.id]
+
+  listener {
+    lb_port           = 80
+    lb_protocol       = "http"
+    instance_port     = max([8080, 80]...)
+    instance_protocol = "http"
+  }
+}
+
+# As terraform-aws-modules/security-group does: one of two groups exists, chosen by count.
+resource "aws_security_group" "app" {
+  count  = 0
+  name   = "app"
+  vpc_id = aws_vpc.main.id
+}
+
+resource "aws_security_group" "app_prefix" {
+  count       = 1
+  name_prefix = "app-"
+  vpc_id      = aws_vpc.main.id
+
+  ingress {
+    protocol        = "tcp"
+    from_port       = 80
+    to_port         = 80
+    security_groups = [aws_security_group.elb.id]
+  }
+
+  egress {
+    protocol    = "-1"
+    from_port   = 0
+    to_port     = 0
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}
+
+resource "aws_instance" "app" {
+  ami                    = "ami-0123456789abcdef0"
+  instance_type          = "t3.medium"
+  subnet_id              = aws_subnet.public_a.id
+  vpc_security_group_ids = [try(aws_security_group.app[0].id, aws_security_group.app_prefix[0].id, "")]
+}
+"""
+
+
+def test_a_group_chosen_through_try_makes_a_finding(tflint_sg, tmp_path):
+    write_tree(tmp_path, {"main.tf": SELECTED_GROUP_TF})
+    run = tflint_sg("--format", "json", str(tmp_path))
+    findings = json.loads(run.stdout)
+    text = json.dumps(findings)
+    assert "aws_lb_target_traffic_blocked" in text, run.stdout
+    assert "tcp/8080" in text and "aws_security_group.app_prefix[0]" in text, run.stdout
+    assert run.code == 2
