@@ -64,7 +64,7 @@ def evaluate(expr: Expr, scope: Scope) -> Any:
     if isinstance(expr, For):
         return _for_value(expr, scope)
     if isinstance(expr, Call):
-        return call(expr.name, expr.args, scope, evaluate)
+        return call(expr.name, expr.args, scope, evaluate, expr.expand)
     if isinstance(expr, NotUnderstood):
         return Unknown(f"expression not evaluated ({expr.what})")
     return Unknown("expression not evaluated")

@@ -6,7 +6,6 @@ semantics need it (`try`, `can`).
 
 from __future__ import annotations
 
-import ipaddress
 import json
 from typing import Any, Callable
 
@@ -16,30 +15,54 @@ from tflint_sg.load.expressions.values import Lazy, Missing, Scope, TfSet, as_nu
 from tflint_sg.load.hcl.syntax import Expr
 
 
-def call(name: str, args: tuple[Expr, ...], scope: Scope, evaluate: Callable[[Expr, Scope], Any]) -> Any:
+def call(name: str, args: tuple[Expr, ...], scope: Scope, evaluate: Callable[[Expr, Scope], Any],
+         expand: bool = False) -> Any:
     """The value of `name(args...)`; `evaluate` is the evaluator's own entry, handed in so that
-    the functions need not import it back."""
+    the functions need not import it back. With `expand` the last argument is a list whose
+    elements are the final arguments (`max(var.ports...)`)."""
     if name == "try":
-        # Terraform falls back only when an argument fails; an argument unknown until apply
-        # makes the result unknown too.
+        # Terraform returns the first argument that evaluates without an error; an argument
+        # unknown until apply makes the result unknown too.
         for arg in args:
             value = evaluate(arg, scope)
-            if not isinstance(value, Missing):
+            if not _has_error(value):
                 return value
-        return Unknown("try: every argument fails")
+        return Missing("try: every argument fails")
     if name == "can":
         value = evaluate(args[0], scope) if args else Missing("can()")
-        if isinstance(value, Missing):
+        if _has_error(value):
             return False
         return Unknown("can: unknown until apply") if isinstance(value, Unknown) else True
     function = _FUNCTIONS.get(name)
     if function is None:
         return Unknown(f"function {name}() is not evaluated")
     values = [_materialize(evaluate(arg, scope)) for arg in args]
+    for value in values:
+        if isinstance(value, Missing):
+            return value  # an argument that fails makes the call fail
+    if expand and values:
+        spread = values.pop()
+        if isinstance(spread, (Unknown, Ref)):
+            return Unknown(f"{name}() of arguments unknown until apply")
+        if not isinstance(spread, list):
+            return Missing(f"{name}(): the expanded argument must be a list, set or tuple")
+        values.extend(spread)
     try:
         return function(*values)
     except (TypeError, ValueError, IndexError, KeyError, ZeroDivisionError, AttributeError):
         return Unknown(f"{name}() on values it cannot take")
+
+
+def _has_error(value: Any) -> bool:
+    """Whether evaluating gave a definite error: Terraform's value would fail as a whole if any
+    part of it fails."""
+    if isinstance(value, Missing):
+        return True
+    if isinstance(value, list):
+        return any(_has_error(item) for item in value)
+    if isinstance(value, dict):
+        return any(_has_error(item) for item in value.values())
+    return False
 
 
 def _materialize(value: Any) -> Any:
@@ -165,18 +188,6 @@ def _contains(collection: Any, item: Any) -> Any:
     return item in collection
 
 
-def _cidrsubnet(prefix: Any, newbits: Any, netnum: Any) -> Any:
-    bits, number = as_number(newbits), as_number(netnum)
-    if not isinstance(prefix, str) or not isinstance(bits, int) or not isinstance(number, int):
-        return Unknown("cidrsubnet of a value unknown until apply")
-    network = ipaddress.ip_network(prefix, strict=False)
-    new_prefix = network.prefixlen + bits
-    if new_prefix > network.max_prefixlen or number >= 2**bits or number < 0:
-        return Unknown("cidrsubnet out of range")
-    base = int(network.network_address) + (number << (network.max_prefixlen - new_prefix))
-    return str(ipaddress.ip_network((base, new_prefix)))
-
-
 def _join(separator: Any, *lists: Any) -> Any:
     if _unknown_in(separator, *lists):
         return Unknown("join of a value unknown until apply")
@@ -221,7 +232,6 @@ _FUNCTIONS: dict[str, Callable[..., Any]] = {
     "compact": _compact,
     "distinct": _distinct,
     "contains": _contains,
-    "cidrsubnet": _cidrsubnet,
     "join": _join,
     "lower": lambda v: v.lower() if isinstance(v, str) else Unknown("lower of a value unknown until apply"),
     "upper": lambda v: v.upper() if isinstance(v, str) else Unknown("upper of a value unknown until apply"),

@@ -11,7 +11,7 @@ from typing import Any, Callable
 from urllib.parse import quote_plus
 
 from tflint_sg.config import Ref, Unknown
-from tflint_sg.load.expressions.values import Missing, TfSet, as_number, to_string, unknown_in
+from tflint_sg.load.expressions.values import Missing, as_number, to_string, unknown_in
 
 
 class _Undecided(Exception):

@@ -69,6 +69,7 @@ class ObjectExpr(_Expr):
 class Call(_Expr):
     name: str
     args: tuple[Node, ...]
+    expand: bool = False  # `f(a, list...)`: the last argument's elements are the final arguments
 
 
 class Conditional(_Expr):

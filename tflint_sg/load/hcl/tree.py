@@ -184,7 +184,10 @@ def to_ast(node: Any) -> Expr:
         if any(isinstance(c, Token) and c.type == "COLONS" for c in node.children):
             return NotUnderstood("provider_function_call")  # provider::name::function(...)
         arguments = parts[1] if len(parts) > 1 else None
-        return Call(_word(parts[0]), tuple(to_ast(a) for a in _trees(arguments)) if arguments is not None else ())
+        if arguments is None:
+            return Call(_word(parts[0]), ())
+        expand = any(isinstance(c, Token) and c.type == "ELLIPSIS" for c in arguments.children)
+        return Call(_word(parts[0]), tuple(to_ast(a) for a in _trees(arguments)), expand)
     if kind == "conditional":
         condition, if_true, if_false = _trees(node)
         return Conditional(to_ast(condition), to_ast(if_true), to_ast(if_false))

@@ -15,7 +15,7 @@ from typing import Any, Callable
 from tflint_sg.addresses import format_key, join
 from tflint_sg.config import Ref, Unknown
 from tflint_sg.load.expressions.evaluate import evaluate
-from tflint_sg.load.expressions.values import Lazy, Scope, TfSet
+from tflint_sg.load.expressions.values import Lazy, Missing, Scope, TfSet, as_number, to_string
 from tflint_sg.load.hcl.syntax import GetAttr, Index, Name
 from tflint_sg.load.expressions.types import convert
 from tflint_sg.load.hcl.syntax import Block
@@ -229,7 +229,7 @@ class ModuleInstance:
         if block is None:
             return Unknown(f"{resource_type}.{name} is not defined")
         address = join(self.path, f"{resource_type}.{name}")
-        keys = self.expand(block, address)
+        keys, complete = self.expand(block, address)
         if keys is None:  # no count or for_each: a single instance
             if not self.env.take(1, address):
                 return Unknown(f"{address} is not analyzed: the run's instance budget ran out")
@@ -238,15 +238,17 @@ class ModuleInstance:
                                            {k: v for k, v in names.items() if k != _MAYBE},
                                            self.may_not_exist or _MAYBE in names)
                      for key, names in keys}
-        return _Collection(instances, "count" in block.attributes)
+        return _Collection(instances, "count" in block.attributes, complete)
 
-    def expand(self, block: Block, address: str) -> list[tuple[Any, dict]] | None:
+    def expand(self, block: Block, address: str) -> tuple[list[tuple[Any, dict]] | None, bool]:
         """The instance keys of a counted or for_each block, with the names they bind, as many
-        as the run's budget still allows."""
+        as the run's budget still allows; and whether they are all its instances (its count or
+        for_each is known and the budget took every one)."""
         keys = self._keys(block, address)
-        if keys is not None:
-            keys = keys[:self.env.take(len(keys), address)]
-        return keys
+        if keys is None:
+            return None, True
+        taken = keys[:self.env.take(len(keys), address)]
+        return taken, len(taken) == len(keys) and not any(_MAYBE in names for _, names in keys)
 
     def _keys(self, block: Block, address: str) -> list[tuple[Any, dict]] | None:
         if "count" in block.attributes:
@@ -305,7 +307,7 @@ class ModuleInstance:
             self.env.notes.append(note or f"{address}: not followed")
             return Unknown(f"{address} is not analyzed: {note}")
         definition = self.env.load_module(directory)
-        keys = self.expand(call, address)
+        keys, complete = self.expand(call, address)
 
         def child(path: str, names: dict) -> _ModuleOutputs:
             instance = ModuleInstance(self.env, definition, path, key_path, self, call,
@@ -319,7 +321,7 @@ class ModuleInstance:
                 return Unknown(f"{address} is not analyzed: the run's instance budget ran out")
             return child(address, {})
         return _Collection({key: child(address + format_key(key), names) for key, names in keys},
-                           "count" in call.attributes)
+                           "count" in call.attributes, complete)
 
     def child_instances(self) -> list[ModuleInstance]:
         children: list[ModuleInstance] = []
@@ -465,19 +467,29 @@ class _Namespace(Lazy):
 class _Collection(Lazy):
     """The instances of a counted or for_each resource or module call."""
 
-    def __init__(self, instances: dict, counted: bool):
+    def __init__(self, instances: dict, counted: bool, complete: bool = False):
         self.instances = instances
         self.counted = counted
+        self.complete = complete  # `instances` are all there are: another key is an error
 
     def attr(self, name: str) -> Any:
         return Unknown(f"an attribute ({name}) of several instances: index them or use a splat")
 
     def index(self, key: Any) -> Any:
-        if self.counted and isinstance(key, (int, float)) and not isinstance(key, bool):
-            key = int(key)
-        elif not self.counted:
-            key = key if isinstance(key, str) else str(key)
-        return self.instances.get(key, Unknown(f"no instance {key!r}"))
+        if self.counted:
+            number = as_number(key)
+            if number is None or (isinstance(number, float) and not number.is_integer()):
+                return Unknown(f"cannot index instances with {key!r}")
+            key = int(number)
+        else:
+            key = to_string(key)
+            if key is None:
+                return Unknown("cannot index instances with a value that is not a string")
+        if key in self.instances:
+            return self.instances[key]
+        # Terraform fails on an instance that a known count or for_each does not make; with
+        # an unknown one (or a budget cut) it may exist.
+        return Missing(f"no instance {key!r}") if self.complete else Unknown(f"no instance {key!r}")
 
     def elements(self) -> list:
         return list(self.instances.values())
