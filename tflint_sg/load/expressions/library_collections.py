@@ -63,6 +63,17 @@ def _has_lazy(value: Any) -> bool:
     return False
 
 
+def _scalar_ref(value: Any) -> bool:
+    """A reference to an id or ARN: a string known after apply, never a list."""
+    return isinstance(value, Ref) and (value.attribute in ("id", "arn") or value.attribute.endswith(("_id", "_arn")))
+
+
+def _distinct_ref(value: Any) -> bool:
+    """A reference to the id or ARN of a resource this configuration creates: it differs from any
+    other such reference and from every string the configuration spells out."""
+    return _scalar_ref(value) and not value.address.startswith("data.") and ".data." not in value.address
+
+
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
@@ -107,11 +118,19 @@ def _key(value: Any) -> Any:
         return ("list", tuple(_key(item) for item in value))
     if isinstance(value, dict):
         return ("object", tuple(sorted((key, _key(item)) for key, item in value.items())))
+    if isinstance(value, Ref):
+        return ("ref", value.address, value.attribute)
     return ("other", id(value))
 
 
 def _unify(items: list, what: str) -> list:
-    """The elements converted to the one type Terraform gives a list or set made of them."""
+    """The elements converted to the one type Terraform gives a list or set made of them (a set
+    stays a set, in its order)."""
+    unified = _unify_items(items, what)
+    return TfSet(unified) if isinstance(items, TfSet) else unified
+
+
+def _unify_items(items: list, what: str) -> list:
     known = [item for item in items if item is not None and not _opaque(item)]
     kinds = {_primitive(item) for item in known}
     if not known:
@@ -135,7 +154,11 @@ def _unify(items: list, what: str) -> list:
 def _set_order(items: list) -> TfSet:
     """Distinct elements in Terraform's set order."""
     unique: dict = {}
+    refs: dict = {}
     for item in items:
+        if _distinct_ref(item):
+            refs.setdefault(_key(item), item)  # its place among the strings is known only after apply
+            continue
         if _opaque(item) or _has_opaque(item):
             raise _Pending("a set element unknown until apply")
         if item is None:
@@ -143,17 +166,21 @@ def _set_order(items: list) -> TfSet:
         unique.setdefault(_key(item), item)
     values = list(unique.values())
     kinds = {_primitive(item) for item in values}
+    if refs and kinds - {"string"}:
+        raise _Pending("a set element unknown until apply")
     if kinds == {"string"} or kinds == {"number"}:
         values.sort()
     elif kinds == {"bool"}:
         values.sort()  # false before true
-    return TfSet(values)
+    return TfSet(values + list(refs.values()))
 
 
 def _ordered(value: list, what: str) -> list:
     """A sequence's elements in order; a set of collections has an order this module does not know."""
     if isinstance(value, TfSet) and any(isinstance(item, (list, dict)) for item in value):
         raise _Undecided(f"{what}: the order of a set of collections")
+    if isinstance(value, TfSet) and any(_opaque(item) for item in value):
+        raise _Pending(f"{what}: the order of a set with elements known only after apply")
     return list(value)
 
 
@@ -335,7 +362,13 @@ def _flatten(value: Any) -> list:
     def walk(items: list) -> list:
         flat: list = []
         for item in items:
-            if _opaque(item):
+            if isinstance(item, Lazy):
+                inner = item.elements()
+                if isinstance(inner, list) and len(inner) == 1 and inner[0] is item:
+                    flat.append(item)  # one resource or module instance: an object
+                    continue
+                item = inner
+            if _opaque(item) and not _scalar_ref(item):
                 raise _Pending("an element unknown until apply may be a list")
             if isinstance(item, list):
                 flat.extend(walk(_ordered(item, "flatten")))
