@@ -14,6 +14,7 @@ its first-seen order here, and any function that would expose that order answers
 
 from __future__ import annotations
 
+import inspect
 from decimal import Decimal
 from typing import Any, Callable
 
@@ -245,19 +246,26 @@ def _equal(left: Any, right: Any) -> bool:
 
 
 def _guarded(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+    signature = inspect.signature(function)
+
     def run(*args: Any) -> Any:
+        try:
+            signature.bind(*args)
+        except TypeError:
+            return Missing(f"{name}(): wrong number of arguments")
         try:
             return function(*args)
         except _Pending as why:
             return Unknown(f"{name}(): {why}")
         except _Undecided as why:
             return Unknown(f"{name}(): {why}")
-        except (_Error, TypeError) as error:
+        except _Error as error:
             if any(_has_lazy(arg) for arg in args):
                 # A module or resource handed in as a list of itself: not sure it is wrong.
                 return Unknown(f"{name}() of a module or resource value")
-            reason = str(error) if isinstance(error, _Error) else "wrong number of arguments"
-            return Missing(f"{name}(): {reason}")
+            return Missing(f"{name}(): {error}")
+        except (TypeError, ValueError, ArithmeticError):  # an input this module does not expect
+            return Unknown(f"{name}() on values it does not evaluate")
     return run
 
 
