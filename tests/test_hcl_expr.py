@@ -65,6 +65,8 @@ VARS = {
     "obj": {"id": "sg-9", "name": "web"},
     "u": Unknown("known after apply"),
     "ref": Ref("aws_security_group.x", "id"),
+    "arn": Ref("aws_lb.x", "arn"),
+    "lb_id": Ref("aws_lb.x", "id"),
 }
 ROOTS = {"var": VARS, "local": {"name": "web"}}
 
@@ -181,6 +183,11 @@ REFERENCES = [
     ("var.ports[var.u]", UNKNOWN),
     ("var.ref.foo", UNKNOWN),
     ("nothing.here", UNKNOWN),
+    # An attribute or index of null is Terraform's error, which `try` falls back on.
+    ('try(var.none.type, "fallback")', "fallback"),
+    ('try(var.none[0], "fallback")', "fallback"),
+    ('try(var.none.type, null) == "EXTERNAL"', False),
+    ('try(var.u.type, "fallback")', UNKNOWN),
 ]
 
 
@@ -213,6 +220,17 @@ def test_splat(tmp_path, text, expected):
 # --- operators -------------------------------------------------------------------------------
 
 OPERATORS = [
+    # A new group's id is unknown until apply, but it begins with "sg-" and an ARN with "arn:".
+    ('var.ref == "self"', False),
+    ('var.ref != "self"', True),
+    ('"self" == var.ref', False),
+    ("var.ref == null", False),
+    ('var.ref == "sg-123"', UNKNOWN),
+    ("var.ref == var.ref", OrUnknown(True)),
+    ('var.u == "self"', UNKNOWN),
+    ('var.arn == ""', False),
+    ('var.arn == "arn:aws:elasticloadbalancing:us-east-1:1:loadbalancer/app/x/1"', UNKNOWN),
+    ('var.lb_id == ""', UNKNOWN),  # a load balancer's id is its ARN: no prefix table for it
     ("1 + 2 * 3", 7),
     ("2 * 3 + 1", 7),
     ("(1 + 2) * 3", 9),

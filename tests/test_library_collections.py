@@ -126,7 +126,14 @@ COLLECTIONS = [
     ('try(slice(["a", "b"], 2, 1), "fallback")', F),
     ('try(slice(["a", "b"], -1, 1), "fallback")', F),
     ('try(slice(toset(["a"]), 0, 1), "fallback")', F),
-    ("slice(var.u, 0, 1)", UNKNOWN),
+    ("slice(var.u, 0, 1)[0]", UNKNOWN),
+    # A list unknown until apply sliced at known bounds has that many elements, or Terraform
+    # fails: one subnet per zone of `slice(data.aws_availability_zones...names, 0, 3)`.
+    ("length(slice(var.u, 0, 3))", 3),
+    ("[for i, zone in slice(var.u, 1, 3) : i]", [0, 1]),
+    ("length(slice(var.u, 2, 2))", 0),
+    ("slice(var.u, var.u, 3)", UNKNOWN),
+    ("slice(var.u, 2, 1)", UNKNOWN),
     ('slice(["a"], 0, var.u)', UNKNOWN),
     # index
     ('index(["a", "b", "c"], "b")', 1),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from tflint_sg.addresses import parse_resource_address
 from tflint_sg.config import Ref, Unknown
 from tflint_sg.load.expressions.functions import call
 from tflint_sg.load.expressions.values import Lazy, Missing, Scope, TfSet, as_number, is_unknown, to_string
@@ -79,6 +80,10 @@ def get_attr(value: Any, name: str) -> Any:
         return value
     if isinstance(value, Ref):
         return Unknown(f"{value.address}.{value.attribute}.{name}: known only after apply")
+    if value is None:
+        # Terraform: "Attempt to get attribute from null value", an error `try` falls back on
+        # (`try(var.deployment_controller.type, null)` with the variable left null).
+        return Missing(f"no attribute {name} of null")
     return Unknown(f"no attribute {name}")
 
 
@@ -97,6 +102,8 @@ def index(value: Any, key: Any) -> Any:
         return Missing(f"no element {key!r}")
     if isinstance(value, Unknown):
         return value
+    if value is None:
+        return Missing(f"cannot index null with {key!r}")  # Terraform: "Attempt to index null value"
     return Unknown(f"cannot index with {key!r}")
 
 
@@ -182,6 +189,10 @@ def _binary_value(operator: str, left: Any, right: Any) -> Any:
         if isinstance(left, bool) and isinstance(right, bool):
             return left and right if operator == "&&" else left or right
         return Unknown("a condition unknown until apply")
+    if operator in ("==", "!="):
+        differs = _ref_differs(left, right)
+        if differs:
+            return operator == "!="
     if is_unknown(left) or is_unknown(right):
         return Unknown("an operand unknown until apply")
     if operator in ("==", "!="):
@@ -214,6 +225,28 @@ def _binary_value(operator: str, left: Any, right: Any) -> Any:
     except (ZeroDivisionError, ValueError):
         return Unknown("division by zero")
     return int(result) if isinstance(result, float) and result.is_integer() else result
+
+
+# What the ids AWS assigns begin with: a new group's id is unknown until apply, yet it is never
+# "self" or "" (`referenced_security_group_id == "self" ? ... : ...` in registry modules).
+_ID_PREFIXES = {"aws_security_group": "sg-", "aws_default_security_group": "sg-", "aws_vpc": "vpc-",
+                "aws_subnet": "subnet-", "aws_instance": "i-", "aws_launch_template": "lt-"}
+
+
+def _ref_differs(left: Any, right: Any) -> bool:
+    """Whether a reference to an id or ARN is surely not equal to a known value."""
+    ref, other = (left, right) if isinstance(left, Ref) else (right, left)
+    if not isinstance(ref, Ref) or isinstance(other, (Ref, Unknown, Lazy)):
+        return False
+    if ref.attribute == "arn":
+        prefix = "arn:"
+    elif ref.attribute == "id":
+        prefix = _ID_PREFIXES.get(parse_resource_address(ref.address).resource.rsplit(".", 1)[0])
+        if prefix is None:
+            return False
+    else:
+        return False
+    return not isinstance(other, str) or not other.startswith(prefix)
 
 
 def _equal(left: Any, right: Any) -> bool:

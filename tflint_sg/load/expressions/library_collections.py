@@ -330,8 +330,13 @@ def _index(value: Any, item: Any) -> int:
 
 
 def _slice(value: Any, start: Any, end: Any) -> list:
-    items = _sequence(value, "slice", sets=False)
     first, last = _whole(start, "the start index"), _whole(end, "the end index")
+    if isinstance(value, (Unknown, Ref)) and 0 <= first <= last:
+        # `slice(data.aws_availability_zones.available.names, 0, 3)`: whatever the list holds,
+        # the result has exactly `last - first` elements, or Terraform stops with an error.
+        # Its length decides counts (one subnet per zone) even while the elements are unknown.
+        return [Unknown(f"element {index} of a list unknown until apply") for index in range(first, last)]
+    items = _sequence(value, "slice", sets=False)
     if first < 0:
         raise _Error("the start index must not be negative")
     if last > len(items):
