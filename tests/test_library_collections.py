@@ -305,6 +305,9 @@ COLLECTIONS = [
     ('try(compact("a"), "fallback")', F),
     ("compact(var.u)", UNKNOWN),
     ('compact(["a", var.u])', UNKNOWN),
+    # An id or ARN AWS assigns on creation is never empty, so compact keeps it.
+    ('compact(concat([var.ref], ["", null]))', [Ref("aws_security_group.x", "id")]),
+    ('length(compact([var.arn, ""]))', 1),
     # length
     ("length([])", 0),
     ('length(["a", "b"])', 2),

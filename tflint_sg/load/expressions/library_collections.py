@@ -487,10 +487,16 @@ def _distinct(value: Any) -> list:
     return list(unique.values())
 
 
+_NEVER_EMPTY = ("id", "arn")  # what AWS assigns a resource when it creates it
+
+
 def _compact(value: Any) -> list:
     items = _sequence(value, "compact")
     out = []
     for item in items:
+        if isinstance(item, Ref) and item.attribute in _NEVER_EMPTY:
+            out.append(item)  # a new group's id is unknown until apply, but never ""
+            continue
         if _opaque(item):
             raise _Pending("an element unknown until apply")
         if item is None:

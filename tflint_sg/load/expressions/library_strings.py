@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import posixpath
 import re
 import unicodedata
 from decimal import Decimal
@@ -204,6 +205,21 @@ def _textdecodebase64(text: str, name: str) -> str:
 
 def _urlencode(text: str) -> str:
     return quote_plus(text, safe="")  # Go's url.QueryEscape: keeps A-Za-z0-9 - _ . ~
+
+
+# --- basename / dirname: Go's path/filepath on a Unix host, as Terraform there -------------
+
+def _basename(path: str) -> str:
+    if path == "":
+        return "."
+    trimmed = path.rstrip("/")
+    return trimmed.rsplit("/", 1)[-1] if trimmed else "/"
+
+
+def _dirname(path: str) -> str:
+    head = path[: path.rfind("/") + 1]
+    cleaned = posixpath.normpath(head) if head else "."
+    return "/" + cleaned.lstrip("/") if cleaned.startswith("//") else cleaned  # Go cleans "//" to "/"
 
 
 # --- jsondecode ------------------------------------------------------------------------------
@@ -745,4 +761,6 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "textdecodebase64": _string_function("textdecodebase64", _textdecodebase64, 2),
     "jsondecode": _string_function("jsondecode", _jsondecode, 1),
     "urlencode": _string_function("urlencode", _urlencode, 1),
+    "basename": _string_function("basename", _basename, 1),
+    "dirname": _string_function("dirname", _dirname, 1),
 }

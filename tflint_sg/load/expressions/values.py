@@ -13,6 +13,10 @@ class Missing(Unknown):
     the one kind of failure `try()` and `can()` recover from."""
 
 
+class ReferenceCycle(Unknown):
+    """A value that depends on itself: Terraform rejects the configuration."""
+
+
 class TfSet(list):
     """A set: iterating it binds each element as its own key (`each.key`, `for k, v in ...`)."""
 

@@ -15,7 +15,7 @@ from typing import Any, Callable
 from tflint_sg.addresses import format_key, join
 from tflint_sg.config import Ref, Unknown
 from tflint_sg.load.expressions.evaluate import evaluate
-from tflint_sg.load.expressions.values import Lazy, Missing, Scope, TfSet, as_number, to_string
+from tflint_sg.load.expressions.values import Lazy, Missing, ReferenceCycle, Scope, TfSet, as_number, to_string
 from tflint_sg.load.hcl.syntax import GetAttr, Index, Name
 from tflint_sg.load.expressions.types import convert
 from tflint_sg.load.hcl.syntax import Block
@@ -81,7 +81,7 @@ class Memo:
     def get(self, key: Any, compute: Callable[[], Any]) -> Any:
         value = self._values.get(key)
         if value is Memo._IN_PROGRESS:
-            return Unknown(f"a reference cycle through {key}")
+            return ReferenceCycle(f"a reference cycle through {key}")
         if key in self._values:
             return value
         self._values[key] = Memo._IN_PROGRESS
@@ -170,7 +170,10 @@ class ModuleInstance:
         if name == "data":
             return _Namespace(lambda t: _Namespace(lambda n: self.data_source(t, n)))
         if name == "path":
-            return {"module": self.definition.directory, "root": self.env.root_dir, "cwd": os.getcwd()}
+            # Terraform runs in the root module's directory: that is its working directory, wherever
+            # this tool is started from (`"ex-${basename(path.cwd)}"` names things after the root).
+            return {"module": self.definition.directory, "root": self.env.root_dir,
+                    "cwd": os.path.abspath(self.env.root_dir)}
         if name == "terraform":
             return {"workspace": self.env.workspace}
         if name in self.definition.resource_types:
@@ -349,8 +352,13 @@ class ResourceInstance(Lazy):
 
     def attr(self, name: str) -> Any:
         if name in self.block.attributes:
-            return self.module._memo.get((self.address, name),
-                                         lambda: evaluate(self.block.attributes[name].expr, self.scope))
+            value = self.module._memo.get((self.address, name),
+                                          lambda: evaluate(self.block.attributes[name].expr, self.scope))
+            if type(value) is Unknown:  # not an error, not a cycle: a value this tool cannot read
+                # Whatever the configured value turns out to be, it is this instance's: a name
+                # built from `basename(path.cwd)` still names this Auto Scaling group.
+                return Ref(self.address, name)
+            return value
         if any(b.type == name for b in self.block.blocks):
             return self.values().get(name)
         return Ref(self.address, name)
