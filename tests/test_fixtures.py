@@ -82,6 +82,16 @@ def test_plan_without_its_source_cannot_settle(case, tflint_sg, tmp_path):
     assert run.json()["findings"] == []
 
 
+@pytest.mark.parametrize("case", ["plan_module_defaults", "modules_three_levels", "story"])
+def test_plan_alone_finds_what_it_holds(case, tflint_sg, tmp_path):
+    """Away from its .tf files, a plan still holds its modules' variable defaults."""
+    expected = json.loads((FIXTURES / case / "expected.json").read_text())
+    alone = tmp_path / "plan.json"
+    alone.write_bytes((FIXTURES / case / "plan.json").read_bytes())
+    run = tflint_sg("--format", "json", str(alone))
+    assert _unmatched(expected["findings"], run.json()["findings"]) == ([], [])
+
+
 @pytest.mark.parametrize("case", fixture_cases())
 def test_directory_and_plan_agree(case, tflint_sg):
     """Parity: the source directory and the plan Terraform made from it give the same findings."""

@@ -283,3 +283,35 @@ ECS_ROOT = '''
 def test_a_service_module_with_a_null_object_and_a_self_test(tflint_sg, tmp_path, port, status):
     _write(tmp_path, {**ECS_MODULE, "main.tf": LOAD_BALANCER + ECS_ROOT.replace("PORT", port)})
     assert _flows(tflint_sg, tmp_path) == [("module.service.aws_ecs_service.this", 80, status)]
+
+
+# A target whose target group the tool cannot read may belong to this load balancer: it is a
+# check not decided, counted and named, never a flow that silently is not there.
+UNLINKED_ROOT = '''
+    variable "target_group_arn" { type = string }   # no default, no value
+    resource "aws_subnet" "private" {
+      vpc_id     = aws_vpc.main.id
+      cidr_block = "10.0.1.0/24"
+    }
+    resource "aws_autoscaling_group" "app" {
+      min_size            = 1
+      max_size            = 2
+      vpc_zone_identifier = [aws_subnet.private.id]
+      target_group_arns   = [var.target_group_arn]
+    }
+'''
+
+
+def test_a_target_whose_group_is_not_known_is_a_check_not_decided(tflint_sg, tmp_path):
+    _write(tmp_path, {"main.tf": LOAD_BALANCER + UNLINKED_ROOT})
+    assert _flows(tflint_sg, tmp_path) == []
+    (entry,) = tflint_sg("--format", "json", str(tmp_path)).json()["inputs"]
+    assert entry["undecided"] == 1
+    assert any(note.startswith("aws_autoscaling_group.app: not decided (load balancer rules): its target group "
+                               "is not known") for note in entry["unresolved"])
+    # Named by reference, the group is known: the flow is there, and no longer a gap.
+    _write(tmp_path, {"main.tf": LOAD_BALANCER + UNLINKED_ROOT.replace("[var.target_group_arn]",
+                                                                       "[aws_lb_target_group.app.arn]")})
+    assert [flow[0] for flow in _flows(tflint_sg, tmp_path)] == ["aws_autoscaling_group.app"]
+    known = tflint_sg("--format", "json", str(tmp_path)).json()["inputs"][0]
+    assert not any("its target group is not known" in note for note in known["unresolved"])

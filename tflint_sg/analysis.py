@@ -50,6 +50,8 @@ def analyze(config: Config, rules, policies=(), want_graph: bool = False) -> Res
                 for item, ids in undecided.items()]
     # What was never built cannot be checked: each such resource is a check not decided.
     silenced += [f"{address}: not decided (every rule): {reason}" for address, reason in config.not_expanded.items()]
+    silenced += [f"{address}: not decided (load balancer rules): {reason}"
+                 for address, reason in context.model.unlinked.items()]
     result.notes = sorted(set(context.model.notes + context.flow_notes + silenced))
     result.undecided = len(silenced)
     result.flows_checked = len(context.flows)

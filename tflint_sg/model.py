@@ -167,3 +167,6 @@ class Model:
     # Standalone rules whose security group could not be resolved: they may belong to any group.
     floating_rules: list[Rule] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # Attachments, Auto Scaling groups and ECS services whose target group (or target) is not
+    # resolved: a load balancer flow may start there, so each is a check not decided.
+    unlinked: dict[str, str] = field(default_factory=dict)

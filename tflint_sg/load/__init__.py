@@ -104,7 +104,15 @@ def _agrees(planned: Any, source: Any) -> bool:
         return True
     if planned is None or source is None:
         return planned is None or _empty(planned)
-    return planned == source or str(planned) == str(source)
+    # A provider may type an argument as a string that the configuration writes as a bool or a
+    # number (`delete_on_termination = true` is planned as "true"): the same value.
+    return planned == source or _text(planned) == _text(source)
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def _empty(value: Any) -> bool:

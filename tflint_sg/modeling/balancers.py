@@ -106,24 +106,40 @@ def _target_groups(lookup: Lookup, model: Model) -> None:
         )
 
 
+def _target_group(lookup: Lookup, model: Model, value: Any, owner: str) -> str | None:
+    """The target group of this configuration that `value` names. One that names nothing the
+    tool can read (unknown until apply, or built by what it does not evaluate) may be any of
+    them: `owner` is then a check not decided, never a silent gap in the flows."""
+    group = lookup.find(value, "aws_lb_target_group")
+    if group in model.target_groups:
+        return group
+    value = single(value)
+    if not model.target_groups:
+        return None  # no load balancer flow of this configuration can start there
+    if isinstance(value, Unknown) or isinstance(value, Ref) and value.address not in lookup.resources:
+        reason = value.reason if isinstance(value, Unknown) else f"{value.address} is not in this configuration"
+        model.unlinked.setdefault(owner, f"its target group is not known ({reason})")
+    return None
+
+
 def _targets(lookup: Lookup, model: Model) -> None:
     groups = model.target_groups
     for resource in lookup.of_type("aws_lb_target_group_attachment"):
-        group = lookup.find(resource.values.get("target_group_arn"), "aws_lb_target_group")
-        if group not in groups:
+        group = _target_group(lookup, model, resource.values.get("target_group_arn"), resource.address)
+        if group is None:
             continue
         endpoint = lookup.find(resource.values.get("target_id"), "aws_instance")
         port = resource.values.get("port")
         if is_unknown(port):
-            model.notes.append(f"{resource.address}: its port is unknown until apply; not checked")
+            model.unlinked.setdefault(resource.address, "its port is unknown until apply")
         elif endpoint in model.endpoints:
             model.targets.append(Target(group, endpoint, to_int(single(port)), resource.address))
         else:
-            model.notes.append(f"{resource.address}: its target is not resolved to an instance of this configuration")
+            model.unlinked.setdefault(resource.address, "its target is not resolved to an instance of this configuration")
     for resource in lookup.of_type("aws_autoscaling_group"):
         for arn in as_list(resource.values.get("target_group_arns")):
-            group = lookup.find(arn, "aws_lb_target_group")
-            if group in groups:
+            group = _target_group(lookup, model, arn, resource.address)
+            if group is not None:
                 model.targets.append(Target(group, resource.address, None, resource.address))
     for resource in lookup.of_type("aws_autoscaling_attachment", "aws_autoscaling_traffic_source_attachment"):
         values = resource.values
@@ -133,18 +149,22 @@ def _targets(lookup: Lookup, model: Model) -> None:
             if isinstance(source, dict) and source.get("type") in (None, "elbv2"):
                 arns += as_list(source.get("identifier"))
         for arn in arns:
-            group = lookup.find(arn, "aws_lb_target_group")
-            if group in groups and auto_scaling_group:
+            group = _target_group(lookup, model, arn, resource.address)
+            if group is None:
+                continue
+            if auto_scaling_group:
                 model.targets.append(Target(group, auto_scaling_group, None, resource.address))
+            else:
+                model.unlinked.setdefault(resource.address, "its Auto Scaling group is not resolved")
     for resource in lookup.of_type("aws_ecs_service"):
         for block in as_list(resource.values.get("load_balancer")):
             if not isinstance(block, dict):
                 continue
-            group = lookup.find(block.get("target_group_arn"), "aws_lb_target_group")
-            if group not in groups:
+            group = _target_group(lookup, model, block.get("target_group_arn"), resource.address)
+            if group is None:
                 continue
             if is_unknown(block.get("container_port")):
-                model.notes.append(f"{resource.address}: its container port is unknown until apply; not checked")
+                model.unlinked.setdefault(resource.address, "its container port is unknown until apply")
             elif resource.address in model.endpoints:
                 model.targets.append(Target(group, resource.address, to_int(single(block.get("container_port"))),
                                             resource.address))
@@ -161,8 +181,7 @@ def _container_instances_target(lookup: Lookup, model: Model, service, block: di
     task = lookup.find(values.get("task_definition"), "aws_ecs_task_definition")
     hosts = _capacity_hosts(lookup, values)
     if task is None or hosts is None or hosts not in model.endpoints:
-        model.notes.append(f"{service.address}: its task definition or container instances are not resolved; "
-                           "its load balancer flows are not checked")
+        model.unlinked.setdefault(service.address, "its task definition or container instances are not resolved")
         return None
     task_values = lookup.resources[task].values
     mode = task_values.get("network_mode") or "bridge"
@@ -171,7 +190,7 @@ def _container_instances_target(lookup: Lookup, model: Model, service, block: di
     if mode == "host":
         host_port = container_port
     elif mode != "bridge" or host_port is _UNKNOWN_PORT:
-        model.notes.append(f"{service.address}: its host port is not known; its load balancer flows are not checked")
+        model.unlinked.setdefault(service.address, "its host port is not known")
         return None
     if host_port:
         return Target(group, hosts, host_port, service.address)

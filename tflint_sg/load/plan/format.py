@@ -72,10 +72,16 @@ class ModuleCall(Struct):
     module: ConfigModule | None = None
 
 
+class ConfigVariable(Struct):
+    # Absent when the variable has no default (a caller must set it); JSON null is a null default.
+    default: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+
+
 class ConfigModule(Struct):
     resources: list[ConfigResource | None] | None = None
     module_calls: dict[str, ModuleCall | None] | None = None
     outputs: dict[str, ConfigOutput | None] | None = None
+    variables: dict[str, ConfigVariable | None] | None = None
 
 
 class Configuration(Struct):

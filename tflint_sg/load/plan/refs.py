@@ -15,7 +15,7 @@ from typing import Any
 import msgspec
 
 from tflint_sg.addresses import format_key, join, key_value, parent_module, split_key, split_steps, strip_keys
-from tflint_sg.config import Ref, Unknown
+from tflint_sg.config import NETWORK_TYPES, Ref, Unknown, canonical_type
 from tflint_sg.load.plan.format import ConfigModule, ConfigResource, Expression, ModuleCall
 
 Value = Any  # a literal, a Ref or an Unknown
@@ -182,9 +182,11 @@ class ReferenceResolver:
             return [Unknown(f"var.{name}: module call {scope.module} not in the configuration")]
         expression = self.expressions_of(call).get(name)
         if expression is None:
-            # The caller did not set it: the variable's default applies, which the plan's
-            # configuration does not record for child modules.
-            return [Unknown(f"var.{name} of {scope.module}: default value not in the plan")]
+            # The caller did not set it: the variable's default applies.
+            declared = (call.module.variables or {}).get(name) if call.module is not None else None
+            if declared is None or declared.default is msgspec.UNSET:
+                return [Unknown(f"var.{name} of {scope.module}: default value not in the plan")]
+            return _flatten(decode_raw(declared.default))
         caller = Scope(parent, key_value(key), call.for_each_expression)
         values = self.evaluate(expression, caller, depth + 1)
         if not any(isinstance(value, Unknown) and value.reason.endswith(_TOO_DEEP) for value in values):
@@ -254,7 +256,13 @@ class ReferenceResolver:
         resource = f"{steps[0]}.{name}"
         attribute = split_key(steps[2])[0] if len(steps) > 2 else "id"
         if key is not None:
-            return [Ref(join(scope.module, resource + key), attribute)]
+            address = join(scope.module, resource + key)
+            if self._not_planned(scope.module, resource, address):
+                # Terraform planned without an error, so this reference was never evaluated: it
+                # sits in a `try` that fell through or a branch not taken
+                # (`try(aws_security_group.this[0].id, aws_security_group.this_name_prefix[0].id)`).
+                return []
+            return [Ref(address, attribute)]
         instances = self._instances.get((scope.module, resource))
         if not instances:
             return [Unknown(f"{join(scope.module, resource)}: not in the plan")]
@@ -267,6 +275,15 @@ class ReferenceResolver:
             if pairs_with_key and paired in instances:
                 return [Ref(paired, attribute)]
         return [Ref(instance, attribute) for instance in instances]
+
+
+    def _not_planned(self, module: str, resource: str, address: str) -> bool:
+        """A network resource of the configuration whose instance the plan does not hold."""
+        if canonical_type(resource.split(".", 1)[0]) not in NETWORK_TYPES:
+            return False  # the plan's instances are indexed for network resources only
+        if (strip_keys(module), resource) not in self._resources:
+            return False
+        return address not in self._instances.get((module, resource), ())
 
 
 def _select(values: list[Value], attributes: list[str]) -> list[Value]:
