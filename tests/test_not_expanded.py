@@ -31,7 +31,8 @@ def test_a_database_that_may_not_exist_is_counted_not_silent(tflint_sg, tmp_path
     text = tflint_sg(str(tmp_path))
     assert text.code == 0  # nothing is known to be wrong: no finding
     assert text.stdout.splitlines()[-1] == (
-        "No issues found in 1 input; 0 load balancer flows checked; 1 check not decided (--verbose says why).")
+        "No issues found in 1 input; no load balancer flows; no data flows; 1 resource not expanded; "
+        "1 check not decided (--verbose says why).")
     verbose = tflint_sg("--verbose", str(tmp_path)).stdout
     assert ("note: aws_db_instance.main: not decided (every rule): its count or for_each (or its module's) "
             "is unknown until apply, so it is not analyzed") in verbose
