@@ -45,6 +45,25 @@ def test_several_inputs_get_a_line_each_before_the_total(tflint_sg):
     assert tflint_sg("fixtures/story").stdout.splitlines()[-2] == ""
 
 
+def test_json_counts_per_input_beside_the_old_keys(tflint_sg):
+    story, unknowns = tflint_sg("--format", "json", "fixtures/story", "fixtures/unknowns").json()["inputs"]
+    assert story["flows_checked"] == 2 and story["undecided"] == 0
+    assert story["load_balancer_flows"] == {"decided": 2, "undecided": 0, "allowed": 0, "blocked": 2}
+    assert story["data_flows"] == {"decided": 0, "undecided": 0, "allowed": 0, "blocked": 0}
+    assert story["not_expanded"] == 0 and story["unresolved_reasons"] == []
+    assert unknowns["flows_checked"] == 3 and unknowns["undecided"] == 3 and len(unknowns["unresolved"]) == 3
+    assert unknowns["load_balancer_flows"] == {"decided": 0, "undecided": 3, "allowed": 0, "blocked": 0}
+    # batch and legacy both carry the baseline group from outside; renderer is admitted by a prefix list.
+    assert unknowns["unresolved_reasons"] == [
+        {"reason": "sg-0abc1234def567890 is not created by this configuration", "count": 2},
+        {"reason": "a rule admits tcp/80 from pl-0123456789abcdef0; a prefix list's addresses are not in the "
+                   "configuration", "count": 1},
+    ]
+    # Both app instances are admitted on 3306 to a postgres database on 5432: both blocked.
+    (mismatch,) = tflint_sg("--format", "json", "fixtures/tier_db_port_mismatch").json()["inputs"]
+    assert mismatch["data_flows"] == {"decided": 2, "undecided": 0, "allowed": 0, "blocked": 2}
+
+
 def test_verbose_puts_the_most_frequent_reasons_last(tflint_sg):
     out = tflint_sg("-v", "fixtures/unknowns/plan.json").stdout.splitlines()
     start = out.index("reasons, most frequent first:")
@@ -70,6 +89,26 @@ def test_copies_of_a_module_share_one_reason(tflint_sg, tmp_path):
         "(value not in the plan's configuration (dynamic block?)), so its clients are not known")
     # Each stack's cache names its client; the database's clients are not known.
     assert out[-1].endswith("6 data flows: 3 decided, 3 undecided; 3 checks not decided.")
+
+
+def test_sarif_and_markdown_carry_the_counts(tflint_sg):
+    log = tflint_sg("--format", "sarif", "fixtures/unknowns").json()
+    (invocation,) = log["runs"][0]["invocations"]
+    assert invocation["properties"] == {"inputs": [{
+        "path": "fixtures/unknowns",
+        "loadBalancerFlows": {"decided": 0, "undecided": 3, "allowed": 0, "blocked": 0},
+        "dataFlows": {"decided": 0, "undecided": 0, "allowed": 0, "blocked": 0},
+        "notExpanded": 0,
+        "undecided": 3,
+    }]}
+    comment = tflint_sg("--format", "markdown", "fixtures/story", "fixtures/tier_db_ok").stdout.splitlines()
+    assert comment[2:7] == [
+        "In 2 inputs: 2 load balancer flows, all decided; 8 data flows, all decided.",
+        "",
+        "- fixtures/story: 3 issues; 2 load balancer flows, all decided; no data flows",
+        "- fixtures/tier_db_ok: no load balancer flows; 8 data flows, all decided",
+        "",
+    ]
 
 
 def test_reasons_leave_out_the_addresses_they_are_about():

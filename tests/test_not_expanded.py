@@ -37,9 +37,9 @@ def test_a_database_that_may_not_exist_is_counted_not_silent(tflint_sg, tmp_path
     assert ("note: aws_db_instance.main: not decided (every rule): its count or for_each (or its module's) "
             "is unknown until apply, so it is not analyzed") in verbose
     (entry,) = tflint_sg("--format", "json", str(tmp_path)).json()["inputs"]
-    assert entry["undecided"] == 1
+    assert entry["undecided"] == 1 and entry["not_expanded"] == 1
 
     # Given a value, the database is analyzed (and it is open to the world).
     known = tflint_sg("--format", "json", "--var", "create_database=true", str(tmp_path)).json()
-    assert known["inputs"][0]["undecided"] == 0
+    assert known["inputs"][0]["undecided"] == 0 and known["inputs"][0]["not_expanded"] == 0
     assert [f["rule"] for f in known["findings"]] == ["aws_data_store_exposed"]
