@@ -73,6 +73,13 @@ def test_verbose_puts_the_most_frequent_reasons_last(tflint_sg):
         "  1 x a rule admits tcp/80 from pl-0123456789abcdef0; a prefix list's addresses are not in the configuration",
         "",
     ]
+    # Over several inputs the reasons add up: the directory and its plan leave the same flows open.
+    both = tflint_sg("-v", "fixtures/unknowns", "fixtures/unknowns/plan.json").stdout.splitlines()
+    start = both.index("reasons, most frequent first:")
+    assert both[start + 1:start + 3] == [
+        "  4 x sg-0abc1234def567890 is not created by this configuration",
+        "  2 x a rule admits tcp/80 from pl-0123456789abcdef0; a prefix list's addresses are not in the configuration",
+    ]
     # A single note is its own reason: nothing to group.
     assert "reasons, most frequent first:" not in tflint_sg("-v", "fixtures/guard_literal_sg_id").stdout
 
