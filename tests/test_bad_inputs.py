@@ -220,7 +220,7 @@ def test_an_input_not_read_is_never_an_all_clear(tflint_sg, tmp_path):
     empty.mkdir()
     run = tflint_sg(str(empty), "fixtures/story/plan.json")
     assert run.code == 1 and "aws_lb_target_traffic_blocked" in run.stdout
-    assert run.stdout.rstrip().endswith("in 1 input; 2 load balancer flows checked; 1 input could not be checked.")
+    assert run.stdout.rstrip().endswith("in 1 input; 2 load balancer flows, all decided; no data flows; 1 input could not be checked.")
 
 
 def test_a_variable_with_no_value_is_unknown_not_an_error(tflint_sg, tmp_path):

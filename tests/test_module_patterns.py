@@ -307,6 +307,7 @@ def test_a_target_whose_group_is_not_known_is_a_check_not_decided(tflint_sg, tmp
     assert _flows(tflint_sg, tmp_path) == []
     (entry,) = tflint_sg("--format", "json", str(tmp_path)).json()["inputs"]
     assert entry["undecided"] == 1
+    assert entry["load_balancer_flows"] == {"decided": 0, "undecided": 1, "allowed": 0, "blocked": 0}
     assert any(note.startswith("aws_autoscaling_group.app: not decided (load balancer rules): its target group "
                                "is not known") for note in entry["unresolved"])
     # Named by reference, the group is known: the flow is there, and no longer a gap.

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from tflint_sg.modeling import build_model
 from tflint_sg.config import Config
 from tflint_sg.context import Context
+from tflint_sg.coverage import FlowCounts, count_data_flows, count_flows, tally
 from tflint_sg.findings import Finding, Undecided
 
 
@@ -20,6 +21,10 @@ class Result:
     undecided: int = 0  # checks a rule could not decide (each has a note naming the rule)
     internal_errors: list[str] = field(default_factory=list)  # a rule that raised
     flows_checked: int = 0
+    load_balancer_flows: FlowCounts = FlowCounts()  # the intended flows (flows_checked of them), by verdict
+    data_flows: FlowCounts = FlowCounts()  # each data store's app tier towards it, by verdict
+    not_expanded: int = 0  # resources whose count or for_each is unknown until apply
+    reasons: dict[str, int] = field(default_factory=dict)  # why the notes stayed open -> how many notes cite it
     graph: dict | None = None  # the model as a JSON document (graph.py), when asked for
 
 
@@ -46,15 +51,28 @@ def analyze(config: Config, rules, policies=(), want_graph: bool = False) -> Res
         except Exception as error:  # a broken rule is reported, never a crash for the user
             result.internal_errors.append(_internal_error(f"rule {rule.ID}", config.source, error))
     result.findings.sort(key=Finding.sort_key)
-    silenced = [f"{item.subject}: not decided ({', '.join(sorted(set(ids)))}): {item.reason}"
-                for item, ids in undecided.items()]
+    # Each note, and what it says stayed open: a model note is about the address it starts with.
+    explained = {note: note for note in context.model.notes + context.flow_notes}
+    silenced = {f"{item.subject}: not decided ({', '.join(sorted(set(ids)))}): {item.reason}": item.reason
+                for item, ids in undecided.items()}
     # What was never built cannot be checked: each such resource is a check not decided.
-    silenced += [f"{address}: not decided (every rule): {reason}" for address, reason in config.not_expanded.items()]
-    silenced += [f"{address}: not decided (load balancer rules): {reason}"
-                 for address, reason in context.model.unlinked.items()]
-    result.notes = sorted(set(context.model.notes + context.flow_notes + silenced))
+    silenced.update({f"{address}: not decided (every rule): {reason}": reason
+                     for address, reason in config.not_expanded.items()})
+    # A target whose target group (or target) is not resolved: a load balancer flow may start there.
+    silenced.update({f"{address}: not decided (load balancer rules): {reason}": reason
+                     for address, reason in context.model.unlinked.items()})
+    explained.update(silenced)
+    result.notes = sorted(explained)
+    result.reasons = tally([explained[note] for note in result.notes])
     result.undecided = len(silenced)
     result.flows_checked = len(context.flows)
+    try:
+        result.load_balancer_flows = count_flows(context, context.flows) + FlowCounts(
+            undecided=len(context.model.unlinked))
+        result.data_flows = count_data_flows(context)
+    except Exception as error:  # a verdict that a rule already failed on fails here again
+        result.internal_errors.append(_internal_error("counting flows", config.source, error))
+    result.not_expanded = len(config.not_expanded)
     return result
 
 

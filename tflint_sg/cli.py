@@ -102,7 +102,8 @@ def cli():
               help="Write the report to FILE instead of standard output.")
 @click.option("--force", is_flag=True, help="Exit 0 even when issues are found.")
 @click.option("-v", "--verbose", is_flag=True,
-              help="List what could not be resolved, and which checks of which rules it left undecided.")
+              help="List what could not be resolved, and which checks of which rules it left undecided; "
+                   "then count the reasons, most frequent first.")
 @_variable_options
 @click.option("--include-suppressed", is_flag=True,
               help="Also put findings suppressed by annotations in SARIF (marked as suppressed).")

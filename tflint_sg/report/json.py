@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from tflint_sg import __version__
+from tflint_sg.coverage import most_frequent
 from tflint_sg.findings import fingerprint
 from tflint_sg.report.common import Checked, all_findings, severity
 
@@ -48,7 +49,12 @@ def render(checked: list[Checked]) -> str:
                 "path": item.locator.source_uri,
                 "flows_checked": item.result.flows_checked,
                 "undecided": item.result.undecided,
+                "load_balancer_flows": item.result.load_balancer_flows.as_dict(),
+                "data_flows": item.result.data_flows.as_dict(),
+                "not_expanded": item.result.not_expanded,
                 "unresolved": item.result.notes,
+                "unresolved_reasons": [{"reason": reason, "count": n}
+                                       for n, reason in most_frequent(item.result.reasons)],
                 "internal_errors": item.result.internal_errors,
                 "suppressed": [{"rule": s.finding.rule, "subject": s.finding.subject, "reason": s.reason,
                                 "fingerprint": fingerprint(s.finding)} for s in item.result.suppressed],

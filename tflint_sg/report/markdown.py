@@ -4,7 +4,7 @@ diagram of the tiers of each input (blocked flows in red, exposed endpoints mark
 from __future__ import annotations
 
 from tflint_sg import ruledoc
-from tflint_sg.report.common import Checked, all_findings, severity
+from tflint_sg.report.common import Checked, all_findings, input_line, not_decided, seen, severity
 from tflint_sg.report.diagram import mermaid
 
 
@@ -19,7 +19,9 @@ def render(checked: list[Checked]) -> str:
         counts[severity(finding)] = counts.get(severity(finding), 0) + 1
     detail = ", ".join(f"{n} {s}{'s' if n != 1 else ''}" for s, n in sorted(counts.items()))
     lines = [f"## tflint-sg: {len(findings)} issue{'s' if len(findings) != 1 else ''}" + (f" ({detail})" if detail else ""),
-             ""]
+             "", _seen_paragraph(checked), ""]
+    if len(checked) > 1:
+        lines += [f"- {input_line(item)}" for item in checked] + [""]
     if findings:
         lines += ["| severity | rule | resource | where | what |", "|---|---|---|---|---|"]
         for finding, locator in findings:
@@ -36,3 +38,11 @@ def render(checked: list[Checked]) -> str:
         lines += [f"### Tiers of `{item.locator.source_uri}`", "", "```mermaid",
                   mermaid(item.result.graph, marks).rstrip("\n"), "```", ""]
     return "\n".join(lines)
+
+
+def _seen_paragraph(checked: list[Checked]) -> str:
+    """What the run could judge: a reviewer must tell a clean result from one that saw little."""
+    undecided = sum(item.result.undecided for item in checked)
+    inputs = f"{len(checked)} input{'s' if len(checked) != 1 else ''}"
+    return (f"In {inputs}: {seen([item.result for item in checked])}"
+            + (f"; {not_decided(undecided)}" if undecided else "") + ".")

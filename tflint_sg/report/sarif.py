@@ -176,6 +176,17 @@ def _result(finding: Finding, locator: Locator, rule_index: int, level: str) -> 
     )
 
 
+def _seen(item: Checked) -> dict:
+    result = item.result
+    return {
+        "path": item.locator.source_uri,
+        "loadBalancerFlows": result.load_balancer_flows.as_dict(),
+        "dataFlows": result.data_flows.as_dict(),
+        "notExpanded": result.not_expanded,
+        "undecided": result.undecided,
+    }
+
+
 def render(checked: list[Checked], rule_ids: list[str], include_suppressed: bool = False,
            policies: dict | None = None) -> str:
     policies = policies or {}
@@ -218,6 +229,8 @@ def render(checked: list[Checked], rule_ids: list[str], include_suppressed: bool
             om.Invocation(
                 execution_successful=not notifications,
                 tool_execution_notifications=notifications or None,
+                # What each input let the analysis see; code scanning keeps it but shows nothing.
+                properties={"inputs": [_seen(item) for item in checked]},
             )
         ],
         column_kind="unicodeCodePoints",

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from tflint_sg import ruledoc
-from tflint_sg.report.common import Checked, all_findings, severity
+from tflint_sg.coverage import most_frequent
+from tflint_sg.report.common import Checked, all_findings, input_line, issues, not_decided, seen, severity
 
 
 _COLORS = {"error": "31", "warning": "33", "notice": "36"}
@@ -65,18 +66,18 @@ def render(checked: list[Checked], verbose: bool = False, color: bool = False, u
                 lines.append(f"note: {where}{note}")
         if any(item.result.notes for item in checked):
             lines.append("")
+        lines += _top_reasons(checked)
     counts: dict[str, int] = {}
     for finding, _ in findings:
         counts[severity(finding)] = counts.get(severity(finding), 0) + 1
-    flows = sum(item.result.flows_checked for item in checked)
     notes = sum(len(item.result.notes) for item in checked)
     inputs = f"{len(checked)} input" + ("s" if len(checked) != 1 else "")
     if findings:
         detail = ", ".join(f"{n} {s}{'s' if n != 1 else ''}" for s, n in sorted(counts.items()))
-        summary = f"{len(findings)} issue{'s' if len(findings) != 1 else ''} found ({detail})"
+        summary = f"{issues(len(findings))} found ({detail})"
     else:
         summary = "No issues found"
-    summary += f" in {inputs}; {flows} load balancer flow{'s' if flows != 1 else ''} checked"
+    summary += f" in {inputs}; {seen([item.result for item in checked])}"
     suppressed = sum(len(item.result.suppressed) for item in checked)
     baselined = sum(len(item.result.baselined) for item in checked)
     if suppressed:
@@ -86,7 +87,7 @@ def render(checked: list[Checked], verbose: bool = False, color: bool = False, u
     # "Clean" and "could not tell" must read differently, with or without --verbose.
     undecided = sum(item.result.undecided for item in checked)
     if undecided:
-        summary += f"; {undecided} check{'s' if undecided != 1 else ''} not decided"
+        summary += f"; {not_decided(undecided)}"
         summary += "" if verbose else " (--verbose says why)"
     elif notes and not verbose:
         summary += f"; {notes} thing{'s' if notes != 1 else ''} could not be resolved (--verbose lists them)"
@@ -94,5 +95,21 @@ def render(checked: list[Checked], verbose: bool = False, color: bool = False, u
         # Never "No issues found" alone when an input was not read.
         unread = f"{unreadable} input{'s' if unreadable != 1 else ''} could not be checked"
         summary = f"Nothing checked: {unread}" if not checked else f"{summary}; {unread}"
+    if len(checked) > 1:
+        # Over many root modules, the one that saw little must stand out from the total.
+        lines += [input_line(item) for item in checked]
     lines.append(summary + ".")
     return "\n".join(lines) + "\n"
+
+
+def _top_reasons(checked: list[Checked]) -> list[str]:
+    """Why things stayed open, the most frequent first: in a big repository one cause (a group
+    from outside, a count unknown until apply) leaves many checks open at once."""
+    counts: dict[str, int] = {}
+    for item in checked:
+        for reason, n in item.result.reasons.items():
+            counts[reason] = counts.get(reason, 0) + n
+    if all(n == 1 for n in counts.values()):
+        return []  # each note above already says its one reason
+    return (["reasons, most frequent first:"] + [f"  {n} x {reason}" for n, reason in most_frequent(counts)]
+            + [""])
