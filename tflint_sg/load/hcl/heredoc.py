@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from tflint_sg.load.hcl.template import string_end
 
+_NOTABLE = re.compile(r'["#/<]')  # what may start a string, a comment or a heredoc
 _OPENER = re.compile(r"<<-?([A-Za-z][A-Za-z0-9._-]*)\n")
 _BLANKS = " \t"
 
@@ -34,7 +35,11 @@ def mend_markers(text: str) -> tuple[str, Unterminated | None]:
     pieces: list[str] = []
     done = 0  # text before this offset is in pieces
     position = 0
-    while position < len(text):
+    while True:
+        found = _NOTABLE.search(text, position)
+        if found is None:
+            break
+        position = found.start()
         char = text[position]
         if char == '"':
             position = string_end(text, position)

@@ -33,6 +33,8 @@ class Mark:
 Piece = Union[str, Mark]
 
 _FOR = re.compile(r"for\s+([A-Za-z_][A-Za-z0-9_-]*)\s*(?:,\s*([A-Za-z_][A-Za-z0-9_-]*)\s*)?in\s(.*)", re.DOTALL)
+_OPENERS = re.compile(r"[$%]")
+_IN_STRING = re.compile(r'[\\"\n$%]')  # what may end a quoted string or open a template in it
 _KEYWORD = re.compile(r"(if|else|endif|endfor)\b(.*)", re.DOTALL)
 
 
@@ -47,8 +49,10 @@ def scan(text: str, parse_expression: Callable[[str], Expr]) -> Expr:
             position += 3
             continue
         if not text.startswith(("${", "%{"), position):
-            literal.append(text[position])
-            position += 1
+            found = _OPENERS.search(text, position + 1)
+            end = found.start() if found else len(text)
+            literal.append(text[position:end])
+            position = end
             continue
         end = _closing_brace(text, position + 2)
         if end < 0:
@@ -111,7 +115,11 @@ def string_end(text: str, start: int) -> int:
     """The offset just past the quoted string that opens at `start` (past its own
     interpolations); a string cannot span lines, so an unclosed one ends at its line break."""
     position = start + 1
-    while position < len(text):
+    while True:
+        found = _IN_STRING.search(text, position)
+        if found is None:
+            return len(text)
+        position = found.start()
         char = text[position]
         if char == "\\":
             position += 2
@@ -128,7 +136,6 @@ def string_end(text: str, start: int) -> int:
             position = close + 1
         else:
             position += 1
-    return len(text)
 
 
 def assemble(pieces: list[Piece], by_lines: bool) -> Expr:
