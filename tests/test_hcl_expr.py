@@ -184,6 +184,20 @@ def test_heredoc_template(tmp_path, text, expected):
     check(tmp_path, text, expected)
 
 
+@pytest.mark.parametrize("text, expected", [
+    ("%{ for p in var.ports }${p};%{ endfor }", "80;443;"),  # a directive alone makes a template
+    ("%{ if var.f }on%{ else }off%{ endif }", "off"),
+    ("%%{ for } $${x}", "%{ for } ${x}"),
+])
+def test_json_syntax_strings_are_templates(tmp_path, text, expected):
+    import json
+
+    path = tmp_path / "main.tf.json"
+    path.write_text(json.dumps({"locals": {"x": text}}))
+    (block,) = parse_file(str(path))
+    assert evaluate(block.attributes["x"].expr, Scope(resolve)) == expected
+
+
 @table(TEMPLATES)
 def test_template(tmp_path, text, expected):
     check(tmp_path, text, expected)

@@ -127,7 +127,7 @@ def _word(node: Any) -> str:
 
 
 def template_expr(text: str) -> Expr:
-    """A string of Terraform's JSON syntax holding `${...}`, as the HCL template it stands for."""
+    """A string of Terraform's JSON syntax holding `${...}` or `%{...}`, as the HCL template it stands for."""
     return _lone_expression(json.dumps(text), "a template in JSON syntax")
 
 
