@@ -135,3 +135,13 @@ def test_path_values_are_terraforms(tmp_path):
     assert root["tags"] == {"cwd": str(tmp_path / "root")}
     app = config.resources["module.app.aws_security_group.app"].values
     assert (app["name"], app["description"]) == ("modules/app", "from the module\n")
+
+
+def test_a_file_outside_the_repository_is_a_note_not_a_value(tmp_path):
+    (tmp_path / "secret.txt").write_text("80\n")
+    (tmp_path / "repo").mkdir()
+    write_tree(tmp_path / "repo", {"main.tf": 'resource "aws_security_group" "g" {\n'
+                                              '  name = file("../secret.txt")\n}\n'})
+    config = load_directory(str(tmp_path / "repo"))
+    assert isinstance(config.resources["aws_security_group.g"].values["name"], Unknown)
+    assert "file '../secret.txt' resolves outside the repository; not read" in config.notes

@@ -22,8 +22,12 @@ MAX_FILE_BYTES = 4 * 1024 * 1024
 
 
 class ConfigFiles:
-    def __init__(self, root_dir: str):
+    """`notes` receives one line for each file not read because it may not be: the value is
+    unknown, and the note says why, so it is never silent."""
+
+    def __init__(self, root_dir: str, notes: list[str] | None = None):
         self.root_dir = os.path.abspath(root_dir)
+        self._notes = notes if notes is not None else []
         self.boundary = os.path.realpath(_repository_of(self.root_dir))
         self._contents: dict[str, bytes | Unknown] = {}
         self.parsed_templates: dict[str, object] = {}  # for templatefile: a file's template, parsed once
@@ -35,11 +39,16 @@ class ConfigFiles:
     def located(self, path: str) -> str | Unknown:
         """The real path `path` names, if it is inside the boundary."""
         if path.startswith("~"):
-            return Unknown(f"{path!r} is in a home directory, outside the repository; not read")
+            return self._refused(f"file {path!r} is in a home directory, outside the repository; not read")
         real = os.path.realpath(os.path.join(self.root_dir, path))
         if os.path.commonpath([real, self.boundary]) != self.boundary:
-            return Unknown(f"{path!r} resolves outside the repository; not read")
+            return self._refused(f"file {path!r} resolves outside the repository; not read")
         return real
+
+    def _refused(self, why: str) -> Unknown:
+        if why not in self._notes:
+            self._notes.append(why)
+        return Unknown(why)
 
     def exists(self, path: str) -> bool | Unknown:
         real = self.located(path)
@@ -62,7 +71,10 @@ class ConfigFiles:
             return real
         if real not in self._contents:
             self._contents[real] = _read_capped(real, path)
-        return self._contents[real]
+        data = self._contents[real]
+        if isinstance(data, Unknown) and not isinstance(data, Missing):
+            return self._refused(data.reason)
+        return data
 
 
 def _read_capped(real: str, path: str) -> bytes | Unknown:
@@ -76,9 +88,9 @@ def _read_capped(real: str, path: str) -> bytes | Unknown:
     except IsADirectoryError:
         return Missing(f"{path!r} is a directory, not a file")
     except OSError as error:
-        return Unknown(f"{path!r} cannot be read: {error.strerror or error}")
+        return Unknown(f"file {path!r} cannot be read: {error.strerror or error}")
     if len(data) > MAX_FILE_BYTES:
-        return Unknown(f"{path!r} is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; not read")
+        return Unknown(f"file {path!r} is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; not read")
     return data
 
 

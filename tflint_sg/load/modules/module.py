@@ -118,7 +118,7 @@ class Environment:
         self.workspace = _workspace(root_dir)
         self.budget = budget or InstanceBudget()
         self.budget_ran_out_at: str | None = None  # where expansion first stopped, in this configuration
-        self.files = ConfigFiles(root_dir)
+        self.files = ConfigFiles(root_dir, self.notes)
 
     def take(self, wanted: int, address: str) -> int:
         """How many of `wanted` instances of `address` the run's budget still allows."""
