@@ -17,7 +17,7 @@ from tflint_sg.errors import InputError
 from tflint_sg.load.hcl.heredoc import Unterminated, mend_markers
 from tflint_sg.load.hcl.template import Mark, assemble, scan
 from tflint_sg.load.hcl.syntax import (Attribute, Binary, Block, Call, Conditional, Expr, For, GetAttr, Index,
-                                       Literal, Name, NotUnderstood, ObjectExpr, Splat, Template, TupleExpr, Unary)
+                                       Literal, Name, NotUnderstood, ObjectExpr, Splat, TupleExpr, Unary)
 
 
 def prepare_parser() -> None:
