@@ -253,3 +253,45 @@ def test_a_nearby_file_that_is_not_utf8_is_noted(tflint_sg, tmp_path):
     run = tflint_sg("-v", str(copy))
     assert run.code == 2 and "Traceback" not in run.stderr
     assert "bad.tf: is not UTF-8 text" in run.stdout and "its module calls are not followed" in run.stdout
+
+
+# Terraform ends a heredoc at a line holding only its marker, blanks around it allowed (checked
+# with `terraform validate` and `terraform console`); a marker that is not alone on its line, or
+# is on a last line without a line break, is not one.
+HEREDOCS_TERRAFORM_ACCEPTS = {
+    "spaces after the marker": ('  a = <<EOT\nhello\nEOT   \n', "hello\n"),
+    "blanks around the marker": ('  a = <<EOT\nhello\n\tEOT\t \n', "hello\n"),
+    "an indented marker of <<EOT": ('  a = <<EOT\nhello\n    EOT\n', "hello\n"),
+    "spaces after a <<-EOT marker": ('  a = <<-EOT\n    hello\n    EOT \n', "hello\n"),
+    "a line that only starts with the marker": ('  a = <<EOT\nhello\nEOT x\nEOT\n', "hello\nEOT x\n"),
+    "the marker inside a string and a comment": ('  s = "<<EOT"\n  # <<EOT\n  a = <<EOT\nhello\n EOT \n',
+                                                 "hello\n"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HEREDOCS_TERRAFORM_ACCEPTS))
+def test_heredoc_closing_markers_terraform_accepts(case, tmp_path):
+    from tflint_sg.load.hcl.parse import parse_file
+
+    body, value = HEREDOCS_TERRAFORM_ACCEPTS[case]
+    path = tmp_path / "main.tf"
+    path.write_text(f"locals {{\n{body}  after = 1\n}}\n")
+    (block,) = parse_file(str(path))
+    assert block.attributes["a"].expr.value == value
+    assert block.attributes["after"].line == body.count("\n") + 2  # the lines after it are where they were
+
+
+@pytest.mark.parametrize("text, line, column", [
+    ('locals {\n  a = <<EOT\nhello\n  b = 1\n}\n', 6, 1),  # no marker: the end of the file
+    ('locals {\n  a = <<EOT\nhello\nEOT', 4, 4),  # a marker with no line break after it
+    ('locals {\n  a = <<-EOT\n    hello\n    EOT;\n}\n', 6, 1),  # not alone on its line
+])
+def test_a_heredoc_without_its_closing_marker_is_one_line_at_the_end_of_the_file(
+        text, line, column, tflint_sg, tmp_path):
+    copy = _story(tmp_path)
+    (copy / "heredoc.tf").write_text(text)
+    run = tflint_sg(str(copy))
+    assert run.code == 1 and "Traceback" not in run.stderr
+    (message,) = run.stderr.strip().splitlines()
+    assert message.startswith(f"tflint-sg: error: {copy / 'heredoc.tf'}:{line}:{column}: ")
+    assert "no closing marker EOT for the heredoc opened on line 2" in message

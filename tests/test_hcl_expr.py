@@ -118,7 +118,6 @@ LITERALS = [
     ("<<-EOT\n    hello\n      world\n    EOT", "hello\n  world\n"),
     ("<<EOT\n  keep \\n raw\nEOT", "  keep \\n raw\n"),  # no backslash escapes in heredocs
     ("<<EOT\nEOT", ""),
-    ("<<EOT\nport ${var.n}\nEOT", OrUnknown("port 5\n")),  # interpolation in heredocs is not evaluated
     ("[]", []),
     ("[1, \"a\", true]", [1, "a", True]),
     ("{a = 1, \"k s\" = 2}", {"a": 1, "k s": 2}),
@@ -146,10 +145,57 @@ TEMPLATES = [
     ('"a-${var.u}"', UNKNOWN),
     ('"sg-${var.ref}"', UNKNOWN),
     ('"a-${var.ports}"', UNKNOWN),  # a list cannot be converted to a string
-    ('"%{for p in var.ports}${p},%{endfor}"', OrUnknown("80,443,")),
-    pytest.param('"%{if var.t}on%{else}off%{endif}"', OrUnknown("on")),
-    pytest.param('"%{if true}yes%{endif}"', OrUnknown("yes")),
+    # Directives, and strip markers as `terraform console` renders them (Terraform 1.11).
+    ('"%{for p in var.ports}${p},%{endfor}"', "80,443,"),
+    ('"%{if var.t}on%{else}off%{endif}"', "on"),
+    ('"%{if true}yes%{endif}"', "yes"),
+    ('"%{if var.f}yes%{endif}"', ""),
+    ('"[%{for k, v in var.m}${k}=${v}%{endfor}]"', "[a=sg-1]"),
+    ('"%{for k, v in {b = 2, a = 1}}${k}${v};%{endfor}"', "a1;b2;"),  # a map in key order
+    ('"%{for i, p in var.ports}${i}:${p} %{endfor}"', "0:80 1:443 "),
+    ('"%{for p in var.ports}%{if p > 100}${p}%{endif}%{endfor}"', "443"),
+    ('"a  %{~ if true ~}  x  %{~ endif ~}  b"', "axb"),  # a quoted string's literal is one token
+    ('"%{for p in var.u}${p}%{endfor}"', UNKNOWN),
+    ('"%{if var.u}a%{endif}"', UNKNOWN),
+    ('"%{if true}${var.ports}%{endif}"', UNKNOWN),  # an arm is a string: a list cannot be one
+    ('"%%{if}-$${x}"', "%{if}-${x}"),
+    ('"%{ endif }"', UNKNOWN),  # out of place: Terraform rejects it
+    ('"${"}"}-${ {a = "}"}.a }"', "}-}"),
 ]
+
+HEREDOC_TEMPLATES = [
+    ("<<EOT\nport ${var.n}\nEOT", "port 5\n"),
+    ("<<EOT\n${var.ports}\nEOT", UNKNOWN),  # the line break after it makes it a string
+    ("<<EOT\n$${x} %%{y}\nEOT", "${x} %{y}\n"),
+    ("<<EOT\n${ \"}\" }\nEOT", "}\n"),
+    ("<<-EOT\n    ${var.x}\n    %{ if var.t }t%{ endif }\n    EOT", "mid\nt\n"),
+    # `~` trims the neighbouring line only: the literal is one token per line.
+    ("<<EOT\na\n  %{~ for p in var.ports ~}\n  [${p}]\n  %{~ endfor ~}\nb ${~ \" x \" ~} c\nEOT",
+     "a\n  [80]\n  [443]\nb x c\n"),
+    ("<<EOT\nx \n \n ${~ 1}|${1 ~}  \n\n  y\nEOT", "x \n \n1|1\n  y\n"),
+    ("<<EOT\nx  \n${~ 1}|${1 ~}\n  y\nEOT", "x1|1  y\n"),
+    ("<<EOT\n%{ for p in var.ports }\n${p}\n%{ endfor }\nEOT", "\n80\n\n443\n\n"),
+    ("<<EOT\n%{ if var.t }\nEOT", UNKNOWN),  # no endif
+]
+
+
+@table(HEREDOC_TEMPLATES)
+def test_heredoc_template(tmp_path, text, expected):
+    check(tmp_path, text, expected)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("%{ for p in var.ports }${p};%{ endfor }", "80;443;"),  # a directive alone makes a template
+    ("%{ if var.f }on%{ else }off%{ endif }", "off"),
+    ("%%{ for } $${x}", "%{ for } ${x}"),
+])
+def test_json_syntax_strings_are_templates(tmp_path, text, expected):
+    import json
+
+    path = tmp_path / "main.tf.json"
+    path.write_text(json.dumps({"locals": {"x": text}}))
+    (block,) = parse_file(str(path))
+    assert evaluate(block.attributes["x"].expr, Scope(resolve)) == expected
 
 
 @table(TEMPLATES)

@@ -10,7 +10,7 @@ import json
 from typing import Any, Callable
 
 from tflint_sg.config import Ref, Unknown
-from tflint_sg.load.expressions import library_collections, library_numbers, library_strings
+from tflint_sg.load.expressions import library_collections, library_files, library_numbers, library_strings
 from tflint_sg.load.expressions.values import Lazy, Missing, Scope, TfSet, as_number, is_unknown, to_string
 from tflint_sg.load.hcl.syntax import Expr
 
@@ -33,7 +33,8 @@ def call(name: str, args: tuple[Expr, ...], scope: Scope, evaluate: Callable[[Ex
         if _has_error(value):
             return False
         return Unknown("can: unknown until apply") if isinstance(value, Unknown) else True
-    function = _FUNCTIONS.get(name)
+    reads_files = name in library_files.FUNCTIONS
+    function = library_files.FUNCTIONS[name] if reads_files else _FUNCTIONS.get(name)
     if function is None:
         return Unknown(f"function {name}() is not evaluated")
     values = [_materialize(evaluate(arg, scope)) for arg in args]
@@ -48,7 +49,7 @@ def call(name: str, args: tuple[Expr, ...], scope: Scope, evaluate: Callable[[Ex
             return Missing(f"{name}(): the expanded argument must be a list, set or tuple")
         values.extend(spread)
     try:
-        return function(*values)
+        return function(scope, evaluate, *values) if reads_files else function(*values)
     except (TypeError, ValueError, IndexError, KeyError, ZeroDivisionError, AttributeError):
         return Unknown(f"{name}() on values it cannot take")
 

@@ -40,11 +40,14 @@ class Lazy:
 
 
 class Scope:
-    """Resolves the root names of references; `with_names` adds for-expression variables."""
+    """Resolves the root names of references; `with_names` adds for-expression variables.
+    `files` (expressions/files.py) is what the file functions may read: none where Terraform
+    reads no files (tfvars, type constraints, settings)."""
 
-    def __init__(self, resolve: Callable[[str], Any], names: dict[str, Any] | None = None):
+    def __init__(self, resolve: Callable[[str], Any], names: dict[str, Any] | None = None, files: Any = None):
         self._resolve = resolve
         self._names = names or {}
+        self.files = files
 
     def lookup(self, name: str) -> Any:
         if name in self._names:
@@ -52,7 +55,7 @@ class Scope:
         return self._resolve(name)
 
     def with_names(self, names: dict[str, Any]) -> Scope:
-        return Scope(self._resolve, {**self._names, **names})
+        return Scope(self._resolve, {**self._names, **names}, self.files)
 
 
 def is_unknown(value: Any) -> bool:

@@ -345,7 +345,7 @@ def _parser_code_tag() -> bytes:
             except PackageNotFoundError:
                 pass
         here = os.path.dirname(os.path.abspath(__file__))
-        for name in ("parse.py", "tree.py", "syntax.py"):
+        for name in ("parse.py", "tree.py", "syntax.py", "heredoc.py", "template.py"):
             try:
                 with open(os.path.join(here, name), "rb") as handle:
                     digest.update(handle.read())

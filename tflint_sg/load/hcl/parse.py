@@ -222,7 +222,7 @@ _BLOCK_ATTRIBUTES = frozenset({
 
 def _json_expr(value) -> Expr:
     if isinstance(value, str):
-        if "${" not in value:
+        if "${" not in value and "%{" not in value:
             return Literal(value)
         from tflint_sg.load.hcl.tree import template_expr
 

@@ -14,8 +14,10 @@ from lark import Token, Tree
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from tflint_sg.errors import InputError
+from tflint_sg.load.hcl.heredoc import Unterminated, mend_markers
+from tflint_sg.load.hcl.template import Mark, assemble, scan
 from tflint_sg.load.hcl.syntax import (Attribute, Binary, Block, Call, Conditional, Expr, For, GetAttr, Index,
-                                       Literal, Name, NotUnderstood, ObjectExpr, Splat, Template, TupleExpr, Unary)
+                                       Literal, Name, NotUnderstood, ObjectExpr, Splat, TupleExpr, Unary)
 
 
 def prepare_parser() -> None:
@@ -40,12 +42,31 @@ def parse_hcl(path: str, text: str) -> list[Block]:
 
 def parse_body(path: str, text: str) -> tuple[list[Attribute], list[Block]]:
     """The top-level attributes and blocks of a file, in the order they appear."""
+    unterminated = None
     try:
+        text, unterminated = mend_markers(text)
         tree = _hcl_tree(text)
-    except UnexpectedEOF:
-        raise InputError(path, "HCL syntax error: the file ends inside a block or expression",
-                         text.count("\n") + 1) from None
-    except (UnexpectedToken, UnexpectedCharacters, UnexpectedInput) as error:
+    except LarkError as error:
+        if unterminated is not None:
+            # The rest of the file is the heredoc's body, so that is the error to report.
+            raise _unterminated_error(path, text, unterminated) from None
+        raise _syntax_error(path, text, error) from None
+    except RecursionError as error:
+        raise _syntax_error(path, text, error) from None
+    attributes: list[Attribute] = []
+    blocks: list[Block] = []
+    for child in tree.children[0].children:
+        if isinstance(child, Tree) and child.data == "attribute":
+            attributes.append(_attribute(child))
+        elif isinstance(child, Tree) and child.data == "block":
+            blocks.append(_block(child, path))
+    return attributes, blocks
+
+
+def _syntax_error(path: str, text: str, error: Exception) -> InputError:
+    if isinstance(error, UnexpectedEOF):
+        return InputError(path, "HCL syntax error: the file ends inside a block or expression", text.count("\n") + 1)
+    if isinstance(error, (UnexpectedToken, UnexpectedCharacters, UnexpectedInput)):
         line = getattr(error, "line", None)
         column = getattr(error, "column", None)
         found = getattr(error, "token", None) or getattr(error, "char", None)
@@ -56,18 +77,17 @@ def parse_body(path: str, text: str) -> tuple[list[Attribute], list[Block]]:
         text_found = str(found).strip() if found is not None else ""
         detail = f"unexpected {text_found!r}" if text_found else "unexpected end of line" if found is not None \
             else "unexpected input"
-        raise InputError(path, f"HCL syntax error: {detail}", line if line and line > 0 else None,
-                         column if column and column > 0 else None) from None
-    except (LarkError, RecursionError) as error:
-        raise InputError(path, f"HCL syntax error: {type(error).__name__}") from None
-    attributes: list[Attribute] = []
-    blocks: list[Block] = []
-    for child in tree.children[0].children:
-        if isinstance(child, Tree) and child.data == "attribute":
-            attributes.append(_attribute(child))
-        elif isinstance(child, Tree) and child.data == "block":
-            blocks.append(_block(child, path))
-    return attributes, blocks
+        return InputError(path, f"HCL syntax error: {detail}", line if line and line > 0 else None,
+                          column if column and column > 0 else None)
+    return InputError(path, f"HCL syntax error: {type(error).__name__}")
+
+
+def _unterminated_error(path: str, text: str, heredoc: Unterminated) -> InputError:
+    # Terraform's diagnostic points at the end of the file, where it gave up looking.
+    last_line = text.rsplit("\n", 1)[-1]
+    return InputError(path, f"HCL syntax error: no closing marker {heredoc.marker} for the heredoc opened on line "
+                      f"{heredoc.opened_on} (a line holding only {heredoc.marker})", text.count("\n") + 1,
+                      len(last_line) + 1)
 
 
 def _attribute(node: Tree) -> Attribute:
@@ -107,13 +127,30 @@ def _word(node: Any) -> str:
 
 
 def template_expr(text: str) -> Expr:
-    """A string of Terraform's JSON syntax holding `${...}`, as the HCL template it stands for."""
+    """A string of Terraform's JSON syntax holding `${...}` or `%{...}`, as the HCL template it stands for."""
+    return _lone_expression(json.dumps(text), "a template in JSON syntax")
+
+
+def expression_from_text(text: str) -> Expr:
+    """One expression written in a template's `${...}` or directive."""
+    # In parentheses an expression may span lines, as it may inside `${...}`.
+    return _lone_expression(f"(\n{text}\n)", "an expression in a template")
+
+
+def template_from_text(text: str) -> Expr:
+    """A template file's text (or a heredoc's body) as the expression Terraform renders."""
+    return scan(text, expression_from_text)
+
+
+def _lone_expression(source: str, what: str) -> Expr:
     try:
-        tree = _hcl_tree(f"x = {json.dumps(text)}\n")
+        tree = _hcl_tree(f"x = {source}\n")
     except (LarkError, RecursionError):
-        return NotUnderstood("a template in JSON syntax")
-    attribute = [c for c in tree.children[0].children if isinstance(c, Tree) and c.data == "attribute"][0]
-    return to_ast(attribute.children[-1])
+        return NotUnderstood(what)
+    attributes = [c for c in tree.children[0].children if isinstance(c, Tree) and c.data == "attribute"]
+    if len(attributes) != 1:
+        return NotUnderstood(what)
+    return to_ast(attributes[0].children[-1])
 
 
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
@@ -241,28 +278,38 @@ def _dotted_words(node: Tree) -> list[str] | None:
 
 def _template(parts: list[Tree]) -> Expr:
     pieces: list = []
-    text = ""  # literal text not yet added to pieces
     for part in parts:
         inner = part.children[0]
         if isinstance(inner, Tree) and inner.data == "interpolation":
-            pieces.append(to_ast(_trees(inner)[0]))
+            pieces.append(Mark("interp", to_ast(_trees(inner)[0])))
         elif isinstance(inner, Tree) and inner.data in _TEMPLATE_DIRECTIVES:
-            return NotUnderstood("a template directive (%{...})")
-        elif isinstance(inner, Token) and inner.type == "ESCAPED_INTERPOLATION":
-            pieces.append(str(inner)[1:])  # `$${x}` is the literal text `${x}`
-        else:  # the characters between, and `%%{` (the literal text `%{`)
-            text += str(inner)
-            continue
-        if text:
-            pieces.insert(len(pieces) - 1, _unescape(text).replace("%%{", "%{"))
-            text = ""
-    if text:
-        pieces.append(_unescape(text).replace("%%{", "%{"))
-    if len(pieces) == 1 and isinstance(pieces[0], Expr):
-        return pieces[0]  # "${x}" is x itself, not x converted to a string
-    if all(isinstance(p, str) for p in pieces):
-        return Literal("".join(pieces))
-    return Template(tuple(pieces))
+            pieces.append(_directive(inner))
+        elif isinstance(inner, Token) and inner.type in ("ESCAPED_INTERPOLATION", "ESCAPED_DIRECTIVE"):
+            pieces.append(str(inner)[1:])  # `$${x}` is the literal text `${x}`, `%%{x}` is `%{x}`
+        else:  # the characters between
+            pieces.append(_unescape(str(inner)).replace("%%{", "%{"))
+    return assemble(pieces, by_lines=False)
+
+
+def _directive(node: Tree) -> Mark:
+    """`%{ if c }`, `%{ for k, v in xs }`... from the grammar's flat directive rules."""
+    strip_before = len(node.children) > 1 and isinstance(node.children[1], Token) and node.children[1].type == \
+        "STRIP_MARKER"
+    strip_after = len(node.children) > 1 and isinstance(node.children[-2], Token) and node.children[-2].type == \
+        "STRIP_MARKER"
+    kind = {"template_if_start": "if", "template_else": "else", "template_endif": "endif",
+            "template_for_start": "for", "template_endfor": "endfor"}[node.data]
+    names: list[str] = []
+    expression = None
+    seen_in = False
+    for child in node.children:
+        if isinstance(child, Token):
+            seen_in = seen_in or child.type == "IN"
+        elif kind == "for" and not seen_in and child.data == "identifier":
+            names.append(_word(child))
+        elif child.data != "new_line_or_comment" and expression is None:
+            expression = to_ast(child)
+    return Mark(kind, expression, tuple(names), strip_before, strip_after)
 
 
 def _unescape(text: str) -> str:
@@ -298,8 +345,8 @@ def _heredoc(text: str, trim: bool) -> Expr:
         indent = min((len(line) - len(line.lstrip()) for line in body if line.strip()), default=0)
         body = [line[indent:] for line in body]
     content = "\n".join(body) + ("\n" if body else "")
-    if "${" in content:
-        return NotUnderstood("interpolation inside a heredoc")
+    if "${" in content or "%{" in content:
+        return scan(content, expression_from_text)
     return Literal(content)
 
 

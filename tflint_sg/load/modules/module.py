@@ -15,6 +15,7 @@ from typing import Any, Callable
 from tflint_sg.addresses import format_key, join
 from tflint_sg.config import Ref, Unknown
 from tflint_sg.load.expressions.evaluate import evaluate
+from tflint_sg.load.expressions.files import ConfigFiles
 from tflint_sg.load.expressions.values import Lazy, Missing, ReferenceCycle, Scope, TfSet, as_number, to_string
 from tflint_sg.load.hcl.syntax import GetAttr, Index, Name
 from tflint_sg.load.expressions.types import convert
@@ -117,6 +118,7 @@ class Environment:
         self.workspace = _workspace(root_dir)
         self.budget = budget or InstanceBudget()
         self.budget_ran_out_at: str | None = None  # where expansion first stopped, in this configuration
+        self.files = ConfigFiles(root_dir, self.notes)
 
     def take(self, wanted: int, address: str) -> int:
         """How many of `wanted` instances of `address` the run's budget still allows."""
@@ -155,7 +157,7 @@ class ModuleInstance:
         self.call_names = call_names or {}  # count/each of this instance, in the caller's scope
         self.depth = depth
         self.may_not_exist = may_not_exist  # an instance of a call whose count/for_each is unknown
-        self.scope = Scope(self._root)
+        self.scope = Scope(self._root, files=env.files)
         self._memo = Memo()
 
     # --- the names an expression can start with ---------------------------------------
@@ -170,10 +172,8 @@ class ModuleInstance:
         if name == "data":
             return _Namespace(lambda t: _Namespace(lambda n: self.data_source(t, n)))
         if name == "path":
-            # Terraform runs in the root module's directory: that is its working directory, wherever
-            # this tool is started from (`"ex-${basename(path.cwd)}"` names things after the root).
-            return {"module": self.definition.directory, "root": self.env.root_dir,
-                    "cwd": os.path.abspath(self.env.root_dir)}
+            # Terraform runs in the root module's directory, wherever this tool is started from.
+            return self.env.files.path_values(self.definition.directory)
         if name == "terraform":
             return {"workspace": self.env.workspace}
         if name in self.definition.resource_types:
