@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 from tflint_sg.config import Ref, Unknown
 from tflint_sg.load.expressions import library_collections, library_files, library_numbers, library_strings
-from tflint_sg.load.expressions.values import Lazy, Missing, Scope, TfSet, as_number, is_unknown, to_string
+from tflint_sg.load.expressions.values import Lazy, Missing, Scope, as_number, to_string
 from tflint_sg.load.hcl.syntax import Expr
 
 
@@ -74,44 +74,6 @@ def _unknown_in(*values: Any) -> bool:
     return any(isinstance(v, (Unknown, Ref)) for v in values)
 
 
-def _concat(*lists: Any) -> Any:
-    if _unknown_in(*lists) or not all(isinstance(v, list) for v in lists):
-        return Unknown("concat of a list unknown until apply")
-    return [item for value in lists for item in value]
-
-
-def _flatten(value: Any) -> Any:
-    if not isinstance(value, list):
-        return Unknown("flatten of a value that is not a list")
-    flat: list = []
-    for item in value:
-        if isinstance(item, list):
-            inner = _flatten(item)
-            if isinstance(inner, Unknown):
-                return inner
-            flat.extend(inner)
-        elif isinstance(item, Unknown):
-            return Unknown("flatten of a list with an element unknown until apply")
-        else:
-            flat.append(item)
-    return flat
-
-
-def _lookup(mapping: Any, key: Any, *default: Any) -> Any:
-    if _unknown_in(mapping, key) or not isinstance(mapping, dict):
-        return Unknown("lookup in a map unknown until apply")
-    if key in mapping:
-        return mapping[key]
-    return default[0] if default else Unknown(f"lookup: no key {key!r}")
-
-
-def _element(value: Any, position: Any) -> Any:
-    number = as_number(position)
-    if _unknown_in(value, position) or not isinstance(value, list) or not value or not isinstance(number, int):
-        return Unknown("element of a list unknown until apply")
-    return value[number % len(value)]
-
-
 def _coalesce(*values: Any) -> Any:
     for value in values:
         if isinstance(value, (Unknown, Ref)):
@@ -131,62 +93,6 @@ def _tostring(value: Any) -> Any:
 def _tonumber(value: Any) -> Any:
     number = as_number(value)
     return number if number is not None else Unknown("tonumber of a value unknown until apply")
-
-
-def _length(value: Any) -> Any:
-    if isinstance(value, (list, dict, str)):
-        return len(value)
-    return Unknown("length of a value unknown until apply")
-
-
-def _toset(value: Any) -> Any:
-    if not isinstance(value, list):
-        return Unknown("toset of a value that is not a list")
-    unique = _distinct(value)
-    # Terraform's sets iterate strings in lexical order and numbers in numeric order.
-    if all(isinstance(item, str) for item in unique) or all(
-            isinstance(item, (int, float)) and not isinstance(item, bool) for item in unique):
-        unique.sort()
-    return TfSet(unique)
-
-
-def _merge(*maps: Any) -> Any:
-    if _unknown_in(*maps) or not all(isinstance(m, dict) or m is None for m in maps):
-        return Unknown("merge of a map unknown until apply")
-    merged: dict = {}
-    for mapping in maps:
-        merged.update(mapping or {})
-    return merged
-
-
-def _keys(mapping: Any) -> Any:
-    return sorted(mapping) if isinstance(mapping, dict) else Unknown("keys of a value unknown until apply")
-
-
-def _values(mapping: Any) -> Any:
-    return [mapping[k] for k in sorted(mapping)] if isinstance(mapping, dict) else Unknown("values unknown")
-
-
-def _compact(value: Any) -> Any:
-    if not isinstance(value, list):
-        return Unknown("compact of a value that is not a list")
-    return [item for item in value if item not in (None, "")]
-
-
-def _distinct(value: Any) -> Any:
-    if not isinstance(value, list):
-        return Unknown("distinct of a value that is not a list")
-    unique: list = []
-    for item in value:
-        if item not in unique:
-            unique.append(item)
-    return unique
-
-
-def _contains(collection: Any, item: Any) -> Any:
-    if _unknown_in(collection, item) or not isinstance(collection, list) or any(is_unknown(v) for v in collection):
-        return Unknown("contains on a list unknown until apply")
-    return item in collection
 
 
 def _join(separator: Any, *lists: Any) -> Any:
@@ -216,23 +122,9 @@ def _jsonencode(value: Any) -> Any:
 
 _FUNCTIONS: dict[str, Callable[..., Any]] = {
     "jsonencode": _jsonencode,
-    "concat": _concat,
-    "flatten": _flatten,
-    "lookup": _lookup,
-    "element": _element,
     "coalesce": _coalesce,
     "tostring": _tostring,
     "tonumber": _tonumber,
-    "length": _length,
-    "toset": _toset,
-    "tolist": lambda v: v if isinstance(v, list) else Unknown("tolist of a value that is not a list"),
-    "tomap": lambda v: v if isinstance(v, dict) else Unknown("tomap of a value that is not a map"),
-    "merge": _merge,
-    "keys": _keys,
-    "values": _values,
-    "compact": _compact,
-    "distinct": _distinct,
-    "contains": _contains,
     "join": _join,
     "lower": lambda v: v.lower() if isinstance(v, str) else Unknown("lower of a value unknown until apply"),
     "upper": lambda v: v.upper() if isinstance(v, str) else Unknown("upper of a value unknown until apply"),
