@@ -784,3 +784,38 @@ resource "aws_security_group" "s" {
 """})
     values = load_directory(str(tmp_path)).resources["aws_security_group.s"].values
     assert same(values, {"name": UNKNOWN, "description": UNKNOWN})
+
+
+def test_ignore_changes_on_a_part_leaves_the_rest_known(tmp_path):
+    write_tree(tmp_path, {"main.tf": """
+locals {
+  tags = { team = "web", build = "1" }
+}
+resource "aws_autoscaling_group" "app" {
+  tags_all = local.tags
+  mixed_instances_policy {
+    launch_template {
+      launch_template_specification {
+        launch_template_id = "lt-0123"
+        version            = "$Latest"
+      }
+    }
+  }
+  lifecycle {
+    ignore_changes = [mixed_instances_policy[0].launch_template[0].launch_template_specification[0].version,
+                      tags_all["build"], max_size]
+  }
+}
+resource "aws_autoscaling_group" "other" {
+  tags_all = local.tags
+}
+"""})
+    resources = load_directory(str(tmp_path)).resources
+    values = resources["aws_autoscaling_group.app"].values
+    spec = values["mixed_instances_policy"][0]["launch_template"][0]["launch_template_specification"][0]
+    assert spec["launch_template_id"] == "lt-0123"
+    assert isinstance(spec["version"], Unknown)
+    assert values["tags_all"]["team"] == "web" and isinstance(values["tags_all"]["build"], Unknown)
+    assert isinstance(values["max_size"], Unknown)
+    # The local the two groups share is left as configured for the other one.
+    assert resources["aws_autoscaling_group.other"].values["tags_all"] == {"team": "web", "build": "1"}

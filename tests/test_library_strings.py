@@ -165,7 +165,11 @@ STRINGS = [
     ('urlencode("foo:bar@localhost?foo=bar&bar=baz")', "foo%3Abar%40localhost%3Ffoo%3Dbar%26bar%3Dbaz"),
     ('urlencode("a-b_c.d~e")', "a-b_c.d~e"),
     ('urlencode(var.u)', UNKNOWN),
-    # jsondecode
+    # jsondecode; of jsonencode with a part unknown until apply, the value back
+    ('jsondecode(jsonencode({ a = var.u, port = 80 }))["port"]', 80),
+    ('jsondecode(jsonencode([var.u, 1]))[1]', 1),
+    ('jsondecode(jsonencode({ a = var.u }))["a"]', UNKNOWN),
+    ('jsonencode({ a = var.u })', UNKNOWN),
     ('jsondecode("{\\"hello\\": \\"world\\"}")', {"hello": "world"}),
     ('jsondecode("true")', True),
     ('jsondecode("null")', None),

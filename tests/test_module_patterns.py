@@ -316,3 +316,16 @@ def test_a_target_whose_group_is_not_known_is_a_check_not_decided(tflint_sg, tmp
     assert [flow[0] for flow in _flows(tflint_sg, tmp_path)] == ["aws_autoscaling_group.app"]
     known = tflint_sg("--format", "json", str(tmp_path)).json()["inputs"][0]
     assert not any("its target group is not known" in note for note in known["unresolved"])
+
+
+def test_container_ports_read_beside_an_image_not_known_until_apply(tflint_sg, tmp_path):
+    """The container definitions' JSON waits for a new repository's URL, but their port mappings
+    do not: the bridge-mode case decides as it does with a literal image."""
+    from conftest import FIXTURES
+
+    text = (FIXTURES / "ecs_bridge_dynamic_blocked" / "main.tf").read_text()
+    assert 'image  = "nginx"' in text
+    text = text.replace('image  = "nginx"', 'image  = "${aws_ecr_repository.app.repository_url}:latest"')
+    (tmp_path / "main.tf").write_text(text + '\nresource "aws_ecr_repository" "app" {\n  name = "app"\n}\n')
+    run = tflint_sg("--format", "json", str(tmp_path))
+    assert [f["rule"] for f in run.json()["findings"]] == ["aws_ecs_service_dynamic_ports_blocked"]

@@ -30,6 +30,15 @@ class Unknown:
         return False
 
 
+@dataclass(frozen=True, eq=False)
+class EncodedJson(Unknown):
+    """`jsonencode` of a value with parts unknown until apply: the text is not known, but the
+    parts that are (a container's port mappings beside an image tag from a new repository) still
+    read, and `jsondecode` gives the value back."""
+
+    value: Any = None
+
+
 class Resolved(list):
     """Values a plan left unknown, rebuilt from the configuration's references: a reading of the
     source may replace them, while the plan's known values are Terraform's own answer."""

@@ -8,7 +8,7 @@ from typing import Any
 
 from tflint_sg.modeling.endpoints import add_endpoint
 from tflint_sg.modeling.lookup import Lookup
-from tflint_sg.config import Ref, Unknown
+from tflint_sg.config import EncodedJson, Ref, Unknown
 from tflint_sg.model import ClassicListener, Forward, Listener, LoadBalancer, Model, Target, TargetGroup
 from tflint_sg.values import as_list, first_block, is_unknown, single, to_int
 
@@ -202,18 +202,24 @@ _UNKNOWN_PORT = object()
 
 def _host_port(definitions, container_name, container_port):
     """The hostPort mapped to a container port: 0 (or absent) means a dynamic port."""
-    if not isinstance(definitions, str):
-        return _UNKNOWN_PORT
-    try:
-        containers = json.loads(definitions)
-    except ValueError:
+    if isinstance(definitions, EncodedJson):
+        containers = definitions.value  # the image tag may wait for apply; the ports do not
+    elif isinstance(definitions, str):
+        try:
+            containers = json.loads(definitions)
+        except ValueError:
+            return _UNKNOWN_PORT
+    else:
         return _UNKNOWN_PORT
     for container in containers if isinstance(containers, list) else []:
         if not isinstance(container, dict) or container.get("name") != container_name:
             continue
         for mapping in container.get("portMappings") or []:
             if isinstance(mapping, dict) and to_int(mapping.get("containerPort")) == container_port:
-                return to_int(mapping.get("hostPort")) or 0
+                host_port = mapping.get("hostPort")
+                if isinstance(host_port, (Unknown, Ref)):
+                    return _UNKNOWN_PORT
+                return to_int(host_port) or 0
     return _UNKNOWN_PORT
 
 

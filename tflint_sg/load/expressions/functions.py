@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any, Callable
 
-from tflint_sg.config import Ref, Unknown
+from tflint_sg.config import EncodedJson, Ref, Unknown
 from tflint_sg.load.expressions import library_collections, library_files, library_numbers, library_strings
 from tflint_sg.load.expressions.values import Lazy, Missing, Scope, as_number, to_string
 from tflint_sg.load.hcl.syntax import Expr
@@ -116,7 +116,7 @@ def _jsonencode(value: Any) -> Any:
         return True
 
     if not known(value):
-        return Unknown("jsonencode of a value unknown until apply")
+        return EncodedJson("jsonencode of a value unknown until apply", value)
     return json.dumps(value, sort_keys=True, separators=(",", ":"))
 
 

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any, Callable
 from urllib.parse import quote_plus
 
-from tflint_sg.config import Ref, Unknown
+from tflint_sg.config import EncodedJson, Ref, Unknown
 from tflint_sg.load.expressions.values import Missing, as_number, to_string, unknown_in
 
 
@@ -251,6 +251,16 @@ def _jsondecode(text: str) -> Any:
                           parse_constant=_json_constant, object_pairs_hook=_json_object)
     except json.JSONDecodeError as error:
         raise ValueError(f"invalid JSON: {error.msg}") from None
+
+
+_jsondecode_text = _string_function("jsondecode", _jsondecode, 1)
+
+
+def _decode_json(*args: Any) -> Any:
+    if len(args) == 1 and isinstance(args[0], EncodedJson):
+        # `jsondecode(jsonencode(x))` is x (registry modules pass maps through a JSON string).
+        return args[0].value
+    return _jsondecode_text(*args)
 
 
 # --- regular expressions (RE2 syntax, translated where Python's re means the same) ----------
@@ -759,7 +769,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "base64decode": _string_function("base64decode", _base64decode, 1),
     "textencodebase64": _string_function("textencodebase64", _textencodebase64, 2),
     "textdecodebase64": _string_function("textdecodebase64", _textdecodebase64, 2),
-    "jsondecode": _string_function("jsondecode", _jsondecode, 1),
+    "jsondecode": _decode_json,
     "urlencode": _string_function("urlencode", _urlencode, 1),
     "basename": _string_function("basename", _basename, 1),
     "dirname": _string_function("dirname", _dirname, 1),

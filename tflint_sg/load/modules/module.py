@@ -373,13 +373,16 @@ class ResourceInstance(Lazy):
             values = body_values(self.block, self.scope, skip=("count", "for_each", "provider", "depends_on",
                                                                "lifecycle", "provisioner", "connection"),
                                  budget=(self.module.env, self.address))
-            for name in self.ignored_changes():
+            for path in self.ignored_changes():
                 # Changed outside Terraform and left alone by it: the configuration does not say.
-                values[name] = Unknown(f"{self.address}.{name}: lifecycle ignore_changes leaves it to others")
+                _leave_to_others(values, path, Unknown(f"{self.address}.{path[0]}: lifecycle ignore_changes "
+                                                       "leaves it to others"))
             self._values = values
         return self._values
 
-    def ignored_changes(self) -> list[str]:
+    def ignored_changes(self) -> list[list[Any]]:
+        """The paths `lifecycle { ignore_changes }` names: an attribute, or a part of one
+        (`mixed_instances_policy[0].launch_template[0].launch_template_specification[0].version`)."""
         lifecycle = next((b for b in self.block.blocks if b.type == "lifecycle"), None)
         ignored = lifecycle.attributes.get("ignore_changes") if lifecycle else None
         if ignored is None:
@@ -387,20 +390,53 @@ class ResourceInstance(Lazy):
         expr = ignored.expr
         items = getattr(expr, "items", None)
         if items is None:  # `ignore_changes = all`
-            return sorted(set(self.block.attributes) | {b.type for b in self.block.blocks} - {"lifecycle"})
-        names = []
-        for item in items:  # bare attribute names, parsed as references (`ingress`, `tags["x"]`)
+            return [[name] for name in
+                    sorted(set(self.block.attributes) | {b.type for b in self.block.blocks} - {"lifecycle"})]
+        paths = []
+        for item in items:  # attribute paths, parsed as references (`ingress`, `tags["x"]`)
+            steps: list[Any] = []
             while isinstance(item, (GetAttr, Index)):
+                if isinstance(item, GetAttr):
+                    steps.append(item.name)
+                else:
+                    key = evaluate(item.key, self.scope)
+                    steps.append(key if isinstance(key, (str, int)) and not isinstance(key, bool) else None)
                 item = item.target
             if isinstance(item, Name):
-                names.append(item.name)
-        return names
+                paths.append([item.name] + steps[::-1])
+        return paths
 
     def declared(self) -> frozenset[str]:
         names = set(self.block.attributes)
         for block in self.block.blocks:
             names.add(block.labels[0] if block.type == "dynamic" and block.labels else block.type)
         return frozenset(names)
+
+
+def _leave_to_others(values: dict, path: list[Any], unknown: Unknown) -> None:
+    """Make the part of `values` that `path` names unknown; the rest stays as configured. A path
+    through a part that is not there, or a key that is not plain, leaves the whole attribute."""
+    replaced = _replaced(values.get(path[0]), path[1:], unknown) if path[0] in values else None
+    values[path[0]] = unknown if replaced is None else replaced
+
+
+def _replaced(value: Any, path: list[Any], unknown: Unknown) -> Any:
+    """A copy of `value` with the part at `path` unknown, or None when `path` is not in it.
+    Copied, never changed in place: the value may be shared (`tags = local.tags`)."""
+    if not path:
+        return unknown
+    step, rest = path[0], path[1:]
+    if isinstance(value, dict) and isinstance(step, str) and (step in value or not rest):
+        inner = _replaced(value.get(step), rest, unknown) if rest else unknown
+        return None if inner is None else {**value, step: inner}
+    if isinstance(value, list) and isinstance(step, int) and 0 <= step < len(value):
+        inner = _replaced(value[step], rest, unknown)
+        if inner is None:
+            return None
+        copy = type(value)(value)
+        copy[step] = inner
+        return copy
+    return None
 
 
 def body_values(block: Block, scope: Scope, skip: tuple = (), budget: tuple[Environment, str] | None = None) -> dict:
