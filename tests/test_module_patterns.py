@@ -329,3 +329,35 @@ def test_container_ports_read_beside_an_image_not_known_until_apply(tflint_sg, t
     (tmp_path / "main.tf").write_text(text + '\nresource "aws_ecr_repository" "app" {\n  name = "app"\n}\n')
     run = tflint_sg("--format", "json", str(tmp_path))
     assert [f["rule"] for f in run.json()["findings"]] == ["aws_ecs_service_dynamic_ports_blocked"]
+
+
+def test_a_read_replica_listens_on_its_source_port(tflint_sg, tmp_path):
+    _write(tmp_path, {"main.tf": '''
+        variable "source_arn" { type = string }
+        resource "aws_db_instance" "main" {
+          engine         = "postgres"
+          instance_class = "db.t3.micro"
+        }
+        resource "aws_db_instance" "replica" {
+          instance_class      = "db.t3.micro"
+          replicate_source_db = aws_db_instance.main.identifier
+        }
+        resource "aws_db_instance" "replica_of_replica" {
+          instance_class      = "db.t3.micro"
+          replicate_source_db = aws_db_instance.replica.arn
+        }
+        resource "aws_db_instance" "moved" {
+          instance_class      = "db.t3.micro"
+          replicate_source_db = aws_db_instance.main.identifier
+          port                = 6432
+        }
+        resource "aws_db_instance" "elsewhere" {
+          instance_class      = "db.t3.micro"
+          replicate_source_db = var.source_arn
+        }
+    '''})
+    graph = tflint_sg("graph", str(tmp_path)).json()["inputs"][0]
+    ports = {e["address"]: e["port"] for e in graph["endpoints"]}
+    assert ports == {"aws_db_instance.main": 5432, "aws_db_instance.replica": 5432,
+                     "aws_db_instance.replica_of_replica": 5432, "aws_db_instance.moved": 6432,
+                     "aws_db_instance.elsewhere": None}

@@ -92,7 +92,22 @@ def _data_stores(lookup: Lookup, model: Model) -> None:
                 groups = as_list(values.get(groups_attribute))
                 subnets = as_list(values.get(subnet_attribute)) if subnet_attribute else []
             add_endpoint(lookup, model, resource, groups, subnets)
-            model.data_stores[resource.address] = DataStore(resource.address, kind, store_port(resource_type, values))
+            model.data_stores[resource.address] = DataStore(resource.address, kind,
+                                                            _replica_port(lookup, resource_type, values))
+
+
+def _replica_port(lookup: Lookup, resource_type: str, values: dict) -> int | None:
+    """A read replica that sets no port and no engine takes both from its source instance (RDS's
+    CreateDBInstanceReadReplica: "Default: Inherits from the source DB instance")."""
+    for _ in range(8):  # a replica of a replica, and no further
+        port = store_port(resource_type, values)
+        if port is not None or resource_type != "aws_db_instance" or values.get("port") is not None:
+            return port
+        source = lookup.find(values.get("replicate_source_db"), "aws_db_instance")
+        if source is None:
+            return None
+        values = lookup.resources[source].values
+    return None
 
 
 _ENGINE_PORTS = (("aurora-postgresql", 5432), ("aurora-mysql", 3306), ("aurora", 3306), ("postgres", 5432),
