@@ -361,3 +361,67 @@ def test_a_read_replica_listens_on_its_source_port(tflint_sg, tmp_path):
     assert ports == {"aws_db_instance.main": 5432, "aws_db_instance.replica": 5432,
                      "aws_db_instance.replica_of_replica": 5432, "aws_db_instance.moved": 6432,
                      "aws_db_instance.elsewhere": None}
+
+
+# ECS on EC2 the classic way: the instances join the cluster through `ECS_CLUSTER=` in their
+# user data (no capacity provider), and the container definitions come from the legacy
+# `template_file` data source.
+ECS_ON_EC2 = '''
+    resource "aws_subnet" "private" {
+      vpc_id     = aws_vpc.main.id
+      cidr_block = "10.0.1.0/24"
+    }
+    resource "aws_ecs_cluster" "this" { name = "app-cluster" }
+    resource "aws_launch_configuration" "ecs" {
+      image_id        = "ami-0123456789abcdef0"
+      instance_type   = "t3.micro"
+      security_groups = [aws_security_group.app.id]
+      user_data       = "#!/bin/bash\\necho ECS_CLUSTER=${aws_ecs_cluster.this.name} >> /etc/ecs/ecs.config"
+    }
+    resource "aws_autoscaling_group" "ecs" {
+      min_size             = 1
+      max_size             = 2
+      vpc_zone_identifier  = [aws_subnet.private.id]
+      launch_configuration = aws_launch_configuration.ecs.name
+    }
+    resource "aws_autoscaling_group" "other" {
+      min_size            = 1
+      max_size            = 1
+      vpc_zone_identifier = [aws_subnet.private.id]
+      launch_template {
+        id = aws_launch_template.other.id
+      }
+    }
+    resource "aws_launch_template" "other" {
+      image_id  = "ami-0123456789abcdef0"
+      user_data = base64encode("#!/bin/bash\\necho ECS_CLUSTER=batch >> /etc/ecs/ecs.config")
+    }
+    data "template_file" "containers" {
+      template = file("${path.module}/containers.json.tpl")
+      vars     = { port = "80" }
+    }
+    resource "aws_ecs_task_definition" "app" {
+      family                = "app"
+      container_definitions = data.template_file.containers.rendered
+    }
+    resource "aws_ecs_service" "app" {
+      name            = "app"
+      cluster         = aws_ecs_cluster.this.id
+      task_definition = aws_ecs_task_definition.app.arn
+      launch_type     = "EC2"
+      load_balancer {
+        target_group_arn = aws_lb_target_group.app.arn
+        container_name   = "app"
+        container_port   = 80
+      }
+    }
+'''
+
+CONTAINERS = '[{"name": "app", "image": "nginx", "portMappings": [{"containerPort": 80, "hostPort": ${port}}]}]\n'
+
+
+@pytest.mark.parametrize("port, status", [("80", "allowed"), ("8080", "blocked")])
+def test_ecs_hosts_that_join_the_cluster_by_user_data(tflint_sg, tmp_path, port, status):
+    _write(tmp_path, {"main.tf": LOAD_BALANCER + APP_GROUP.replace("PORT", port) + ECS_ON_EC2,
+                      "containers.json.tpl": CONTAINERS})
+    assert _flows(tflint_sg, tmp_path) == [("aws_autoscaling_group.ecs", 80, status)]

@@ -3,7 +3,9 @@ in them."""
 
 from __future__ import annotations
 
+import base64
 import json
+import re
 from typing import Any
 
 from tflint_sg.modeling.endpoints import add_endpoint
@@ -180,6 +182,8 @@ def _container_instances_target(lookup: Lookup, model: Model, service, block: di
     values = service.values
     task = lookup.find(values.get("task_definition"), "aws_ecs_task_definition")
     hosts = _capacity_hosts(lookup, values)
+    if hosts is None and not values.get("capacity_provider_strategy"):
+        hosts = _joined_hosts(lookup, values.get("cluster"))
     if task is None or hosts is None or hosts not in model.endpoints:
         model.unlinked.setdefault(service.address, "its task definition or container instances are not resolved")
         return None
@@ -221,6 +225,37 @@ def _host_port(definitions, container_name, container_port):
                     return _UNKNOWN_PORT
                 return to_int(host_port) or 0
     return _UNKNOWN_PORT
+
+
+_JOINS_CLUSTER = re.compile(r"ECS_CLUSTER=[\"']?([A-Za-z0-9_-]+)")
+
+
+def _joined_hosts(lookup: Lookup, cluster_value: Any) -> str | None:
+    """The one Auto Scaling group whose instances join the service's cluster: the ECS agent
+    reads the cluster's name from `ECS_CLUSTER=` in /etc/ecs/ecs.config, which user data writes."""
+    cluster = lookup.find(cluster_value, "aws_ecs_cluster")
+    name = lookup.resources[cluster].values.get("name") if cluster else None
+    if not isinstance(name, str):
+        return None
+    joined = [group.address for group in lookup.of_type("aws_autoscaling_group")
+              if name in _clusters_joined(lookup, group.values)]
+    return joined[0] if len(joined) == 1 else None
+
+
+def _clusters_joined(lookup: Lookup, group_values: dict) -> set[str]:
+    template = first_block(group_values.get("launch_template"))
+    launch = (lookup.find(template.get("id") or template.get("name"), "aws_launch_template") if template else
+              lookup.find(group_values.get("launch_configuration"), "aws_launch_configuration"))
+    if launch is None:
+        return set()
+    text = lookup.resources[launch].values.get("user_data")
+    if not isinstance(text, str):
+        return set()
+    try:  # a launch template's user data is base64, a launch configuration's plain text
+        decoded = base64.b64decode(text, validate=True).decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        decoded = text
+    return set(_JOINS_CLUSTER.findall(decoded))
 
 
 def _capacity_hosts(lookup: Lookup, service_values: dict) -> str | None:

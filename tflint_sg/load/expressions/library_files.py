@@ -76,6 +76,12 @@ def _templatefile(scope: Scope, evaluate: Evaluate, path: Any, variables: Any) -
     text = _text("templatefile", data, str(path))
     if isinstance(text, Missing):
         return text
+    return render_template(scope, evaluate, text, variables, str(path))
+
+
+def render_template(scope: Scope, evaluate: Evaluate, text: str, variables: dict, where: str) -> Any:
+    """A template's text rendered with `variables` as its only names, as `templatefile` and the
+    `template_file` data source render."""
     parsed = scope.files.parsed_templates.get(text)
     if parsed is None:
         from tflint_sg.load.hcl.template import free_names
@@ -84,13 +90,13 @@ def _templatefile(scope: Scope, evaluate: Evaluate, path: Any, variables: Any) -
         try:
             template = template_from_text(text)
         except RecursionError:
-            return Unknown(f"templatefile(): {path} is nested too deeply")
+            return Unknown(f"templatefile(): {where} is nested too deeply")
         parsed = scope.files.parsed_templates[text] = template, free_names(template)
     template, names = parsed
     undefined = sorted(names - set(variables))
     if undefined:
         # Terraform checks every reference, also in branches the values do not take.
-        return Missing(f"templatefile(): the variables have no {undefined[0]!r}, which {path} refers to")
+        return Missing(f"templatefile(): the variables have no {undefined[0]!r}, which {where} refers to")
     inner = Scope(lambda name: Missing(f"{name} is not a template variable"), dict(variables),
                   _InsideTemplate(scope.files))
     return evaluate(template, inner)

@@ -16,7 +16,9 @@ from tflint_sg.addresses import format_key, join
 from tflint_sg.config import Ref, Unknown
 from tflint_sg.load.expressions.evaluate import evaluate
 from tflint_sg.load.expressions.files import ConfigFiles
-from tflint_sg.load.expressions.values import Lazy, Missing, ReferenceCycle, Scope, TfSet, as_number, to_string
+from tflint_sg.load.expressions.library_files import render_template
+from tflint_sg.load.expressions.values import (Lazy, Missing, ReferenceCycle, Scope, TfSet, as_number, to_string,
+                                               unknown_in)
 from tflint_sg.load.hcl.syntax import GetAttr, Index, Name
 from tflint_sg.load.expressions.types import convert
 from tflint_sg.load.hcl.syntax import Block
@@ -566,7 +568,17 @@ class _DataSource(Lazy):
     def attr(self, name: str) -> Any:
         if name in self.block.attributes:
             return evaluate(self.block.attributes[name].expr, self.module.scope)
+        if name == "rendered" and self.block.labels and self.block.labels[0] == "template_file":
+            return self._rendered()
         return Unknown(f"{self.address}.{name}: read from AWS, not in the configuration")
+
+    def _rendered(self) -> Any:
+        """The legacy `template_file` data source renders its template locally, as
+        `templatefile` does (container definitions and user data are still written that way)."""
+        text, variables = self.attr("template"), self.attr("vars") if "vars" in self.block.attributes else {}
+        if not isinstance(text, str) or not isinstance(variables, dict) or unknown_in(variables):
+            return Unknown(f"{self.address}.rendered: its template or vars are unknown until apply")
+        return render_template(self.module.scope, evaluate, text, variables, self.address)
 
     def index(self, key: Any) -> Any:
         return self
