@@ -241,7 +241,8 @@ def test_a_variable_with_no_value_is_unknown_not_an_error(tflint_sg, tmp_path):
     assert run.stderr == ""
     assert "error: aws_lb_target_traffic_blocked" not in run.stdout
     assert ("note: aws_lb.web -> aws_instance.web[0] tcp/80 (traffic): not decided (aws_lb_target_traffic_blocked): "
-            "aws_security_group.public: a rule's protocol or ports are unknown") in run.stdout
+            "aws_security_group.public: a rule (aws_security_group_rule.r) admits tcp/var.port from 10.0.0.0/8; whether that "
+            "includes tcp/80 depends on a value the configuration does not give") in run.stdout
 
 
 def test_a_nearby_file_that_is_not_utf8_is_noted(tflint_sg, tmp_path):

@@ -44,8 +44,9 @@ def test_variables_from_tfvars_and_options(tflint_sg, tmp_path):
     assert "port     = 80" in text
     main.write_text(text.replace("port     = 80", "port     = var.app_port", 1)
                     + '\nvariable "app_port" {\n  type = number\n}\n')
-    # No value: the port is unknown, so nothing may be reported about the targets.
-    assert _findings(tflint_sg, str(copy)) == []
+    # No value: the port is unknown, but the group admits nothing at all from the ALB's subnets
+    # (443 from the office only), so the traffic is blocked whatever the port is.
+    assert [f["port"] for f in _findings(tflint_sg, str(copy))] == ["var.app_port", "var.app_port"]
     # terraform.tfvars sets it: the group admits 443 only from the office, not the ALB's subnets.
     (copy / "terraform.tfvars").write_text("app_port = 443\n")
     assert [f["port"] for f in _findings(tflint_sg, str(copy))] == [443, 443]

@@ -22,12 +22,24 @@ class Ref:
 
 @dataclass(frozen=True)
 class Unknown:
-    """A value the configuration does not determine; `reason` says why, for --verbose notes."""
+    """A value the configuration does not determine; `reason` says why, for --verbose notes.
+
+    `symbol` names the one value every reading of it sees, when the configuration shows that
+    they all read the same one: `var.app_port` of a root variable given no value, in the root or
+    passed down to a module. Two unknowns with one symbol hold equal values as a number attribute
+    (a port) reads them; nothing is known about unknowns with different symbols.
+    """
 
     reason: str
+    symbol: str | None = None
 
     def __bool__(self) -> bool:  # an unknown never passes for a true flag
         return False
+
+    def part(self, step: str) -> Unknown:
+        """An attribute or element of this value (`step` is `.port` or `["web"]`): one value
+        wherever it is read, when this one is."""
+        return self if self.symbol is None else Unknown(self.reason, self.symbol + step)
 
 
 @dataclass(frozen=True, eq=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
+from tflint_sg.model import Port
 from tflint_sg.network import Blocker
 
 SEVERITIES = ("error", "warning", "notice")  # most severe first
@@ -37,7 +38,7 @@ class Finding:
     # The flow, for findings about one (the subject is then its target).
     load_balancer: str | None = None
     protocol: str | None = None
-    port: int | None = None
+    port: Port | None = None
     peer: str | None = None  # the other end, for findings about a client and its store
     severity: str = ""  # set by the runner: the rule document's, or the settings' override
 

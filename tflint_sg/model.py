@@ -15,13 +15,56 @@ INGRESS = "ingress"
 EGRESS = "egress"
 
 
+class SymbolicPort(str):
+    """A port the configuration names but does not give (`var.app_port`, a root variable with no
+    value): unknown, yet every port with the same name is the same port. It reads as its
+    expression in messages and JSON, and sorts after every known port."""
+
+    __slots__ = ()
+
+    def _key(self, other: object) -> tuple | None:
+        if isinstance(other, SymbolicPort):
+            return (1, str(other))
+        if isinstance(other, int) and not isinstance(other, bool):
+            return (0, other)
+        return None
+
+    def __lt__(self, other: object) -> bool:
+        key = self._key(other)
+        return NotImplemented if key is None else (1, str(self)) < key
+
+    def __le__(self, other: object) -> bool:
+        key = self._key(other)
+        return NotImplemented if key is None else (1, str(self)) <= key
+
+    def __gt__(self, other: object) -> bool:
+        key = self._key(other)
+        return NotImplemented if key is None else (1, str(self)) > key
+
+    def __ge__(self, other: object) -> bool:
+        key = self._key(other)
+        return NotImplemented if key is None else (1, str(self)) >= key
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SymbolicPort) and str(self) == str(other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    def __hash__(self) -> int:
+        return str.__hash__(self)
+
+
+Port = int | SymbolicPort
+
+
 @dataclass(frozen=True)
 class Rule:
     group: str  # the security group the rule belongs to
     direction: str  # INGRESS or EGRESS
     protocol: str | None  # "all", "tcp", "udp", "icmp", "icmpv6" or a protocol number; None: unknown
-    from_port: int | None  # None: unknown
-    to_port: int | None
+    from_port: Port | None  # None: unknown
+    to_port: Port | None
     cidrs: tuple[Network, ...] = ()
     groups: tuple[str, ...] = ()  # peer security groups, by address
     self_ref: bool = False
@@ -39,7 +82,7 @@ class Rule:
         return f"{describe_ports(self.protocol, self.from_port, self.to_port)} {word} {', '.join(peers) or 'nowhere'}"
 
 
-def describe_ports(protocol: str | None, from_port: int | None, to_port: int | None) -> str:
+def describe_ports(protocol: str | None, from_port: Port | None, to_port: Port | None) -> str:
     if protocol is None:
         return "an unknown protocol"
     if protocol == "all":
@@ -90,10 +133,10 @@ class Endpoint:
 @dataclass
 class TargetGroup:
     address: str
-    port: int | None
+    port: Port | None
     protocol: str  # "tcp" or "udp" (the transport the LB uses to reach targets)
     target_type: str  # instance, ip, lambda, alb
-    health_check_port: int | str | None  # a port, "traffic-port", or None (unknown)
+    health_check_port: Port | str | None  # a port, "traffic-port", or None (unknown)
     preserve_client_ip: bool | None = None
 
 
@@ -101,7 +144,7 @@ class TargetGroup:
 class Target:
     target_group: str
     endpoint: str  # address of the Endpoint
-    port: int | None  # the port this target receives on (an attachment's override, or a container port)
+    port: Port | None  # the port this target receives on (an attachment's override, or a container port)
     declared_by: str  # the attachment, ASG or service that registers it
     dynamic: bool = False  # ECS bridge mode with hostPort 0: a port of the ephemeral range
 
@@ -118,7 +161,7 @@ class Forward:
 
 @dataclass
 class ClassicListener:
-    instance_port: int | None
+    instance_port: Port | None
     instance_protocol: str
 
 
@@ -139,14 +182,14 @@ class DataStore:
 
     address: str
     kind: str  # database, cache, file system, warehouse, search domain
-    port: int | None  # where it listens; None: unknown
+    port: Port | None  # where it listens; None: unknown
 
 
 @dataclass
 class Listener:
     address: str
     load_balancer: str
-    port: int | None
+    port: Port | None
     protocol: str = "tcp"  # the transport clients use: tcp, or udp for UDP listeners
 
 

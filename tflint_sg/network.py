@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from tflint_sg.model import EGRESS, INGRESS, Endpoint, Model, Network, Rule, SecurityGroup
+from tflint_sg.model import EGRESS, INGRESS, Endpoint, Model, Network, Port, Rule, SecurityGroup, SymbolicPort
 
 ALLOWED = "allowed"
 BLOCKED = "blocked"
@@ -62,7 +62,7 @@ class Verdict:
         return Verdict(ALLOWED)
 
 
-def ports_match(rule: Rule, protocol: str, port: int) -> str:
+def ports_match(rule: Rule, protocol: str, port: Port) -> str:
     if rule.protocol is None:
         return UNDECIDED
     if rule.protocol == "all":
@@ -71,9 +71,22 @@ def ports_match(rule: Rule, protocol: str, port: int) -> str:
         return BLOCKED
     if protocol not in ("tcp", "udp"):
         return ALLOWED
-    if rule.from_port is None or rule.to_port is None:
+    low, high = rule.from_port, rule.to_port
+    if low is None or high is None:
         return UNDECIDED
-    return ALLOWED if rule.from_port <= port <= rule.to_port else BLOCKED
+    if isinstance(port, SymbolicPort) or isinstance(low, SymbolicPort) or isinstance(high, SymbolicPort):
+        return _symbolic_ports_match(low, high, port)
+    return ALLOWED if low <= port <= high else BLOCKED
+
+
+def _symbolic_ports_match(low: Port, high: Port, port: Port) -> str:
+    """A port or range that names a value not given: it is admitted by a rule on that very value,
+    or on every port a flow can use; otherwise it may be any port, so never blocked."""
+    if low == high == port:
+        return ALLOWED
+    if isinstance(port, SymbolicPort) and isinstance(low, int) and isinstance(high, int) and low <= 1 and high >= 65535:
+        return ALLOWED  # 0-65535 (or 1-65535) covers whichever port it is
+    return UNDECIDED
 
 
 def _networks_match(cidrs: tuple[Network, ...], networks: tuple[Network, ...] | None) -> str:
@@ -98,7 +111,7 @@ def _networks_match(cidrs: tuple[Network, ...], networks: tuple[Network, ...] | 
     return BLOCKED
 
 
-def rule_admits(rule: Rule, peer: Peer, protocol: str, port: int) -> str:
+def rule_admits(rule: Rule, peer: Peer, protocol: str, port: Port) -> str:
     ports = ports_match(rule, protocol, port)
     if ports == BLOCKED:
         return BLOCKED
@@ -117,7 +130,7 @@ def rule_admits(rule: Rule, peer: Peer, protocol: str, port: int) -> str:
     return UNDECIDED
 
 
-def group_admits(group: SecurityGroup, direction: str, peer: Peer, protocol: str, port: int) -> str:
+def group_admits(group: SecurityGroup, direction: str, peer: Peer, protocol: str, port: Port) -> str:
     statuses = {rule_admits(rule, peer, protocol, port) for rule in group.rules_in(direction)}
     if ALLOWED in statuses:
         # A group whose rules Terraform keeps rewriting may lose the rule that allows it.
@@ -127,13 +140,17 @@ def group_admits(group: SecurityGroup, direction: str, peer: Peer, protocol: str
     return BLOCKED
 
 
-def why_undecided(group: SecurityGroup, direction: str, peer: Peer, protocol: str, port: int) -> str:
+def why_undecided(group: SecurityGroup, direction: str, peer: Peer, protocol: str, port: Port) -> str:
     """The first thing that kept a group's answer open, in words for --verbose."""
     for rule in group.rules_in(direction):
         if rule_admits(rule, peer, protocol, port) != UNDECIDED:
             continue
         if rule.protocol is None or rule.from_port is None or rule.to_port is None:
             return f"a rule's protocol or ports are unknown until apply ({rule.declared_by})"
+        if ports_match(rule, protocol, port) == UNDECIDED:
+            by = f" ({rule.declared_by})" if rule.declared_by != rule.group else ""
+            return (f"a rule{by} admits {rule.describe()}; whether that includes {protocol}/{port} depends "
+                    "on a value the configuration does not give")
         if rule.prefix_lists:
             return f"a rule admits {rule.describe()}; a prefix list's addresses are not in the configuration"
         if rule.unresolved:
@@ -144,7 +161,7 @@ def why_undecided(group: SecurityGroup, direction: str, peer: Peer, protocol: st
     return group.incomplete.get(direction, f"its {direction} rules cannot be fully resolved")
 
 
-def side(model: Model, endpoint: Endpoint, direction: str, peer: Peer, protocol: str, port: int) -> Verdict:
+def side(model: Model, endpoint: Endpoint, direction: str, peer: Peer, protocol: str, port: Port) -> Verdict:
     """Do the groups of `endpoint` allow traffic with `peer` in `direction`?"""
     if endpoint.unresolved_groups:
         return Verdict(UNDECIDED, unresolved=tuple(f"{endpoint.address}: {r}" for r in endpoint.unresolved_groups))
@@ -179,7 +196,7 @@ def side(model: Model, endpoint: Endpoint, direction: str, peer: Peer, protocol:
     return Verdict(BLOCKED, blockers=blockers)
 
 
-def path(model: Model, source: Endpoint, destination: Endpoint, protocol: str, port: int, *,
+def path(model: Model, source: Endpoint, destination: Endpoint, protocol: str, port: Port, *,
          source_filtered: bool = True, source_networks_known: bool = True) -> Verdict:
     """Traffic from `source` to `destination`: the source's egress AND the destination's ingress.
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tflint_sg.model import LoadBalancer, Model, TargetGroup
+from tflint_sg.model import LoadBalancer, Model, Port, TargetGroup
 
 TRAFFIC = "traffic"
 HEALTH_CHECK = "health_check"
@@ -34,7 +34,7 @@ class Flow:
     source: str  # the sending endpoint's address: a load balancer, or a data store's client
     target: str  # the receiving endpoint's address
     protocol: str
-    port: int
+    port: Port  # a SymbolicPort sorts after every known port
     target_groups: tuple[str, ...] = ()
     via: tuple[str, ...] = ()  # listeners, listener rules and attachments on the way
     # False for an NLB without security groups: nothing filters it, targets match its addresses.
@@ -50,7 +50,7 @@ def _preserves_client_ip(group: TargetGroup) -> bool:
     return group.target_type == "instance" or group.protocol == "udp"
 
 
-def data_flow(source: str, store: str, port: int) -> Flow:
+def data_flow(source: str, store: str, port: Port) -> Flow:
     return Flow(DATA, source, store, "tcp", port)
 
 
@@ -70,7 +70,7 @@ def intended_flows(model: Model) -> tuple[list[Flow], list[str]]:
     merged: dict[tuple, dict] = {}
     notes: list[str] = []
 
-    def add(kind: str, balancer: LoadBalancer, target: str, protocol: str, port: int,
+    def add(kind: str, balancer: LoadBalancer, target: str, protocol: str, port: Port,
             group: str | None, via: list[str], networks_known: bool = True) -> None:
         key = (kind, balancer.address, target, protocol, port)
         entry = merged.setdefault(key, {"groups": set(), "via": set(), "networks_known": True})
@@ -120,7 +120,7 @@ def intended_flows(model: Model) -> tuple[list[Flow], list[str]]:
                 # Health checks come from the load balancer's own addresses, over TCP, even to a
                 # target group that gets no traffic (weight 0): on the traffic port, the traffic
                 # flow answers for them, unless there is none.
-                add(HEALTH_CHECK, balancer, target.endpoint, "tcp", int(health), group.address, via)
+                add(HEALTH_CHECK, balancer, target.endpoint, "tcp", health, group.address, via)
 
     for balancer in model.load_balancers.values():
         if balancer.kind != "classic":

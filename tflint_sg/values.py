@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tflint_sg.config import Unknown
+from tflint_sg.model import Port, SymbolicPort
 
 
 def as_list(value: Any) -> list[Any]:
@@ -44,6 +45,13 @@ def to_int(value: Any) -> int | None:
     if isinstance(value, str) and value.strip().lstrip("-").isdigit():
         return int(value.strip())
     return None
+
+
+def to_port(value: Any) -> Port | None:
+    """A port number, or the name of the one value an unknown port is (`var.app_port`)."""
+    if isinstance(value, Unknown):
+        return SymbolicPort(value.symbol) if value.symbol is not None else None
+    return to_int(value)
 
 
 def is_unknown(value: Any) -> bool:

@@ -11,8 +11,8 @@ from typing import Any
 from tflint_sg.modeling.endpoints import add_endpoint
 from tflint_sg.modeling.lookup import Lookup
 from tflint_sg.config import EncodedJson, Ref, Unknown
-from tflint_sg.model import ClassicListener, Forward, Listener, LoadBalancer, Model, Target, TargetGroup
-from tflint_sg.values import as_list, first_block, is_unknown, single, to_int
+from tflint_sg.model import ClassicListener, Forward, Listener, LoadBalancer, Model, Port, Target, TargetGroup
+from tflint_sg.values import as_list, first_block, is_unknown, single, to_int, to_port
 
 # Client IP preservation is always on for these target group protocols.
 _ALWAYS_PRESERVE = ("UDP", "TCP_UDP", "QUIC", "TCP_QUIC")
@@ -57,10 +57,10 @@ def _classic_load_balancers(lookup: Lookup, model: Model) -> None:
         balancer = LoadBalancer(resource.address, "classic", True)
         for listener in as_list(values.get("listener")):
             if isinstance(listener, dict):
-                model.listeners.append(Listener(resource.address, resource.address, to_int(listener.get("lb_port")),
+                model.listeners.append(Listener(resource.address, resource.address, to_port(listener.get("lb_port")),
                                                 _transport(listener.get("lb_protocol")) or "tcp"))
                 balancer.classic_listeners.append(
-                    ClassicListener(to_int(listener.get("instance_port")), _transport(listener.get("instance_protocol")) or "tcp"))
+                    ClassicListener(to_port(listener.get("instance_port")), _transport(listener.get("instance_protocol")) or "tcp"))
         for instance in as_list(values.get("instances")) + served_by_groups.get(resource.address, []):
             address = lookup.find(instance, "aws_instance", "aws_autoscaling_group")
             if address:
@@ -89,18 +89,18 @@ def _target_groups(lookup: Lookup, model: Model) -> None:
         health = values.get("health_check")
         block = first_block(health)
         port_value = block.get("port")
-        if isinstance(health, Unknown) or isinstance(port_value, Unknown):
-            health_port: int | str | None = None
+        if isinstance(health, Unknown) or isinstance(port_value, Unknown) and to_port(port_value) is None:
+            health_port: Port | str | None = None
         elif block.get("enabled") is False or port_value in (None, "", "traffic-port"):
             health_port = "traffic-port"  # the default; disabled checks add no port of their own
         else:
-            health_port = to_int(port_value)
+            health_port = to_port(port_value)
         preserve = values.get("preserve_client_ip")
         if isinstance(protocol, str) and protocol.upper() in _ALWAYS_PRESERVE:
             preserve = "true"
         model.target_groups[resource.address] = TargetGroup(
             resource.address,
-            port=to_int(values.get("port")),
+            port=to_port(values.get("port")),
             protocol=transport or "tcp",
             target_type=target_type if isinstance(target_type, str) else "instance",
             health_check_port=health_port,
@@ -131,11 +131,11 @@ def _targets(lookup: Lookup, model: Model) -> None:
         if group is None:
             continue
         endpoint = lookup.find(resource.values.get("target_id"), "aws_instance")
-        port = resource.values.get("port")
-        if is_unknown(port):
+        port = single(resource.values.get("port"))
+        if is_unknown(port) and to_port(port) is None:
             model.unlinked.setdefault(resource.address, "its port is unknown until apply")
         elif endpoint in model.endpoints:
-            model.targets.append(Target(group, endpoint, to_int(single(port)), resource.address))
+            model.targets.append(Target(group, endpoint, to_port(port), resource.address))
         else:
             model.unlinked.setdefault(resource.address, "its target is not resolved to an instance of this configuration")
     for resource in lookup.of_type("aws_autoscaling_group"):
@@ -165,10 +165,11 @@ def _targets(lookup: Lookup, model: Model) -> None:
             group = _target_group(lookup, model, block.get("target_group_arn"), resource.address)
             if group is None:
                 continue
-            if is_unknown(block.get("container_port")):
+            container_port = single(block.get("container_port"))
+            if is_unknown(container_port) and to_port(container_port) is None:
                 model.unlinked.setdefault(resource.address, "its container port is unknown until apply")
             elif resource.address in model.endpoints:
-                model.targets.append(Target(group, resource.address, to_int(single(block.get("container_port"))),
+                model.targets.append(Target(group, resource.address, to_port(container_port),
                                             resource.address))
             else:
                 target = _container_instances_target(lookup, model, resource, block, group)
@@ -189,7 +190,7 @@ def _container_instances_target(lookup: Lookup, model: Model, service, block: di
         return None
     task_values = lookup.resources[task].values
     mode = task_values.get("network_mode") or "bridge"
-    container_port = to_int(single(block.get("container_port")))
+    container_port = to_port(single(block.get("container_port")))
     host_port = _host_port(task_values.get("container_definitions"), block.get("container_name"), container_port)
     if mode == "host":
         host_port = container_port
@@ -219,11 +220,11 @@ def _host_port(definitions, container_name, container_port):
         if not isinstance(container, dict) or container.get("name") != container_name:
             continue
         for mapping in container.get("portMappings") or []:
-            if isinstance(mapping, dict) and to_int(mapping.get("containerPort")) == container_port:
+            if isinstance(mapping, dict) and to_port(mapping.get("containerPort")) == container_port:
                 host_port = mapping.get("hostPort")
-                if isinstance(host_port, (Unknown, Ref)):
+                if isinstance(host_port, Ref) or to_port(host_port) is None and isinstance(host_port, Unknown):
                     return _UNKNOWN_PORT
-                return to_int(host_port) or 0
+                return to_port(host_port) or 0
     return _UNKNOWN_PORT
 
 
@@ -287,7 +288,7 @@ def _forwards(lookup: Lookup, model: Model) -> None:
         balancer = lookup.find(resource.values.get("load_balancer_arn"), "aws_lb")
         if balancer is not None:
             listeners[resource.address] = balancer
-            model.listeners.append(Listener(resource.address, balancer, to_int(single(resource.values.get("port"))),
+            model.listeners.append(Listener(resource.address, balancer, to_port(single(resource.values.get("port"))),
                                             _transport(resource.values.get("protocol")) or "tcp"))
             _add_forwards(lookup, model, balancer, resource.address, resource.values.get("default_action"))
     for resource in lookup.of_type("aws_lb_listener_rule"):

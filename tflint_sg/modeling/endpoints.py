@@ -10,8 +10,8 @@ from typing import Any
 from tflint_sg.modeling.groups import group_by_name, group_list
 from tflint_sg.modeling.lookup import Lookup
 from tflint_sg.config import Resource, Unknown
-from tflint_sg.model import DataStore, Endpoint, Model
-from tflint_sg.values import as_list, first_block, single, to_int
+from tflint_sg.model import DataStore, Endpoint, Model, Port
+from tflint_sg.values import as_list, first_block, single, to_port
 
 DEFAULT_GROUP_UNMANAGED = (
     "no security groups: it gets its VPC's default security group, whose rules are not managed by "
@@ -116,7 +116,7 @@ _ENGINE_PORTS = (("aurora-postgresql", 5432), ("aurora-mysql", 3306), ("aurora",
 _FIXED_PORTS = {"aws_efs_mount_target": 2049}
 
 
-def store_port(resource_type: str, values: dict) -> int | None:
+def store_port(resource_type: str, values: dict) -> Port | None:
     """The port a store listens on: its `port`, else its engine's default (AWS's documented ones)."""
     if resource_type in _FIXED_PORTS:
         return _FIXED_PORTS[resource_type]
@@ -125,7 +125,7 @@ def store_port(resource_type: str, values: dict) -> int | None:
         return 443 if first_block(values.get("domain_endpoint_options")).get("enforce_https") is True else None
     port = values.get("port")
     if port is not None:
-        return to_int(single(port))
+        return to_port(single(port))
     if resource_type == "aws_redshift_cluster":
         return 5439
     if resource_type == "aws_elasticache_replication_group":

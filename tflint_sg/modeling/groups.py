@@ -8,7 +8,7 @@ from tflint_sg.addresses import parse_resource_address
 from tflint_sg.modeling.lookup import Lookup, network
 from tflint_sg.config import Ref, Resource, Unknown
 from tflint_sg.model import EGRESS, INGRESS, Model, Network, Rule, SecurityGroup
-from tflint_sg.values import as_list, to_int, unknown_reasons
+from tflint_sg.values import as_list, to_port, unknown_reasons
 
 GROUP_TYPES = ("aws_security_group", "aws_default_security_group")
 STANDALONE_RULE_TYPES = (
@@ -114,8 +114,8 @@ def make_rule(lookup: Lookup, group: str, direction: str, protocol_value: Any, f
         group=group,
         direction=direction,
         protocol=protocol,
-        from_port=0 if protocol == "all" else to_int(from_value),
-        to_port=65535 if protocol == "all" else to_int(to_value),
+        from_port=0 if protocol == "all" else to_port(from_value),
+        to_port=65535 if protocol == "all" else to_port(to_value),
         cidrs=cidrs,
         groups=peers,
         self_ref=self_ref,

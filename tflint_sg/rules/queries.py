@@ -7,7 +7,7 @@ from typing import Iterator
 
 from tflint_sg.context import Context
 from tflint_sg.findings import Undecided
-from tflint_sg.model import INGRESS, DataStore, Endpoint, Rule
+from tflint_sg.model import INGRESS, DataStore, Endpoint, Port, Rule
 from tflint_sg.network import BLOCKED, ports_match
 
 
@@ -45,7 +45,7 @@ def groups_not_known(context: Context, endpoint: Endpoint) -> str | None:
     return None
 
 
-def unknown_clients(context: Context, endpoint: Endpoint, port: int) -> Iterator[Undecided]:
+def unknown_clients(context: Context, endpoint: Endpoint, port: Port) -> Iterator[Undecided]:
     """Rules on the store's port whose peers are not known: the tiers they name stay unknown."""
     for rule in ingress_rules(context, endpoint):
         if rule.unresolved and covers_port(rule, port) != BLOCKED:
@@ -57,7 +57,7 @@ def ingress_rules(context: Context, endpoint: Endpoint) -> list[Rule]:
     return [rule for group in endpoint.groups for rule in context.model.groups[group].rules_in(INGRESS)]
 
 
-def named_clients(context: Context, endpoint: Endpoint, port: int) -> list[Endpoint]:
+def named_clients(context: Context, endpoint: Endpoint, port: Port) -> list[Endpoint]:
     """Compute endpoints a store's rules name (by a group they carry, or `self` on a group both
     carry): the tiers the configuration clearly means to reach the store (a CIDR is not). A rule
     off the store's port counts only in a group no other store carries: a data-tier group shared
@@ -77,12 +77,12 @@ def named_clients(context: Context, endpoint: Endpoint, port: int) -> list[Endpo
     return [model.endpoints[address] for address in sorted(named)]
 
 
-def covers_port(rule: Rule, port: int, protocol: str = "tcp") -> str:
+def covers_port(rule: Rule, port: Port, protocol: str = "tcp") -> str:
     """Whether the rule's protocol and ports include protocol/port, whatever its source."""
     return ports_match(rule, protocol, port)
 
 
-def rules_cannot_be_judged(context: Context, endpoint: Endpoint, direction: str, port: int,
+def rules_cannot_be_judged(context: Context, endpoint: Endpoint, direction: str, port: Port,
                            protocol: str = "tcp") -> bool:
     """Rules that may be missing from the model (unknown inline rules, rules of an unresolved
     group, groups Terraform rewrites) leave a "no rule covers it" answer open."""

@@ -9,6 +9,7 @@ not understand becomes `Unknown`, which never makes a finding on its own.
 
 from __future__ import annotations
 
+import json
 import math
 from typing import Any
 
@@ -48,6 +49,8 @@ def evaluate(expr: Expr, scope: Scope) -> Any:
             value = part if isinstance(part, str) else evaluate(part, scope)
             text = to_string(value)
             if text is None:
+                if len(expr.parts) == 1 and isinstance(value, Unknown) and value.symbol is not None:
+                    return value  # "${var.port}" is var.port itself in HCL, unknown or not
                 return Unknown("a string built from a value unknown until apply")
             pieces.append(text)
         return "".join(pieces)
@@ -77,7 +80,7 @@ def get_attr(value: Any, name: str) -> Any:
     if isinstance(value, dict):
         return value[name] if name in value else Missing(f"no attribute {name}")
     if isinstance(value, Unknown):
-        return value
+        return value.part(f".{name}")
     if isinstance(value, Ref):
         return Unknown(f"{value.address}.{value.attribute}.{name}: known only after apply")
     if value is None:
@@ -101,10 +104,19 @@ def index(value: Any, key: Any) -> Any:
             return value[number]
         return Missing(f"no element {key!r}")
     if isinstance(value, Unknown):
-        return value
+        return _element_of(value, key)
     if value is None:
         return Missing(f"cannot index null with {key!r}")  # Terraform: "Attempt to index null value"
     return Unknown(f"cannot index with {key!r}")
+
+
+def _element_of(value: Unknown, key: Any) -> Unknown:
+    """An element of an unknown value: `[0]` or `["web"]` of its symbol, as the index is written."""
+    if isinstance(key, str):
+        return value.part("[" + json.dumps(key) + "]")
+    if isinstance(key, (int, float)) and not isinstance(key, bool):
+        return value.part(f"[{to_string(key)}]")
+    return value if value.symbol is None else Unknown(value.reason)
 
 
 def _splat(value: Any, steps: tuple, scope: Scope) -> Any:

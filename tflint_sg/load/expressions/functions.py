@@ -84,15 +84,23 @@ def _coalesce(*values: Any) -> Any:
 
 
 def _tostring(value: Any) -> Any:
-    if isinstance(value, Ref) or value is None:
+    if isinstance(value, Ref) or value is None or _named(value):
         return value
     text = to_string(value)
     return text if text is not None else Unknown("tostring of a value unknown until apply")
 
 
 def _tonumber(value: Any) -> Any:
+    if _named(value):
+        return value
     number = as_number(value)
     return number if number is not None else Unknown("tonumber of a value unknown until apply")
+
+
+def _named(value: Any) -> bool:
+    """An unknown with a symbol keeps it through tostring and tonumber: a number attribute reads
+    8080, "8080" and "8080.0" alike, so the conversions leave the port it names as it was."""
+    return isinstance(value, Unknown) and value.symbol is not None
 
 
 def _join(separator: Any, *lists: Any) -> Any:
@@ -116,7 +124,7 @@ def _jsonencode(value: Any) -> Any:
         return True
 
     if not known(value):
-        return EncodedJson("jsonencode of a value unknown until apply", value)
+        return EncodedJson("jsonencode of a value unknown until apply", value=value)
     return json.dumps(value, sort_keys=True, separators=(",", ":"))
 
 

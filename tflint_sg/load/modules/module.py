@@ -196,15 +196,26 @@ class ModuleInstance:
         if declaration is None:
             return given if given is not _NOT_GIVEN else Unknown(f"var.{name} is not declared")
         nullable = declaration.attributes.get("nullable")
-        if given is None and nullable is not None and evaluate(nullable.expr, self.scope) is False:
+        non_nullable = nullable is not None and evaluate(nullable.expr, self.scope) is False
+        if given is None and non_nullable:
             given = _NOT_GIVEN  # a null for a non-nullable variable takes its default
+        default = declaration.attributes.get("default")
+        if isinstance(given, Unknown) and given.symbol is not None and non_nullable and default is not None:
+            given = Unknown(given.reason)  # null at plan time, it would take the default instead
         if given is _NOT_GIVEN:
-            default = declaration.attributes.get("default")
             if default is None:
+                if self.parent is None:
+                    # Terraform asks for it at plan time: one value, whatever it is, in every use.
+                    return Unknown(f"var.{name} has no value", symbol=f"var.{name}")
                 return Unknown(f"var.{name} has no value")
             given = evaluate(default.expr, self.scope)
         type_attribute = declaration.attributes.get("type")
-        return convert(given, type_attribute.expr) if type_attribute is not None else given
+        if type_attribute is None:
+            return given
+        if isinstance(given, Unknown) and given.symbol is not None and not _keeps_numbers(type_attribute.expr):
+            # An object's optional() defaults, say, may differ from the caller's own: not one value.
+            return Unknown(given.reason)
+        return convert(given, type_attribute.expr)
 
     def local(self, name: str) -> Any:
         attribute = self.definition.locals.get(name)
@@ -337,6 +348,11 @@ class ModuleInstance:
             elif isinstance(value, _Collection):
                 children.extend(item.instance for item in value.instances.values())
         return children
+
+
+def _keeps_numbers(type_expr: Any) -> bool:
+    """Whether converting to the type leaves a number attribute reading the same value."""
+    return isinstance(type_expr, Name) and type_expr.name in ("number", "string", "any")
 
 
 class ResourceInstance(Lazy):
