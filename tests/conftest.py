@@ -25,6 +25,13 @@ def fixture_cases() -> list[str]:
     return sorted(p.name for p in FIXTURES.iterdir() if (p / "plan.json").is_file())
 
 
+def source_only_cases() -> list[str]:
+    """Cases that cannot have a plan (a variable they leave without a value), read as directories."""
+    return sorted(p.name for p in FIXTURES.iterdir()
+                  if (p / "expected.json").is_file() and not (p / "plan.json").is_file()
+                  and "source_only" in json.loads((p / "expected.json").read_text()))
+
+
 class Run:
     def __init__(self, completed: subprocess.CompletedProcess):
         self.code = completed.returncode

@@ -2,10 +2,11 @@
 author reasoned out in expected.json (one folder per case)."""
 
 import json
+import shutil
 
 import pytest
 
-from conftest import FIXTURES, fixture_cases
+from conftest import FIXTURES, fixture_cases, source_only_cases
 
 
 def _projection(finding: dict) -> tuple:
@@ -99,3 +100,39 @@ def test_directory_and_plan_agree(case, tflint_sg):
     from_source = tflint_sg("--format", "json", f"fixtures/{case}").json()["findings"]
     assert sorted(map(_projection, from_source)) == sorted(map(_projection, from_plan))
     assert [f["location"] for f in from_source] == [f["location"] for f in from_plan]
+
+
+# Source directories no plan can be made of: a variable they leave without a value.
+
+def _flow(flow: dict) -> dict:
+    return {key: flow[key] for key in ("kind", "from", "to", "protocol", "port", "status")}
+
+
+@pytest.mark.parametrize("case", source_only_cases())
+def test_source_only_fixture(case, tflint_sg):
+    expected = json.loads((FIXTURES / case / "expected.json").read_text())
+    run = tflint_sg("--format", "json", "--verbose", f"fixtures/{case}")
+    assert run.code == (2 if expected["findings"] else 0), run.stderr
+    document = run.json()
+    (checked,) = document["inputs"]
+    assert [(f["rule"], f["subject"], f.get("port")) for f in document["findings"]] == [
+        (f["rule"], f["subject"], f.get("port")) for f in expected["findings"]]
+    assert checked["undecided"] == expected["undecided"]
+    assert sorted(map(_flow, checked["graph"]["flows"]), key=json.dumps) == sorted(expected["flows"], key=json.dumps)
+    for note in expected.get("notes", []):
+        assert any(line.startswith(note) for line in checked["unresolved"]), (note, checked["unresolved"])
+
+
+def test_there_are_source_only_cases():
+    assert {"symbolic_port_ecs", "symbolic_port_other", "symbolic_port_module"} <= set(source_only_cases())
+
+
+def test_the_same_case_given_a_value_is_decided_by_it(tflint_sg, tmp_path):
+    """With the variable set, the port is a number and the rule on it admits the same number."""
+    copy = tmp_path / "case"
+    shutil.copytree(FIXTURES / "symbolic_port_other", copy)
+    run = tflint_sg("--format", "json", "--var", "app_port=8080", "--var", "admin_port=8080", str(copy))
+    assert run.code == 0 and run.json()["inputs"][0]["undecided"] == 0
+    run = tflint_sg("--format", "json", "--var", "app_port=8080", "--var", "admin_port=9090", str(copy))
+    assert run.code == 2
+    assert [(f["rule"], f["port"]) for f in run.json()["findings"]] == [("aws_lb_target_traffic_blocked", 8080)]
