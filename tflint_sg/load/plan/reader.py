@@ -6,30 +6,16 @@ apply are filled in by following the plan's configuration references (`refs.py`)
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Any
 
 import msgspec
 
 from tflint_sg.addresses import key_value, parse_resource_address
 from tflint_sg.config import NETWORK_TYPES, Config, Ref, Resolved, Resource, Unknown, canonical_type
 from tflint_sg.load.plan.decode import KNOWN_FORMAT_VERSIONS, read_plan
-from tflint_sg.load.plan.format import Plan, StateModule, StateResource
+from tflint_sg.load.plan.format import Plan
+from tflint_sg.load.plan.instances import PlannedInstances, walk_state
 from tflint_sg.load.plan.refs import ReferenceResolver, Scope, decode_raw
-
-def _walk(module: StateModule | None, depth: int = 0) -> Iterator[tuple[str, StateResource]]:
-    """Every resource with its full address (Terraform 0.12's prior_state drops the module prefix)."""
-    if module is None or depth > 64:
-        return
-    prefix = module.address or ""
-    for resource in module.resources or []:
-        if resource is None:
-            continue
-        address = resource.address or ""
-        if prefix and address and not address.startswith(prefix + "."):
-            address = f"{prefix}.{address}"
-        yield address, resource
-    for child in module.child_modules or []:
-        yield from _walk(child, depth + 1)
 
 
 _MAX_MARKER_DEPTH = 200  # deeper after_unknown nesting is hostile input: counted as unknown
@@ -142,7 +128,17 @@ def _block(expression: Any, element: Any, element_count: int) -> Any:
 
 
 def load_plan(path: str) -> Config:
+    return _config(path, read_plan(path))
+
+
+def load_plan_with_instances(path: str) -> tuple[Config, PlannedInstances]:
+    """The plan's `Config`, and the instances and data source values it holds, for a reading
+    of its source to take as inputs."""
     plan = read_plan(path)
+    return _config(path, plan), PlannedInstances(plan)
+
+
+def _config(path: str, plan: Plan) -> Config:
     config = Config(source=path)
     if plan.format_version and plan.format_version not in KNOWN_FORMAT_VERSIONS:
         config.warnings.append(
@@ -281,12 +277,16 @@ class _FutureResources:
 
 def _future_resources(plan: Plan) -> _FutureResources:
     future = _FutureResources()
-    for address, resource in _walk(plan.planned_values.root_module if plan.planned_values else None):
+    for address, resource in walk_state(plan.planned_values.root_module if plan.planned_values else None):
         if resource.mode == "data":
             future.data_values[address] = resource.values
         elif address and canonical_type(resource.type) in NETWORK_TYPES:
             future.types[address] = canonical_type(resource.type)
             future.after[address] = resource.values
+    prior = plan.prior_state.values.root_module if plan.prior_state and plan.prior_state.values else None
+    for address, resource in walk_state(prior):
+        if resource.mode == "data":  # read while planning, so complete; planned_values may hold it in part
+            future.data_values[address] = resource.values
     for change in plan.resource_changes or []:
         if change is None:
             continue
@@ -310,7 +310,7 @@ def _known_ids(plan: Plan, future: _FutureResources, decoded: dict[str, dict]) -
     """Ids and ARNs already known (existing resources, or set in the plan) -> the resource."""
     known_ids: dict[str, Ref] = {}
     prior_root = plan.prior_state.values.root_module if plan.prior_state and plan.prior_state.values else None
-    for address, resource in _walk(prior_root):
+    for address, resource in walk_state(prior_root):
         if resource.mode != "data" and address not in future.gone and canonical_type(resource.type) in NETWORK_TYPES:
             _index_ids(known_ids, address, decode_raw(resource.values))
     for address, values in decoded.items():
