@@ -143,3 +143,39 @@ def _ref(address, attribute):
     from tflint_sg.config import Ref
 
     return Ref(address, attribute)
+
+
+def test_a_literal_id_in_the_source_names_the_existing_resource_the_plan_knows(tmp_path):
+    """An instance takes a new group and, by its id, a group that exists already. The plan
+    alone sees only the new group's reference; the source adds the literal id, and the plan's
+    prior state says which resource of this configuration it is."""
+    from test_plan_loader import change, config_resource, const, plan_doc, refs, write
+
+    from tflint_sg.config import Ref
+    from tflint_sg.load import load
+
+    legacy_id = "sg-0aaaabbbbccccdddd"
+    legacy = {"id": legacy_id, "arn": f"arn:aws:ec2:us-east-1:123456789012:security-group/{legacy_id}"}
+    doc = plan_doc(
+        [change("aws_security_group.legacy", "aws_security_group", legacy, actions=("no-op",)),
+         change("aws_security_group.new", "aws_security_group", {}, {"id": True, "arn": True}),
+         change("aws_instance.app", "aws_instance", {"ami": "ami-0123456789abcdef0"},
+                {"id": True, "vpc_security_group_ids": True})],
+        {"resources": [
+            config_resource("aws_security_group.legacy", "aws_security_group", {}),
+            config_resource("aws_security_group.new", "aws_security_group", {}),
+            config_resource("aws_instance.app", "aws_instance", {
+                "ami": const("ami-0123456789abcdef0"),
+                "vpc_security_group_ids": refs("aws_security_group.new.id", "aws_security_group.new")})]},
+        prior=[("aws_security_group.legacy", "aws_security_group", legacy)])
+    plan = write(tmp_path, doc)
+    (tmp_path / "main.tf").write_text(f'''
+resource "aws_security_group" "legacy" {{}}
+resource "aws_security_group" "new" {{}}
+resource "aws_instance" "app" {{
+  ami                    = "ami-0123456789abcdef0"
+  vpc_security_group_ids = [aws_security_group.new.id, "{legacy_id}"]
+}}
+''')
+    groups = load(plan).resources["aws_instance.app"].values["vpc_security_group_ids"]
+    assert sorted(groups) == [Ref("aws_security_group.legacy", "id"), Ref("aws_security_group.new", "id")]

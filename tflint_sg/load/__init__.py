@@ -54,6 +54,7 @@ def attach_source(config: Config, source: str, budget=None, planned=None) -> Non
     `planned`, the instances of each resource and module call and what data sources read.
     Where the source and a value the plan knew disagree, the plan's value stands."""
     from tflint_sg.load.modules.directory import load_directory
+    from tflint_sg.load.plan.reader import link_known_ids
 
     try:
         twin = load_directory(source, root_values=config.variables or {}, budget=budget, planned=planned,
@@ -65,13 +66,17 @@ def attach_source(config: Config, source: str, budget=None, planned=None) -> Non
     config.call_spans = twin.call_spans
     # The plan is analyzed in full; only the reading of its configuration may stop short.
     config.warnings.extend(f"the configuration at {source}: {warning}" for warning in twin.warnings)
+    known_ids = planned.known_ids if planned is not None else {}
     for address, resource in config.resources.items():
         counterpart = twin.resources.get(address)
         if counterpart is None:
             continue
+        source_values = None
         for name, value in resource.values.items():
             if name in counterpart.values and _has_guess(value):
-                settled = _settle(value, counterpart.values[name])
+                if source_values is None:
+                    source_values = link_known_ids(counterpart.values, known_ids)
+                settled = _settle(value, source_values[name])
                 if settled is not _DISAGREE:
                     resource.values[name] = settled
         if resource.declared is not None and counterpart.declared is not None:

@@ -41,6 +41,9 @@ class PlannedInstances:
         self._declared: set[str] = set()  # key-stripped addresses the plan's configuration has
         self._data: dict[str, Any] = {}  # data source instance -> the values it read
         self._data_raw: dict[str, Any] = {}
+        # Ids and ARNs the plan knows (existing resources) -> the resource: a literal id in the
+        # source names that resource, as in the plan (set by the plan reader).
+        self.known_ids: dict = {}
         for address in self._addresses(plan):
             self._add(address)
         if plan.configuration is not None:

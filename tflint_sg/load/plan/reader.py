@@ -128,17 +128,20 @@ def _block(expression: Any, element: Any, element_count: int) -> Any:
 
 
 def load_plan(path: str) -> Config:
-    return _config(path, read_plan(path))
+    return _config(path, read_plan(path))[0]
 
 
 def load_plan_with_instances(path: str) -> tuple[Config, PlannedInstances]:
-    """The plan's `Config`, and the instances and data source values it holds, for a reading
-    of its source to take as inputs."""
+    """The plan's `Config`, and what a reading of its source takes as inputs: the instances
+    and data source values the plan holds, and the ids it knows."""
     plan = read_plan(path)
-    return _config(path, plan), PlannedInstances(plan)
+    config, known_ids = _config(path, plan)
+    planned = PlannedInstances(plan)
+    planned.known_ids = known_ids
+    return config, planned
 
 
-def _config(path: str, plan: Plan) -> Config:
+def _config(path: str, plan: Plan) -> tuple[Config, dict[str, Ref]]:
     config = Config(source=path)
     if plan.format_version and plan.format_version not in KNOWN_FORMAT_VERSIONS:
         config.warnings.append(
@@ -173,7 +176,7 @@ def _config(path: str, plan: Plan) -> Config:
     config.variables = {name: variable.value for name, variable in (plan.variables or {}).items() if variable is not None}
     if plan.configuration is not None and plan.configuration.root_module is not None:
         config.group_uses, config.opaque_modules, config.strings_used = _group_uses(plan.configuration.root_module)
-    return config
+    return config, known_ids
 
 
 _GROUP_PREFIXES = ("aws_security_group.", "aws_default_security_group.")
@@ -359,6 +362,12 @@ def _mark_unknown(values: dict, marker: Any) -> dict:
 _NOT_REFERENCES = frozenset({"id", "arn", "tags", "tags_all", "user_data", "description", "name"})
 
 
+def link_known_ids(values: dict, known_ids: dict[str, Ref]) -> dict:
+    """A resource's values with the ids and ARNs the plan knows (existing resources) as Refs
+    to the resources they name."""
+    return _link_known_ids(values, known_ids) if known_ids else values
+
+
 def _link_known_ids(value: Any, known_ids: dict[str, Ref], depth: int = 0) -> Any:
     """Known ids and ARNs in a resource's values become Refs to the resources they name."""
     if isinstance(value, str):
@@ -366,7 +375,9 @@ def _link_known_ids(value: Any, known_ids: dict[str, Ref], depth: int = 0) -> An
     if depth > _MAX_MARKER_DEPTH:
         return value
     if isinstance(value, list):
-        return [_link_known_ids(item, known_ids, depth + 1) for item in value]
+        linked = [_link_known_ids(item, known_ids, depth + 1) for item in value]
+        # Still a rebuild from references, which the source may correct.
+        return Resolved(linked) if isinstance(value, Resolved) else linked
     if isinstance(value, dict):
         return {
             key: item if depth == 0 and key in _NOT_REFERENCES else _link_known_ids(item, known_ids, depth + 1)
