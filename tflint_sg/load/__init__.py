@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from tflint_sg.addresses import strip_keys
 from tflint_sg.config import Config, Resolved, Unknown
 from tflint_sg.errors import InputError
 
@@ -23,12 +24,13 @@ def load(path: str, *, var_files: list[str] = (), var_args: list[str] = (), sour
 
             return load_directory(path, var_files, var_args, variables_in_order=variables_in_order,
                                   ignore_modules=ignore_modules, budget=budget)
-        from tflint_sg.load.plan.reader import load_plan
+        from tflint_sg.load.plan.reader import load_plan, load_plan_with_instances
 
-        config = load_plan(path)
         source = source or _source_beside(path)
-        if source is not None:
-            attach_source(config, source, budget)
+        if source is None:
+            return load_plan(path)
+        config, planned = load_plan_with_instances(path)
+        attach_source(config, source, budget, planned)
         return config
     finally:
         if flush_cache:
@@ -44,14 +46,18 @@ def _source_beside(plan_path: str) -> str | None:
     return directory if any(name.endswith((".tf", ".tf.json", ".tofu")) for name in names) else None
 
 
-def attach_source(config: Config, source: str, budget=None) -> None:
+def attach_source(config: Config, source: str, budget=None, planned=None) -> None:
     """Point a plan's findings at the `.tf` lines, and let the source settle what the plan
-    could only rebuild from references (a literal id beside a reference, an index computed
-    from count.index)."""
+    leaves unknown or only rebuilt from references (a literal id beside a reference, an index
+    computed from count.index, a local value, a dynamic block, a module variable's default).
+    The source is read with the plan's facts as inputs: its root variable values and, in
+    `planned`, the instances of each resource and module call and what data sources read.
+    Where the source and a value the plan knew disagree, the plan's value stands."""
     from tflint_sg.load.modules.directory import load_directory
+    from tflint_sg.load.plan.reader import link_known_ids
 
     try:
-        twin = load_directory(source, root_values=config.variables or {}, budget=budget,
+        twin = load_directory(source, root_values=config.variables or {}, budget=budget, planned=planned,
                               cut_short="the rest of it is not read, and findings there point at the plan")
     except InputError as error:
         config.notes.append(f"the configuration at {source} could not be read ({error}); findings point at the plan")
@@ -60,17 +66,34 @@ def attach_source(config: Config, source: str, budget=None) -> None:
     config.call_spans = twin.call_spans
     # The plan is analyzed in full; only the reading of its configuration may stop short.
     config.warnings.extend(f"the configuration at {source}: {warning}" for warning in twin.warnings)
+    known_ids = planned.known_ids if planned is not None else {}
     for address, resource in config.resources.items():
         counterpart = twin.resources.get(address)
         if counterpart is None:
             continue
+        source_values = None
         for name, value in resource.values.items():
-            if name not in counterpart.values or not _has_guess(value):
-                continue
-            settled = counterpart.values[name]
-            # The source settles what the plan rebuilt or left unknown, never what it knew.
-            if not _has_unknown(settled) and _agrees(value, settled):
-                resource.values[name] = settled
+            if name in counterpart.values and _has_guess(value):
+                if source_values is None:
+                    source_values = link_known_ids(counterpart.values, known_ids)
+                settled = _settle(value, source_values[name])
+                if settled is not _DISAGREE:
+                    resource.values[name] = settled
+        if resource.declared is not None and counterpart.declared is not None:
+            # A plan's configuration leaves dynamic blocks out; the source declares them.
+            resource.declared = resource.declared | counterpart.declared
+    _settle_group_uses(config, twin)
+
+
+def _settle_group_uses(config: Config, twin: Config) -> None:
+    """A plan cannot see through locals, so a module that uses one may use any of its groups;
+    where the source was read in full, it shows what each module mentions."""
+    if twin.expansion_cut_at is not None or config.group_uses is None or twin.group_uses is None:
+        return
+    config.group_uses |= twin.group_uses
+    config.strings_used |= twin.strings_used
+    read = {""} | {strip_keys(path) for path in twin.call_spans}
+    config.opaque_modules = {module for module in config.opaque_modules if module not in read}
 
 
 def _has_guess(value: Any) -> bool:
@@ -83,30 +106,52 @@ def _has_guess(value: Any) -> bool:
     return False
 
 
-def _agrees(planned: Any, source: Any) -> bool:
-    """Does the source's value keep every part the plan knew? Unknown and rebuilt parts of the
-    plan match anything; lists are compared as sets (security group rules are sets)."""
-    if isinstance(planned, (Unknown, Resolved)):
-        return True
+_DISAGREE = object()
+
+
+def _settle(planned: Any, source: Any) -> Any:
+    """The plan's value with what it left unknown or rebuilt taken from the source's, or
+    _DISAGREE when the source differs from a part the plan knew. A rebuilt part is replaced
+    only by a value known in full (the rebuild may be right where the source is unknown);
+    lists are matched as sets (security group rules are sets)."""
+    if isinstance(planned, Unknown):
+        return planned if isinstance(source, Unknown) else source
+    if isinstance(planned, Resolved):
+        return planned if _has_unknown(source) else source
     if isinstance(planned, dict):
         if not isinstance(source, dict):
-            return False
-        return all(_agrees(value, source[key]) if key in source else _empty(value) for key, value in planned.items())
+            return _DISAGREE
+        settled = {}
+        for key, value in planned.items():
+            if key not in source:
+                if not _empty(value):
+                    return _DISAGREE
+                settled[key] = value
+                continue
+            settled[key] = _settle(value, source[key])
+            if settled[key] is _DISAGREE:
+                return _DISAGREE
+        return settled
     if isinstance(planned, list):
         if not isinstance(source, list) or len(planned) != len(source):
-            return False
+            return _DISAGREE
         unmatched = list(source)
+        settled_items = []
         for item in planned:
-            match = next((candidate for candidate in unmatched if _agrees(item, candidate)), None)
-            if match is None:
-                return False
-            unmatched.remove(match)
-        return True
+            for index, candidate in enumerate(unmatched):
+                settled = _settle(item, candidate)
+                if settled is not _DISAGREE:
+                    settled_items.append(settled)
+                    del unmatched[index]
+                    break
+            else:
+                return _DISAGREE
+        return settled_items
     if planned is None or source is None:
-        return planned is None or _empty(planned)
+        return planned if planned is None or _empty(planned) else _DISAGREE
     # A provider may type an argument as a string that the configuration writes as a bool or a
     # number (`delete_on_termination = true` is planned as "true"): the same value.
-    return planned == source or _text(planned) == _text(source)
+    return planned if planned == source or _text(planned) == _text(source) else _DISAGREE
 
 
 def _text(value: Any) -> str:

@@ -30,12 +30,13 @@ MAY_NOT_EXIST_TYPES = frozenset({
 def load_directory(directory: str, var_files: list[str] = (), var_args: list[str] = (),
                    root_values: dict | None = None, variables_in_order: list[tuple[str, str]] | None = None,
                    ignore_modules: set[str] = frozenset(), cut_short: str = "the rest is not analyzed",
-                   budget: InstanceBudget | None = None) -> Config:
+                   budget: InstanceBudget | None = None, planned=None) -> Config:
     """`root_values` replaces the tfvars files and options: a plan records the values it used.
     `variables_in_order` gives --var-file and --var in command-line order (else files first).
     `cut_short` ends the warning given when the instance budget runs out; `budget` is the
     run's (else this directory has one of its own). What is parsed goes to the parse cache when
-    the caller flushes it (load() does)."""
+    the caller flushes it (load() does). `planned`: the instances and data source readings of
+    a plan made from this directory, which win over what evaluation makes of them."""
     root = os.path.normpath(directory)
     files = hcl_sources.module_files(root)
     if not files:
@@ -63,7 +64,7 @@ def load_directory(directory: str, var_files: list[str] = (), var_args: list[str
         return hcl_sources.resolve_module_source(root, caller_dir, key, source)
 
     _parse_ahead(root, ignore_modules)
-    env = Environment(root, values, load_module, resolve_source, budget)
+    env = Environment(root, values, load_module, resolve_source, budget, planned)
     config = Config(source=directory)
     config.notes.extend(notes)
 

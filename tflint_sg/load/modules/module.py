@@ -110,9 +110,13 @@ class Environment:
     def __init__(self, root_dir: str, root_values: dict[str, Any],
                  load_module: Callable[[str], ModuleDef],
                  resolve_source: Callable[[str, str, str], tuple[str | None, str | None]],
-                 budget: InstanceBudget | None = None):
+                 budget: InstanceBudget | None = None, planned: Any = None):
+        """`planned`: the instances and data source values of a plan made from this
+        configuration (load.plan.instances.PlannedInstances); they win over what evaluation
+        would make of them."""
         self.root_dir = root_dir
         self.root_values = root_values
+        self.planned = planned
         self.load_module = load_module
         self.resolve_source = resolve_source  # (caller dir, module key, source) -> (dir, note)
         self.notes: list[str] = []
@@ -267,6 +271,11 @@ class ModuleInstance:
         return taken, len(taken) == len(keys) and not any(_MAYBE in names for _, names in keys)
 
     def _keys(self, block: Block, address: str) -> list[tuple[Any, dict]] | None:
+        if "count" not in block.attributes and "for_each" not in block.attributes:
+            return None
+        planned = self._planned_keys(block, address)
+        if planned is not None:
+            return planned
         if "count" in block.attributes:
             count = evaluate(block.attributes["count"].expr, self.scope)
             if isinstance(count, bool) or not isinstance(count, (int, float)) or not 0 <= count <= _MAX_INSTANCES:
@@ -274,18 +283,41 @@ class ModuleInstance:
                                       "its instances may not exist")
                 return [(0, {"count": {"index": Unknown("count.index of an unknown count")}, _MAYBE: True})]
             return [(index, {"count": {"index": index}}) for index in range(int(count))]
-        if "for_each" in block.attributes:
-            collection = evaluate(block.attributes["for_each"].expr, self.scope)
-            if isinstance(collection, Lazy):
-                collection = collection.mapping()
-            if isinstance(collection, list) and all(isinstance(item, str) for item in collection):
-                return [(item, {"each": {"key": item, "value": item}}) for item in collection]
-            if isinstance(collection, dict):
-                return [(key, {"each": {"key": key, "value": value}}) for key, value in sorted(collection.items())]
-            self.env.notes.append(f"{address}: for_each is unknown until apply; its instances may not exist")
-            return [("?", {"each": {"key": Unknown("each.key of an unknown for_each"),
-                                    "value": Unknown("each.value of an unknown for_each")}, _MAYBE: True})]
+        each = self._for_each(block)
+        if each is not None:
+            return [(key, {"each": {"key": key, "value": value}}) for key, value in each]
+        self.env.notes.append(f"{address}: for_each is unknown until apply; its instances may not exist")
+        return [("?", {"each": {"key": Unknown("each.key of an unknown for_each"),
+                                "value": Unknown("each.value of an unknown for_each")}, _MAYBE: True})]
+
+    def _for_each(self, block: Block) -> list[tuple[str, Any]] | None:
+        """The (each.key, each.value) pairs of a for_each, None while it is unknown."""
+        collection = evaluate(block.attributes["for_each"].expr, self.scope)
+        if isinstance(collection, Lazy):
+            collection = collection.mapping()
+        if isinstance(collection, list) and all(isinstance(item, str) for item in collection):
+            return [(item, item) for item in collection]
+        if isinstance(collection, dict):
+            return sorted(collection.items())
         return None
+
+    def _planned_keys(self, block: Block, address: str) -> list[tuple[Any, dict]] | None:
+        """The instances the plan holds, when the configuration is read beside it: the plan
+        knows them even where count or for_each depends on what only planning learns. A key
+        of the other kind (the plan was made from another version of the block) is not used."""
+        keys = self.env.planned.instance_keys(address) if self.env.planned is not None else None
+        if keys is None:
+            return None
+        if "count" in block.attributes:
+            if not all(type(key) is int for key in keys):
+                return None
+            return [(key, {"count": {"index": key}}) for key in keys]
+        if not all(isinstance(key, str) for key in keys):
+            return None
+        values = dict(self._for_each(block) or ())
+        return [(key, {"each": {"key": key, "value": values[key] if key in values else
+                                Unknown(f"each.value of {address}[{key!r}]: only the plan knows this instance")}})
+                for key in keys]
 
     def resource_instances(self) -> list[ResourceInstance]:
         instances: list[ResourceInstance] = []
@@ -576,12 +608,17 @@ class _ModuleOutputs(Lazy):
 class _DataSource(Lazy):
     """A data source is read at plan or apply time; only what its block sets is known here."""
 
-    def __init__(self, module: ModuleInstance, block: Block, address: str):
+    def __init__(self, module: ModuleInstance, block: Block, address: str, key: Any = None):
         self.module = module
         self.block = block
-        self.address = join(module.path, address)
+        self.address = join(module.path, address) + format_key(key)
+        self._local_address = address
 
     def attr(self, name: str) -> Any:
+        planned = self.module.env.planned
+        read = planned.data_values(self.address) if planned is not None else None
+        if read is not None and name in read:  # what planning read wins over the arguments
+            return read[name]
         if name in self.block.attributes:
             return evaluate(self.block.attributes[name].expr, self.module.scope)
         if name == "rendered" and self.block.labels and self.block.labels[0] == "template_file":
@@ -597,6 +634,9 @@ class _DataSource(Lazy):
         return render_template(self.module.scope, evaluate, text, variables, self.address)
 
     def index(self, key: Any) -> Any:
+        # The plan records each instance's reading; without it, every instance reads alike.
+        if isinstance(key, (int, str)) and not isinstance(key, bool) and self.module.env.planned is not None:
+            return _DataSource(self.module, self.block, self._local_address, key)
         return self
 
     def elements(self) -> list:

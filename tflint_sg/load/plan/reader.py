@@ -6,30 +6,16 @@ apply are filled in by following the plan's configuration references (`refs.py`)
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Any
 
 import msgspec
 
 from tflint_sg.addresses import key_value, parse_resource_address
 from tflint_sg.config import NETWORK_TYPES, Config, Ref, Resolved, Resource, Unknown, canonical_type
 from tflint_sg.load.plan.decode import KNOWN_FORMAT_VERSIONS, read_plan
-from tflint_sg.load.plan.format import Plan, StateModule, StateResource
+from tflint_sg.load.plan.format import Plan
+from tflint_sg.load.plan.instances import PlannedInstances, walk_state
 from tflint_sg.load.plan.refs import ReferenceResolver, Scope, decode_raw
-
-def _walk(module: StateModule | None, depth: int = 0) -> Iterator[tuple[str, StateResource]]:
-    """Every resource with its full address (Terraform 0.12's prior_state drops the module prefix)."""
-    if module is None or depth > 64:
-        return
-    prefix = module.address or ""
-    for resource in module.resources or []:
-        if resource is None:
-            continue
-        address = resource.address or ""
-        if prefix and address and not address.startswith(prefix + "."):
-            address = f"{prefix}.{address}"
-        yield address, resource
-    for child in module.child_modules or []:
-        yield from _walk(child, depth + 1)
 
 
 _MAX_MARKER_DEPTH = 200  # deeper after_unknown nesting is hostile input: counted as unknown
@@ -142,7 +128,20 @@ def _block(expression: Any, element: Any, element_count: int) -> Any:
 
 
 def load_plan(path: str) -> Config:
+    return _config(path, read_plan(path))[0]
+
+
+def load_plan_with_instances(path: str) -> tuple[Config, PlannedInstances]:
+    """The plan's `Config`, and what a reading of its source takes as inputs: the instances
+    and data source values the plan holds, and the ids it knows."""
     plan = read_plan(path)
+    config, known_ids = _config(path, plan)
+    planned = PlannedInstances(plan)
+    planned.known_ids = known_ids
+    return config, planned
+
+
+def _config(path: str, plan: Plan) -> tuple[Config, dict[str, Ref]]:
     config = Config(source=path)
     if plan.format_version and plan.format_version not in KNOWN_FORMAT_VERSIONS:
         config.warnings.append(
@@ -177,7 +176,7 @@ def load_plan(path: str) -> Config:
     config.variables = {name: variable.value for name, variable in (plan.variables or {}).items() if variable is not None}
     if plan.configuration is not None and plan.configuration.root_module is not None:
         config.group_uses, config.opaque_modules, config.strings_used = _group_uses(plan.configuration.root_module)
-    return config
+    return config, known_ids
 
 
 _GROUP_PREFIXES = ("aws_security_group.", "aws_default_security_group.")
@@ -281,12 +280,16 @@ class _FutureResources:
 
 def _future_resources(plan: Plan) -> _FutureResources:
     future = _FutureResources()
-    for address, resource in _walk(plan.planned_values.root_module if plan.planned_values else None):
+    for address, resource in walk_state(plan.planned_values.root_module if plan.planned_values else None):
         if resource.mode == "data":
             future.data_values[address] = resource.values
         elif address and canonical_type(resource.type) in NETWORK_TYPES:
             future.types[address] = canonical_type(resource.type)
             future.after[address] = resource.values
+    prior = plan.prior_state.values.root_module if plan.prior_state and plan.prior_state.values else None
+    for address, resource in walk_state(prior):
+        if resource.mode == "data":  # read while planning, so complete; planned_values may hold it in part
+            future.data_values[address] = resource.values
     for change in plan.resource_changes or []:
         if change is None:
             continue
@@ -310,7 +313,7 @@ def _known_ids(plan: Plan, future: _FutureResources, decoded: dict[str, dict]) -
     """Ids and ARNs already known (existing resources, or set in the plan) -> the resource."""
     known_ids: dict[str, Ref] = {}
     prior_root = plan.prior_state.values.root_module if plan.prior_state and plan.prior_state.values else None
-    for address, resource in _walk(prior_root):
+    for address, resource in walk_state(prior_root):
         if resource.mode != "data" and address not in future.gone and canonical_type(resource.type) in NETWORK_TYPES:
             _index_ids(known_ids, address, decode_raw(resource.values))
     for address, values in decoded.items():
@@ -359,6 +362,12 @@ def _mark_unknown(values: dict, marker: Any) -> dict:
 _NOT_REFERENCES = frozenset({"id", "arn", "tags", "tags_all", "user_data", "description", "name"})
 
 
+def link_known_ids(values: dict, known_ids: dict[str, Ref]) -> dict:
+    """A resource's values with the ids and ARNs the plan knows (existing resources) as Refs
+    to the resources they name."""
+    return _link_known_ids(values, known_ids) if known_ids else values
+
+
 def _link_known_ids(value: Any, known_ids: dict[str, Ref], depth: int = 0) -> Any:
     """Known ids and ARNs in a resource's values become Refs to the resources they name."""
     if isinstance(value, str):
@@ -366,7 +375,9 @@ def _link_known_ids(value: Any, known_ids: dict[str, Ref], depth: int = 0) -> An
     if depth > _MAX_MARKER_DEPTH:
         return value
     if isinstance(value, list):
-        return [_link_known_ids(item, known_ids, depth + 1) for item in value]
+        linked = [_link_known_ids(item, known_ids, depth + 1) for item in value]
+        # Still a rebuild from references, which the source may correct.
+        return Resolved(linked) if isinstance(value, Resolved) else linked
     if isinstance(value, dict):
         return {
             key: item if depth == 0 and key in _NOT_REFERENCES else _link_known_ids(item, known_ids, depth + 1)
