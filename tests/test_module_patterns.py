@@ -299,6 +299,15 @@ UNLINKED_ROOT = '''
       vpc_zone_identifier = [aws_subnet.private.id]
       target_group_arns   = [var.target_group_arn]
     }
+    # Registered by attachments, as the autoscaling module leaves it: not a gap of its own.
+    resource "aws_autoscaling_group" "attached_elsewhere" {
+      min_size            = 1
+      max_size            = 2
+      vpc_zone_identifier = [aws_subnet.private.id]
+      lifecycle {
+        ignore_changes = [target_group_arns]
+      }
+    }
 '''
 
 

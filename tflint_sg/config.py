@@ -42,6 +42,11 @@ class Unknown:
         return self if self.symbol is None else Unknown(self.reason, self.symbol + step)
 
 
+class LeftToOthers(Unknown):
+    """An attribute under `lifecycle { ignore_changes }`: whatever changes it is not this
+    configuration (an Auto Scaling group's `target_group_arns`, managed by attachments)."""
+
+
 @dataclass(frozen=True, eq=False)
 class EncodedJson(Unknown):
     """`jsonencode` of a value with parts unknown until apply: the text is not known, but the

@@ -10,7 +10,7 @@ from typing import Any
 
 from tflint_sg.modeling.endpoints import add_endpoint
 from tflint_sg.modeling.lookup import Lookup
-from tflint_sg.config import EncodedJson, Ref, Unknown
+from tflint_sg.config import EncodedJson, LeftToOthers, Ref, Unknown
 from tflint_sg.model import ClassicListener, Forward, Listener, LoadBalancer, Model, Port, Target, TargetGroup
 from tflint_sg.values import as_list, first_block, is_unknown, single, to_int, to_port
 
@@ -116,8 +116,10 @@ def _target_group(lookup: Lookup, model: Model, value: Any, owner: str) -> str |
     if group in model.target_groups:
         return group
     value = single(value)
-    if not model.target_groups:
-        return None  # no load balancer flow of this configuration can start there
+    if not model.target_groups or isinstance(value, LeftToOthers):
+        # No load balancer flow of this configuration can start there; or what may register
+        # it is not this configuration (its own attachments are read as targets of their own).
+        return None
     if isinstance(value, Unknown) or isinstance(value, Ref) and value.address not in lookup.resources:
         reason = value.reason if isinstance(value, Unknown) else f"{value.address} is not in this configuration"
         model.unlinked.setdefault(owner, f"its target group is not known ({reason})")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from tflint_sg.addresses import format_key, join
-from tflint_sg.config import Ref, Unknown
+from tflint_sg.config import LeftToOthers, Ref, Unknown
 from tflint_sg.load.expressions.evaluate import evaluate
 from tflint_sg.load.expressions.files import ConfigFiles
 from tflint_sg.load.expressions.library_files import render_template
@@ -425,8 +425,8 @@ class ResourceInstance(Lazy):
                                  budget=(self.module.env, self.address))
             for path in self.ignored_changes():
                 # Changed outside Terraform and left alone by it: the configuration does not say.
-                _leave_to_others(values, path, Unknown(f"{self.address}.{path[0]}: lifecycle ignore_changes "
-                                                       "leaves it to others"))
+                _leave_to_others(values, path, LeftToOthers(f"{self.address}.{path[0]}: lifecycle ignore_changes "
+                                                            "leaves it to others"))
             self._values = values
         return self._values
 
