@@ -434,3 +434,30 @@ def test_ecs_hosts_that_join_the_cluster_by_user_data(tflint_sg, tmp_path, port,
     _write(tmp_path, {"main.tf": LOAD_BALANCER + APP_GROUP.replace("PORT", port) + ECS_ON_EC2,
                       "containers.json.tpl": CONTAINERS})
     assert _flows(tflint_sg, tmp_path) == [("aws_autoscaling_group.ecs", 80, status)]
+
+
+def test_a_launch_configuration_named_by_aws(tflint_sg, tmp_path):
+    """`name = null` beside `name_prefix`: AWS names it, and the group still uses that one."""
+    root = LOAD_BALANCER + APP_GROUP.replace("PORT", "80") + '''
+    variable "use_name_prefix" { default = true }
+    resource "aws_subnet" "private" {
+      vpc_id     = aws_vpc.main.id
+      cidr_block = "10.0.1.0/24"
+    }
+    resource "aws_launch_configuration" "this" {
+      name            = var.use_name_prefix ? null : "app"
+      name_prefix     = var.use_name_prefix ? "app-" : null
+      image_id        = "ami-0123456789abcdef0"
+      instance_type   = "t3.micro"
+      security_groups = [aws_security_group.app.id]
+    }
+    resource "aws_autoscaling_group" "app" {
+      min_size             = 1
+      max_size             = 2
+      vpc_zone_identifier  = [aws_subnet.private.id]
+      launch_configuration = aws_launch_configuration.this.name
+      target_group_arns    = [aws_lb_target_group.app.arn]
+    }
+'''
+    _write(tmp_path, {"main.tf": root})
+    assert _flows(tflint_sg, tmp_path) == [("aws_autoscaling_group.app", 80, "allowed")]

@@ -404,6 +404,10 @@ class ResourceInstance(Lazy):
         if name in self.block.attributes:
             value = self.module._memo.get((self.address, name),
                                           lambda: evaluate(self.block.attributes[name].expr, self.scope))
+            if value is None and name == "name":
+                # Left unset (or to `name_prefix`), a name is one AWS generates: still this
+                # resource's, as `aws_launch_configuration.this[0].name` is in an ASG module.
+                return Ref(self.address, name)
             if type(value) is Unknown:  # not an error, not a cycle: a value this tool cannot read
                 # Whatever the configured value turns out to be, it is this instance's: a name
                 # built from `basename(path.cwd)` still names this Auto Scaling group.
