@@ -69,3 +69,58 @@ def test_fingerprints_survive_moved_lines(tflint_sg, tmp_path):
     relaid = _fingerprints(tflint_sg("--format", "sarif", str(moved)).json())
     assert original == relaid
     assert len(set(original.values())) == len(original) == 3
+
+
+def test_inputs_that_cannot_be_read_are_notifications_of_a_failed_run(tflint_sg, tmp_path, validator):
+    (tmp_path / "broken.json").write_text('{\n  "format_version": \n')
+    (tmp_path / "stack").mkdir()
+    (tmp_path / "stack" / "main.tf").write_text('resource "aws_security_group" "web" {\n  name = \n}\n')
+    run = tflint_sg("--format", "sarif", "broken.json", "stack", "absent.json",
+                    str(FIXTURES / "story" / "plan.json"), cwd=tmp_path)
+    assert run.code == 1
+    log = run.json()
+    assert not list(validator.iter_errors(log))
+    (invocation,) = log["runs"][0]["invocations"]
+    assert invocation["executionSuccessful"] is False
+    printed = [line.removeprefix("tflint-sg: error: ") for line in run.stderr.splitlines()]
+    notifications = invocation["toolExecutionNotifications"]
+    assert [n["message"]["text"] for n in notifications] == printed and len(printed) == 3
+    assert all(n["level"] == "error" for n in notifications)
+    where = {n["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]:
+             n["locations"][0]["physicalLocation"].get("region", {}).get("startLine") for n in notifications}
+    assert where == {"broken.json": 3, "stack/main.tf": 2, "absent.json": None}
+    # The input that could be read is still reported.
+    assert any(r["ruleId"] == "aws_lb_target_traffic_blocked" for r in log["runs"][0]["results"])
+
+
+def test_a_run_that_read_every_input_succeeded(tflint_sg):
+    run = tflint_sg("--format", "sarif", "fixtures/story/plan.json")
+    assert run.code == 2
+    (invocation,) = run.json()["runs"][0]["invocations"]
+    assert invocation["executionSuccessful"] is True and "toolExecutionNotifications" not in invocation
+
+
+def _front_matter_summary(rule_id: str) -> str:
+    lines = (FIXTURES.parent / "rules" / f"{rule_id}.md").read_text(encoding="utf-8").split("\n")
+    return next(line.partition(":")[2].strip() for line in lines if line.startswith("summary:"))
+
+
+def test_rule_help_is_the_document_in_markdown_and_in_plain_text(tflint_sg):
+    rules = tflint_sg("--format", "sarif", "fixtures/story/plan.json").json()["runs"][0]["tool"]["driver"]["rules"]
+    assert len(rules) > 5
+    for rule in rules:
+        assert rule["fullDescription"]["text"] == _front_matter_summary(rule["id"])
+        markdown, text = rule["help"]["markdown"], rule["help"]["text"]
+        assert markdown.startswith(f"# {rule['id']}\n") and "\n## How To Fix\n" in markdown and "\n```" in markdown
+        assert text.startswith(f"{rule['id']}\n") and "\nHow To Fix\n" in text
+        assert "`" not in text and not any(line.startswith("#") for line in text.split("\n"))
+        # Code keeps its lines, indented, comments and all.
+        code = markdown.split("```hcl\n", 1)[1].split("\n```", 1)[0].split("\n")
+        assert "\n".join(f"    {line}" if line else "" for line in code) in text
+
+
+def test_plain_text_keeps_what_looks_like_markdown_inside_code():
+    from tflint_sg.ruledoc import plain_text
+
+    document = "# r\n\nUse `name_prefix`.\n\n```hcl\n# main.tf\nname = \"`x`\"\n\n```\n"
+    assert plain_text(document) == "r\n\nUse name_prefix.\n\n    # main.tf\n    name = \"`x`\"\n\n"

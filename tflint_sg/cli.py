@@ -149,7 +149,7 @@ def check_command(paths, output_format, output, force, verbose, var_files, var_a
     view = report.View(
         rule_ids=tuple(rule.ID for rule in outcome.rules),
         policies={policy.name: policy for policy in outcome.settings.policies},
-        unreadable=outcome.unreadable, verbose=verbose, include_suppressed=include_suppressed,
+        unreadable=tuple(outcome.unreadable_inputs), verbose=verbose, include_suppressed=include_suppressed,
         # Colors only for a person at a terminal, and never when NO_COLOR is set.
         color=not output and sys.stdout.isatty() and "NO_COLOR" not in os.environ)
     text = report.render(outcome.output_format, outcome.checked, view)

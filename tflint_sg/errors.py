@@ -1,4 +1,8 @@
-"""The one exception type that carries a user-facing input problem."""
+"""The one exception type that carries a user-facing input problem, and what is kept of one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
 
 
 class InputError(Exception):
@@ -18,3 +22,17 @@ class InputError(Exception):
             if self.column is not None:
                 where += f":{self.column}"
         return f"{where}: {self.problem}"
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """An input the run could not analyze: the error line the user reads, and the file (and line,
+    when known) it names, so that a report can point at them."""
+
+    text: str
+    path: str
+    line: int | None = None
+
+    @classmethod
+    def of(cls, error: InputError) -> Unreadable:
+        return cls(str(error), error.path, error.line)

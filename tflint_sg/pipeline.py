@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, replace
 
-from tflint_sg.errors import InputError
+from tflint_sg.errors import InputError, Unreadable
 from tflint_sg.report.common import Checked
 
 # Files whose root module is analyzed when they are named on the command line.
@@ -58,10 +58,19 @@ class Outcome:
     rules: list  # the rule modules that ran
     checked: list[Checked] = field(default_factory=list)  # one per input that could be analyzed
     messages: list[tuple[str, str]] = field(default_factory=list)  # ("error" | "warning", text), in order
-    unreadable: int = 0  # inputs that could not be loaded
+    unreadable_inputs: list[Unreadable] = field(default_factory=list)  # in order, each also in messages
     output_format: str = "text"  # the options', else the settings'
     threshold: str = "notice"  # the least severe finding that fails the run
     force: bool = False
+
+    @property
+    def unreadable(self) -> int:
+        """How many inputs could not be loaded."""
+        return len(self.unreadable_inputs)
+
+    def cannot_read(self, problem: Unreadable) -> None:
+        self.unreadable_inputs.append(problem)
+        self.error(problem.text)
 
     @property
     def failed(self) -> bool:
@@ -147,13 +156,10 @@ def _run(options: Options) -> Outcome:
 
     inputs, notes, errors = find_inputs(options.paths)
     for error in errors:
-        outcome.error(error)
-    outcome.unreadable = len(errors)
+        outcome.cannot_read(error)
     for path in inputs:
         checked = _check(path, options, settings, outcome, notes, want_graph, budget)
-        if checked is None:
-            outcome.unreadable += 1
-        else:
+        if checked is not None:
             outcome.checked.append(checked)
 
     if not checking:
@@ -195,10 +201,11 @@ def _check(path: str, options: Options, settings, outcome: Outcome, notes: list[
         locator = Locator(config)
         result.findings, result.suppressed = suppress.split(result.findings, locator)
     except InputError as error:
-        outcome.error(str(error))
+        outcome.cannot_read(Unreadable.of(error))
         return None
     except Exception as error:  # never a traceback for the user
-        outcome.error(f"{path}: internal error: {type(error).__name__}: {error} (please report this with the input)")
+        outcome.cannot_read(Unreadable(
+            f"{path}: internal error: {type(error).__name__}: {error} (please report this with the input)", path))
         return None
     for message in result.internal_errors:
         outcome.error(message)
@@ -212,9 +219,9 @@ def _variables_in_order(options: Options, settings) -> list[tuple[str, str]] | N
             + list(options.variables_in_order))
 
 
-def find_inputs(paths: tuple[str, ...]) -> tuple[list[str], list[str], list[str]]:
+def find_inputs(paths: tuple[str, ...]) -> tuple[list[str], list[str], list[Unreadable]]:
     """Plan files as given; Terraform files and directories grouped into their root modules.
-    Returns the inputs, notes, and one error line per path that cannot be an input."""
+    Returns the inputs, notes, and one error per path that cannot be an input."""
     from tflint_sg.load.modules.sources import module_files, module_roots
 
     plans, sources, errors = [], [], []
@@ -223,12 +230,12 @@ def find_inputs(paths: tuple[str, ...]) -> tuple[list[str], list[str], list[str]
             try:
                 has_files = bool(module_files(path))
             except InputError as error:
-                errors.append(str(error))
+                errors.append(Unreadable.of(error))
                 continue
             if has_files:
                 sources.append(path)
             else:
-                errors.append(f"{path}: is a directory with no Terraform files (*.tf, *.tf.json)")
+                errors.append(Unreadable(f"{path}: is a directory with no Terraform files (*.tf, *.tf.json)", path))
         elif path.endswith(TERRAFORM_FILES):
             sources.append(path)
         else:
@@ -238,5 +245,5 @@ def find_inputs(paths: tuple[str, ...]) -> tuple[list[str], list[str], list[str]
         try:
             roots, notes = module_roots(sources)
         except InputError as error:
-            errors.append(str(error))
+            errors.append(Unreadable.of(error))
     return plans + roots, notes, errors

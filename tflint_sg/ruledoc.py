@@ -58,6 +58,11 @@ class RuleDoc:
     text: str = ""  # the document as --explain and SARIF help show it
 
     @property
+    def plain_text(self) -> str:
+        """The document without markdown syntax, for readers that show help as it is written."""
+        return plain_text(self.text)
+
+    @property
     def help_uri(self) -> str:
         return DOCS_URL.format(id=self.id)
 
@@ -136,6 +141,23 @@ def parse(text: str) -> RuleDoc:
     header = [lines[0], "", f"Severity: {doc.severity}", f"Security severity: {doc.security_severity}",
               f"Tags: {', '.join(doc.public_tags)}", f"Summary: {doc.summary}"]
     return replace(doc, text="\n".join(header + lines[1:]))
+
+
+def plain_text(markdown: str) -> str:
+    """Headings lose their `#` marks, code blocks their fences (their lines are indented
+    instead, and kept as they are), inline code its backticks."""
+    lines: list[str] = []
+    in_code = False
+    for line in markdown.split("\n"):
+        if line.startswith("```"):
+            in_code = not in_code
+        elif in_code:
+            lines.append(f"    {line}" if line else "")
+        elif line.startswith("#"):
+            lines.append(line.lstrip("#").strip())
+        else:
+            lines.append(line.replace("`", ""))
+    return "\n".join(lines)
 
 
 _cache: dict[str, RuleDoc | None] = {}  # None: no readable document (a policy's name, a typo)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable
 
 if TYPE_CHECKING:  # the table is read at start-up; the writers' dependencies load with them
+    from tflint_sg.errors import Unreadable
     from tflint_sg.report.common import Checked
 
 
@@ -18,7 +19,8 @@ class View:
 
     rule_ids: tuple[str, ...] = ()  # the rules that ran (SARIF lists them all)
     policies: dict = field(default_factory=dict)  # name -> policy.Policy, for SARIF's descriptors
-    unreadable: int = 0  # inputs that could not be loaded (the summary line counts them)
+    # Inputs that could not be loaded: the summary line counts them, SARIF names each.
+    unreadable: tuple[Unreadable, ...] = ()
     verbose: bool = False
     color: bool = False
     include_suppressed: bool = False
@@ -27,7 +29,7 @@ class View:
 def _text(checked: list[Checked], view: View) -> str:
     from tflint_sg.report import text
 
-    return text.render(checked, verbose=view.verbose, color=view.color, unreadable=view.unreadable)
+    return text.render(checked, verbose=view.verbose, color=view.color, unreadable=len(view.unreadable))
 
 
 def _compact(checked: list[Checked], view: View) -> str:
@@ -46,7 +48,7 @@ def _sarif(checked: list[Checked], view: View) -> str:
     from tflint_sg.report import sarif
 
     return sarif.render(checked, list(view.rule_ids), include_suppressed=view.include_suppressed,
-                        policies=view.policies)
+                        policies=view.policies, unreadable=view.unreadable)
 
 
 def _github(checked: list[Checked], view: View) -> str:

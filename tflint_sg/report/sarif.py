@@ -12,9 +12,13 @@ import attr
 import msgspec
 import sarif_om as om
 
+from pathlib import Path
+
 from tflint_sg import __version__, ruledoc
+from tflint_sg.errors import Unreadable
 from tflint_sg.findings import Finding, fingerprint
-from tflint_sg.locate import Location, Locator
+from tflint_sg.locate import Location, Locator, relative_uri
+from tflint_sg.paths import repository_root
 from tflint_sg.report.common import Checked, all_findings, severity
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -59,8 +63,8 @@ def _descriptor(rule_id: str) -> om.ReportingDescriptor:
         id=doc.id,
         name=_camel(doc.id),
         short_description=om.MultiformatMessageString(text=doc.summary),
-        full_description=om.MultiformatMessageString(text=doc.description or doc.summary),
-        help=om.MultiformatMessageString(text=doc.text, markdown=doc.text),
+        full_description=om.MultiformatMessageString(text=doc.summary),
+        help=om.MultiformatMessageString(text=doc.plain_text, markdown=doc.text),
         help_uri=doc.help_uri,
         default_configuration=om.ReportingConfiguration(level=LEVELS.get(doc.severity, "warning")),
         properties={
@@ -187,8 +191,20 @@ def _seen(item: Checked) -> dict:
     }
 
 
+def _not_read(problem: Unreadable) -> om.Notification:
+    """An input that could not be read, at the file (and line) its error names, as findings are."""
+    uri = relative_uri(problem.path, Path(repository_root(problem.path)).resolve())
+    return om.Notification(
+        message=om.Message(text=problem.text),
+        level="error",
+        locations=[om.Location(physical_location=om.PhysicalLocation(
+            artifact_location=om.ArtifactLocation(uri=uri),
+            region=om.Region(start_line=problem.line) if problem.line else None))],
+    )
+
+
 def render(checked: list[Checked], rule_ids: list[str], include_suppressed: bool = False,
-           policies: dict | None = None) -> str:
+           policies: dict | None = None, unreadable: tuple[Unreadable, ...] = ()) -> str:
     policies = policies or {}
     pairs = all_findings(checked)
     reasons: dict[int, str] = {}
@@ -208,7 +224,7 @@ def render(checked: list[Checked], rule_ids: list[str], include_suppressed: bool
         if id(finding) in reasons:
             result.suppressions = [om.Suppression(kind="inSource", justification=reasons[id(finding)])]
         results.append(result)
-    notifications = [
+    notifications = [_not_read(problem) for problem in unreadable] + [
         om.Notification(message=om.Message(text=error), level="error")
         for item in checked
         for error in item.result.internal_errors
