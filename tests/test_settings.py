@@ -87,3 +87,28 @@ def test_ignore_module(tmp_path):
     run = _run("--verbose", str(copy), cwd=tmp_path)
     assert run.returncode == 0
     assert "ignored by the settings" in run.stdout
+
+
+def test_an_unknown_setting_is_a_warning_naming_its_line(tmp_path):
+    (tmp_path / ".tflint-sg.hcl").write_text('config {\n  format = "compact"\n}\n'
+                                             'rule "aws_data_store_unreachable" {\n  severty = "warning"\n}\n'
+                                             'config {\n  colour = true\n}\n')
+    for fmt in ("text", "compact", "json", "sarif"):
+        run = _run("--format", fmt, STORY, cwd=tmp_path)
+        assert run.returncode == 2  # the run goes on, and the misspelt severity is not applied
+        assert run.stderr.splitlines() == [
+            "tflint-sg: warning: .tflint-sg.hcl:5: unknown setting 'severty' in 'rule'; did you mean 'severity'?",
+            "tflint-sg: warning: .tflint-sg.hcl:8: unknown setting 'colour' in 'config' (format, force, "
+            "minimum_failure_severity, varfile, variables, ignore_module are known)",
+        ]
+    compact = _run("--format", "compact", STORY, cwd=tmp_path)
+    assert "error: " in compact.stdout and compact.stdout.count("[aws_data_store_unreachable]") == 1
+    assert ": error: " in [line for line in compact.stdout.splitlines() if "aws_data_store_unreachable" in line][0]
+
+
+def test_an_unknown_rule_in_the_settings_suggests_the_closest(tmp_path):
+    (tmp_path / ".tflint-sg.hcl").write_text('rule "aws_data_store_unreachabel" {\n  enabled = false\n}\n')
+    run = _run(STORY, cwd=tmp_path)
+    assert run.returncode == 1
+    assert run.stderr == ("tflint-sg: error: .tflint-sg.hcl:1: rule 'aws_data_store_unreachabel' does not exist; "
+                          "did you mean 'aws_data_store_unreachable'?\n")

@@ -145,6 +145,7 @@ def _run(options: Options) -> Outcome:
                       output_format=options.output_format or settings.format or "text",
                       threshold=options.minimum_failure_severity or settings.minimum_failure_severity or "notice",
                       force=options.force or bool(settings.force))
+    outcome.messages.extend(("warning", text) for text in settings.warnings)
     want_graph = not checking or outcome.output_format in WITH_GRAPH
     budget = InstanceBudget()
     known: set[str] = set()
@@ -152,7 +153,7 @@ def _run(options: Options) -> Outcome:
         try:
             known = baseline.known_fingerprints(options.baseline_file)
         except InputError as error:
-            raise RunError(str(error)) from None
+            raise RunError(str(error), outcome.messages) from None
 
     inputs, notes, errors = find_inputs(options.paths)
     for error in errors:

@@ -26,6 +26,13 @@ from tflint_sg.report import WRITERS
 
 DEFAULT_FILE = ".tflint-sg.hcl"
 FORMATS = tuple(WRITERS)
+# What each block reads; anything else is a typo the user should hear about, since a misspelt
+# setting would otherwise leave the default silently in force.
+KNOWN = {
+    "config": ("format", "force", "minimum_failure_severity", "varfile", "variables", "ignore_module"),
+    "rule": ("enabled", "severity"),
+    "policy": ("select", "message", "severity"),
+}
 
 
 @dataclass
@@ -41,6 +48,7 @@ class Settings:
     enabled: set[str] = field(default_factory=set)
     severity: dict[str, str] = field(default_factory=dict)
     policies: list = field(default_factory=list)  # policy.Policy
+    warnings: list[str] = field(default_factory=list)  # mistakes that do not stop the run, in file order
 
 
 def find(explicit: str | None) -> str | None:
@@ -75,6 +83,8 @@ def load(path: str | None, rule_ids: set[str]) -> Settings:
         return result
 
     for block in parse_file(path):
+        if block.type in KNOWN:
+            settings.warnings.extend(_unknown_keys(path, block))
         if block.type == "config":
             settings.format = value(block, "format", str)
             if settings.format is not None and settings.format not in FORMATS:
@@ -87,7 +97,7 @@ def load(path: str | None, rule_ids: set[str]) -> Settings:
         elif block.type == "rule" and block.labels:
             name = block.labels[0]
             if name not in rule_ids:
-                raise InputError(path, f"rule {name!r} does not exist", block.start_line)
+                raise InputError(path, f"rule {name!r} does not exist{did_you_mean(name, rule_ids)}", block.start_line)
             enabled = value(block, "enabled", bool)
             if enabled is False:
                 settings.disabled.add(name)
@@ -110,6 +120,24 @@ def load(path: str | None, rule_ids: set[str]) -> Settings:
         else:
             raise InputError(path, f"unknown block {block.type!r} (config, rule and policy are known)", block.start_line)
     return settings
+
+
+def _unknown_keys(path: str, block) -> list[str]:
+    known = KNOWN[block.type]
+    found = [(attribute.line, f"unknown setting {name!r}", name) for name, attribute in block.attributes.items()
+             if name not in known]
+    found += [(nested.start_line, f"unknown block {nested.type!r}", nested.type) for nested in block.blocks]
+    return [f"{path}:{line}: {problem} in {block.type!r}"
+            + (did_you_mean(name, known) or f" ({', '.join(known)} are known)")
+            for line, problem, name in sorted(found)]
+
+
+def did_you_mean(name: str, choices) -> str:
+    """`; did you mean "x"?` for the closest of choices, or nothing when none is close."""
+    import difflib
+
+    close = difflib.get_close_matches(name, sorted(choices), n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 def _severity(path: str, block, name: str | None) -> str | None:
