@@ -127,7 +127,6 @@ def _target_group(lookup: Lookup, model: Model, value: Any, owner: str) -> str |
 
 
 def _targets(lookup: Lookup, model: Model) -> None:
-    groups = model.target_groups
     for resource in lookup.of_type("aws_lb_target_group_attachment"):
         group = _target_group(lookup, model, resource.values.get("target_group_arn"), resource.address)
         if group is None:
