@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from tflint_sg.modeling import build_model
 from tflint_sg.config import Config
 from tflint_sg.context import Context
-from tflint_sg.coverage import FlowCounts, count_data_flows, count_flows, tally
+from tflint_sg.coverage import FlowCounts, count_data_flows, count_load_balancer_flows, tally
 from tflint_sg.findings import Finding, Undecided
 
 
@@ -67,8 +67,7 @@ def analyze(config: Config, rules, policies=(), want_graph: bool = False) -> Res
     result.undecided = len(silenced)
     result.flows_checked = len(context.flows)
     try:
-        result.load_balancer_flows = count_flows(context, context.flows) + FlowCounts(
-            undecided=len(context.model.unlinked))
+        result.load_balancer_flows = count_load_balancer_flows(context)
         result.data_flows = count_data_flows(context)
     except Exception as error:  # a verdict that a rule already failed on fails here again
         result.internal_errors.append(_internal_error("counting flows", config.source, error))

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from tflint_sg.context import Context
 from tflint_sg.network import ALLOWED, BLOCKED, UNDECIDED
 from tflint_sg.rules.queries import judged_stores, named_clients, unjudged_stores, unknown_clients
-from tflint_sg.topology import Flow, data_flow
+from tflint_sg.topology import data_flow
 
 
 @dataclass(frozen=True)
@@ -37,8 +37,11 @@ class FlowCounts:
                           self.undecided + other.undecided)
 
 
-def count_flows(context: Context, flows: list[Flow]) -> FlowCounts:
-    return _by_status(context.verdict(flow).status for flow in flows)
+def count_load_balancer_flows(context: Context) -> FlowCounts:
+    """The flows by verdict, and each target whose target group or target is not resolved as an
+    undecided one: a load balancer flow may start there."""
+    statuses = [context.verdict(flow).status for flow in context.flows]
+    return _by_status(statuses + [UNDECIDED] * len(context.model.unlinked))
 
 
 def count_data_flows(context: Context) -> FlowCounts:
