@@ -112,3 +112,19 @@ def parent_module(module: str) -> tuple[str, str, str | None]:
     steps = split_steps(module)
     name, key = split_key(steps[-1])
     return ".".join(steps[:-2]), name, key
+
+
+def name_together(addresses: list[str], shown: int = 4) -> str:
+    """Several addresses in a sentence: `aws_instance.web[0], [1] and [2]` (after the first, an
+    instance of the same resource by its key alone), `a, b and 3 more` past `shown`."""
+    names: list[str] = []
+    previous = None
+    for address in addresses:
+        parsed = parse_resource_address(address)
+        resource = join(parsed.module, parsed.resource)
+        short = parsed.key is not None and resource == previous and f"{resource}{parsed.key}" == address
+        names.append(parsed.key if short else address)
+        previous = resource if parsed.key is not None and f"{resource}{parsed.key}" == address else None
+    if len(names) > shown:
+        return ", ".join(names[:shown]) + f" and {len(names) - shown} more"
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]

@@ -10,6 +10,7 @@ from tflint_sg.config import Config
 from tflint_sg.context import Context
 from tflint_sg.coverage import FlowCounts, count_data_flows, count_load_balancer_flows, tally
 from tflint_sg.findings import Finding, Undecided
+from tflint_sg.problems import one_per_problem
 
 
 @dataclass
@@ -50,7 +51,7 @@ def analyze(config: Config, rules, policies=(), want_graph: bool = False) -> Res
                     result.findings.append(item)
         except Exception as error:  # a broken rule is reported, never a crash for the user
             result.internal_errors.append(_internal_error(f"rule {rule.ID}", config.source, error))
-    result.findings.sort(key=Finding.sort_key)
+    result.findings = sorted(one_per_problem(sorted(result.findings, key=Finding.sort_key)), key=Finding.sort_key)
     # Each note, and what it says stayed open: a model note is about the address it starts with.
     explained = {note: note for note in context.model.notes + context.flow_notes}
     silenced = {f"{item.subject}: not decided ({', '.join(sorted(set(ids)))}): {item.reason}": item.reason

@@ -1,7 +1,9 @@
 """Baselines: today's findings recorded, so that only new ones are reported.
 
-A finding is known by its fingerprint (rule, addresses and port; never a line number), so
-edits elsewhere in a file do not bring a recorded finding back.
+A finding is known by its fingerprint (rule, resources without instance keys, port and the
+groups that block; never a line number), so edits elsewhere in a file, or another `count`, do
+not bring a recorded finding back. Version 1 recorded one fingerprint per instance: those still
+match the finding that now covers the instances.
 """
 
 from __future__ import annotations
@@ -9,10 +11,10 @@ from __future__ import annotations
 import json
 
 from tflint_sg.errors import InputError
-from tflint_sg.findings import Finding, fingerprint
+from tflint_sg.findings import Finding, fingerprint, former_fingerprints
 from tflint_sg.paths import read_utf8
 
-VERSION = 1
+VERSION = 2
 
 
 def write(path: str, findings: list[Finding]) -> None:
@@ -38,3 +40,8 @@ def known_fingerprints(path: str) -> set[str]:
     if not isinstance(entries, list):
         raise InputError(path, "not a baseline: no findings list (write one with --write-baseline)")
     return {entry["fingerprint"] for entry in entries if isinstance(entry, dict) and isinstance(entry.get("fingerprint"), str)}
+
+
+def recorded(finding: Finding, known: set[str]) -> bool:
+    """Whether a baseline with these fingerprints holds the finding."""
+    return fingerprint(finding) in known or any(former in known for former in former_fingerprints(finding))

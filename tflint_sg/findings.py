@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from tflint_sg.model import Port
+from tflint_sg.addresses import strip_keys
+from tflint_sg.model import Port, Rule
 from tflint_sg.network import Blocker
 
 SEVERITIES = ("error", "warning", "notice")  # most severe first
@@ -13,8 +14,12 @@ SEVERITIES = ("error", "warning", "notice")  # most severe first
 
 @dataclass(frozen=True)
 class Related:
+    """A place in the configuration a finding points at: a resource's block, or a part of it."""
+
     address: str
     role: str  # "load balancer", "target group", "security group", ...
+    attribute: str = ""  # a dotted path inside the block: "port", "health_check.port"
+    rule: Rule | None = None  # an inline rule of the group at `address`: its `ingress`/`egress` block
 
 
 @dataclass(frozen=True)
@@ -30,9 +35,16 @@ class Undecided:
 class Finding:
     rule: str
     subject: str  # the resource the finding is about (for a blocked flow: the target)
-    message: str  # one paragraph, naming resources by address
-    fix: str
+    message: str  # one paragraph, naming resources by address; its first sentence is the headline
+    fix: str  # the first way out: where the primary location points
     related: tuple[Related, ...] = ()
+    # Where the fix goes, when it is not the subject's own block: the rule or group to edit, or
+    # the port to set back. Reporters put the primary location there.
+    primary: Related | None = None
+    other_fixes: tuple[str, ...] = ()  # further ways out, in order
+    # The subject's instances when the finding covers several (count, for_each, module
+    # instances blocked the same way); the subject is then the address without instance keys.
+    instances: tuple[str, ...] = ()
     blockers: tuple[Blocker, ...] = ()
     unresolved: tuple[str, ...] = ()  # parts of the path that stayed undecided
     # The flow, for findings about one (the subject is then its target).
@@ -46,13 +58,58 @@ class Finding:
         return (self.subject, self.rule, self.load_balancer or "", self.peer or "", self.protocol or "",
                 self.port or 0, self.message)
 
+    @property
+    def fixes(self) -> tuple[str, ...]:
+        return (self.fix,) + self.other_fixes
+
+    @property
+    def place(self) -> Related:
+        """Where the primary location points."""
+        return self.primary or Related(self.subject, "subject")
+
+    @property
+    def headline(self) -> str:
+        return first_sentence(self.message)
+
     def identity(self) -> tuple[str, ...]:
-        """What makes two findings the same across runs: the rule, the addresses, the port."""
-        identity = (self.rule, self.subject, self.load_balancer or "", self.protocol or "", str(self.port or ""))
-        return identity + ((self.peer,) if self.peer else ())
+        """What makes two findings the same problem across runs: the rule, the resources without
+        instance keys, the port and the groups that block, so scaling `count` keeps it."""
+        blocking = sorted({f"{b.direction}:{strip_keys(b.group)}" for b in self.blockers})
+        identity = (self.rule, strip_keys(self.subject), strip_keys(self.load_balancer or ""), self.protocol or "",
+                    str(self.port or ""), strip_keys(self.peer or ""))
+        return identity + tuple(blocking)
+
+    def former_identities(self) -> list[tuple[str, ...]]:
+        """The identities baselines of version 1 recorded: one per instance, without the groups."""
+        return [(self.rule, subject, self.load_balancer or "", self.protocol or "", str(self.port or ""))
+                + ((self.peer,) if self.peer else ())
+                for subject in self.instances or (self.subject,)]
+
+
+def _digest(identity: tuple[str, ...]) -> str:
+    return hashlib.sha256("\x00".join(identity).encode("utf-8")).hexdigest()[:32]
 
 
 def fingerprint(finding: Finding) -> str:
     """Stable across line moves: derived from the rule and the addresses, never from lines.
     Baselines and reporters (SARIF partialFingerprints, JSON) share it."""
-    return hashlib.sha256("\x00".join(finding.identity()).encode("utf-8")).hexdigest()[:32]
+    return _digest(finding.identity())
+
+
+def former_fingerprints(finding: Finding) -> list[str]:
+    """What a baseline written by an earlier version recorded for this finding."""
+    return [_digest(identity) for identity in finding.former_identities()]
+
+
+def first_sentence(text: str) -> str:
+    """Up to the first full stop that ends a sentence (addresses and CIDR blocks hold dots, but
+    never a dot followed by a space and a capital letter)."""
+    depth = 0
+    for index, char in enumerate(text):
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth = max(depth - 1, 0)
+        elif char == "." and depth == 0 and text[index + 1:index + 2] == " " and text[index + 2:index + 3].isupper():
+            return text[:index + 1]
+    return text

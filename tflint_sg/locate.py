@@ -14,7 +14,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from tflint_sg.addresses import parse_resource_address, split_steps
+from tflint_sg.addresses import parse_resource_address, split_steps, strip_keys
 from tflint_sg.config import Config
 from tflint_sg.paths import repository_root
 
@@ -24,6 +24,8 @@ class Location:
     uri: str
     start_line: int = 1
     end_line: int = 1
+    start_column: int | None = None
+    end_column: int | None = None
 
 
 def relative_uri(path: str, root: Path) -> str:
@@ -55,13 +57,21 @@ class Locator:
         return str(path) if path.is_file() else None
 
     def locate(self, address: str) -> Location:
-        span = self._spans.get(address)
+        span = self._spans.get(address) or self._span_of_resource(address)
         if span is not None and ".terraform" not in Path(span.file).parts:
             return self._location(span)
         # Modules `terraform init` installed are not committed: GitHub can only show a finding
         # in them at the call site in the repository.
         call = self.call_site(address)
         return call if call is not None else self._fallback
+
+    def _span_of_resource(self, address: str):
+        """An address without instance keys: the block all its instances share."""
+        if not hasattr(self, "_by_resource"):
+            self._by_resource = {}
+            for instance, span in self._spans.items():
+                self._by_resource.setdefault(strip_keys(instance), span)
+        return self._by_resource.get(address)
 
     def call_site(self, address: str) -> Location | None:
         """For a resource made by a module, the call of that module in the root module."""
@@ -71,3 +81,7 @@ class Locator:
         outermost = ".".join(split_steps(module)[:2])
         span = self._call_spans.get(outermost)
         return self._location(span) if span is not None else None
+
+    def place(self, place) -> Location:
+        """Where a finding's place (a findings.Related) is: its block, or the part of it it names."""
+        return self.locate(place.address)

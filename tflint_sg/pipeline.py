@@ -171,11 +171,9 @@ def _run(options: Options) -> Outcome:
         except InputError as error:
             raise RunError(str(error), outcome.messages) from None
     elif known:
-        from tflint_sg.findings import fingerprint
-
         for item in outcome.checked:
-            item.result.baselined = [f for f in item.result.findings if fingerprint(f) in known]
-            item.result.findings = [f for f in item.result.findings if fingerprint(f) not in known]
+            item.result.baselined = [f for f in item.result.findings if baseline.recorded(f, known)]
+            item.result.findings = [f for f in item.result.findings if not baseline.recorded(f, known)]
     return outcome
 
 

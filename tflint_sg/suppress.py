@@ -1,7 +1,8 @@
 """Suppression comments, handled here once for every rule (rules never see them).
 
 `# tflint-sg-ignore: rule_a, rule_b  # reason` on the first line of the finding's block, or on
-the line above it, suppresses those rules there; `# tflint-sg-ignore-file: rule_a` among the
+the line above it, suppresses those rules there (the block of the finding's subject, or of the
+rule or group its primary location points at, or the line of that rule or attribute); `# tflint-sg-ignore-file: rule_a` among the
 leading comments of a file suppresses them in the whole file. `all` names every rule, and
 `exp:2027-06-30` among the names makes the annotation lapse after that day. `//` comments work
 too.
@@ -34,23 +35,34 @@ def split(findings: list[Finding], locator: Locator, today: datetime.date | None
     suppressed: list[Suppression] = []
     lines_of: dict[str, list[str]] = {}
     for finding in findings:
-        location = locator.locate(finding.subject)
-        path = locator.path_of(location.uri)
-        if path is None or not path.endswith((".tf", ".tf.json", ".tofu", ".tofu.json")):
-            kept.append(finding)
-            continue
-        if path not in lines_of:
-            try:
-                with open(path, encoding="utf-8-sig") as handle:
-                    lines_of[path] = handle.read().splitlines()
-            except (OSError, UnicodeDecodeError):
-                lines_of[path] = []
-        reason = _suppressing(lines_of[path], location.start_line, finding.rule, today)
+        reason = None
+        for location in _annotated_at(finding, locator):
+            path = locator.path_of(location.uri)
+            if path is None or not path.endswith((".tf", ".tf.json", ".tofu", ".tofu.json")):
+                continue
+            if path not in lines_of:
+                try:
+                    with open(path, encoding="utf-8-sig") as handle:
+                        lines_of[path] = handle.read().splitlines()
+                except (OSError, UnicodeDecodeError):
+                    lines_of[path] = []
+            reason = _suppressing(lines_of[path], location.start_line, finding.rule, today)
+            if reason is not None:
+                break
         if reason is None:
             kept.append(finding)
         else:
             suppressed.append(Suppression(finding, reason))
     return kept, suppressed
+
+
+def _annotated_at(finding: Finding, locator: Locator) -> list:
+    """Where an annotation may stand: at the subject's block, or where the fix goes (its
+    resource's block, or the rule or attribute itself)."""
+    places = [locator.locate(finding.subject)]
+    if finding.primary is not None:
+        places += [locator.locate(finding.primary.address), locator.place(finding.primary)]
+    return list(dict.fromkeys(places))
 
 
 def _suppressing(lines: list[str], line: int, rule: str, today: datetime.date) -> str | None:

@@ -7,8 +7,9 @@ reached through several listeners or target groups is one flow, with all of them
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from tflint_sg.addresses import parse_resource_address
 from tflint_sg.model import LoadBalancer, Model, Port, TargetGroup
 
 TRAFFIC = "traffic"
@@ -41,6 +42,9 @@ class Flow:
     source_filtered: bool = True
     # False when targets see the clients' addresses rather than the load balancer's.
     source_networks_known: bool = True
+    # Where the configuration sets the port: (resource address, attribute path) pairs, such as
+    # (target group, "port") or (target group, "health_check.port"). Not part of the flow's identity.
+    port_set_at: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
 
 def _preserves_client_ip(group: TargetGroup) -> bool:
@@ -65,18 +69,27 @@ def data_flows(model: Model) -> list[Flow]:
             for source in sources]
 
 
+def _port_set_at(target) -> tuple[str, str]:
+    """Where a target's own port is set: an ECS service's container port, else the attachment's port."""
+    if parse_resource_address(target.declared_by).resource.startswith("aws_ecs_service."):
+        return (target.declared_by, "load_balancer.container_port")
+    return (target.declared_by, "port")
+
+
 def intended_flows(model: Model) -> tuple[list[Flow], list[str]]:
     """Every flow the load balancers are configured to carry, and notes on what was left out."""
     merged: dict[tuple, dict] = {}
     notes: list[str] = []
 
     def add(kind: str, balancer: LoadBalancer, target: str, protocol: str, port: Port,
-            group: str | None, via: list[str], networks_known: bool = True) -> None:
+            group: str | None, via: list[str], networks_known: bool = True, set_at: tuple[str, str] | None = None) -> None:
         key = (kind, balancer.address, target, protocol, port)
-        entry = merged.setdefault(key, {"groups": set(), "via": set(), "networks_known": True})
+        entry = merged.setdefault(key, {"groups": set(), "via": set(), "networks_known": True, "set_at": set()})
         if group:
             entry["groups"].add(group)
         entry["via"].update(via)
+        if set_at is not None:
+            entry["set_at"].add(set_at)
         entry["networks_known"] = entry["networks_known"] and networks_known
 
     targets_by_group: dict[str, list] = {}
@@ -99,6 +112,7 @@ def intended_flows(model: Model) -> tuple[list[Flow], list[str]]:
                         [forward.listener, target.declared_by])
                 continue
             port = target.port if target.port is not None else group.port
+            set_at = _port_set_at(target) if target.port is not None else (group.address, "port")
             if port is None:
                 notes.append(f"{target.declared_by}: its traffic port is unknown; flow from {balancer.address} not checked")
                 continue
@@ -108,10 +122,10 @@ def intended_flows(model: Model) -> tuple[list[Flow], list[str]]:
                 notes.append(f"{forward.listener}: the weight of {group.address} is unknown; its traffic is not checked")
             elif forward.weight > 0:
                 if preserved and not balancer.has_security_groups:
-                    add(CLIENTS, balancer, target.endpoint, group.protocol, port, group.address, via)
+                    add(CLIENTS, balancer, target.endpoint, group.protocol, port, group.address, via, set_at=set_at)
                 else:
                     add(TRAFFIC, balancer, target.endpoint, group.protocol, port, group.address, via,
-                        networks_known=not preserved)
+                        networks_known=not preserved, set_at=set_at)
                     carries_traffic = True
             health = port if group.health_check_port == "traffic-port" else group.health_check_port
             if health is None:
@@ -120,7 +134,8 @@ def intended_flows(model: Model) -> tuple[list[Flow], list[str]]:
                 # Health checks come from the load balancer's own addresses, over TCP, even to a
                 # target group that gets no traffic (weight 0): on the traffic port, the traffic
                 # flow answers for them, unless there is none.
-                add(HEALTH_CHECK, balancer, target.endpoint, "tcp", health, group.address, via)
+                add(HEALTH_CHECK, balancer, target.endpoint, "tcp", health, group.address, via,
+                    set_at=(group.address, "health_check.port") if health != port else set_at)
 
     for balancer in model.load_balancers.values():
         if balancer.kind != "classic":
@@ -133,14 +148,15 @@ def intended_flows(model: Model) -> tuple[list[Flow], list[str]]:
                     continue
                 ports.add(listener.instance_port)
                 add(TRAFFIC, balancer, instance, listener.instance_protocol, listener.instance_port, None,
-                    [balancer.address])
+                    [balancer.address], set_at=(balancer.address, "listener.instance_port"))
             health = balancer.classic_health_port
             if health is not None and health not in ports:
-                add(HEALTH_CHECK, balancer, instance, "tcp", health, None, [balancer.address])
+                add(HEALTH_CHECK, balancer, instance, "tcp", health, None, [balancer.address],
+                    set_at=(balancer.address, "health_check.target"))
 
     flows = [
         Flow(kind, lb, target, protocol, port, tuple(sorted(entry["groups"])), tuple(sorted(entry["via"])),
-             model.load_balancers[lb].has_security_groups, entry["networks_known"])
+             model.load_balancers[lb].has_security_groups, entry["networks_known"], tuple(sorted(entry["set_at"])))
         for (kind, lb, target, protocol, port), entry in merged.items()
     ]
     return sorted(flows), sorted(set(notes))

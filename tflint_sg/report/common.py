@@ -25,7 +25,7 @@ def severity(finding: Finding) -> str:
 def all_findings(checked: list[Checked]) -> list[tuple[Finding, Locator]]:
     pairs = [(finding, item.locator) for item in checked for finding in item.result.findings]
     def order(pair: tuple[Finding, Locator]) -> tuple:
-        location = pair[1].locate(pair[0].subject)
+        location = pair[1].place(pair[0].place)
         return (location.uri, location.start_line, pair[0].sort_key())
 
     return sorted(pairs, key=order)

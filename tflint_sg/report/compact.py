@@ -8,6 +8,6 @@ from tflint_sg.report.common import Checked, all_findings, severity
 def render(checked: list[Checked]) -> str:
     lines = []
     for finding, locator in all_findings(checked):
-        location = locator.locate(finding.subject)
+        location = locator.place(finding.place)
         lines.append(f"{location.uri}:{location.start_line}:1: {severity(finding)}: {finding.message} [{finding.rule}]")
     return "".join(line + "\n" for line in lines)

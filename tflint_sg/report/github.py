@@ -18,7 +18,7 @@ def _property(text: str) -> str:
 def render(checked: list[Checked]) -> str:
     lines = []
     for finding, locator in all_findings(checked):
-        location = locator.locate(finding.subject)
+        location = locator.place(finding.place)
         level = _LEVELS.get(severity(finding), "warning")
         properties = (f"file={_property(location.uri)},line={location.start_line},endLine={location.end_line},"
                       f"title={_property(finding.rule)}")

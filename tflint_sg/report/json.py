@@ -9,20 +9,22 @@ from tflint_sg.coverage import most_frequent
 from tflint_sg.findings import fingerprint
 from tflint_sg.report.common import Checked, all_findings, severity
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def render(checked: list[Checked]) -> str:
     findings = []
     for finding, locator in all_findings(checked):
-        location = locator.locate(finding.subject)
+        location = locator.place(finding.place)
         entry = {
             "rule": finding.rule,
             "severity": severity(finding),
             "subject": finding.subject,
+            **({"instances": list(finding.instances)} if finding.instances else {}),
             **_flow(finding),
             "message": finding.message,
             "fix": finding.fix,
+            "other_fixes": list(finding.other_fixes),
             "blockers": [
                 {
                     "endpoint": b.endpoint,
@@ -32,10 +34,12 @@ def render(checked: list[Checked]) -> str:
                 }
                 for b in finding.blockers
             ],
-            "related": [{"address": r.address, "role": r.role, "location": _location(locator.locate(r.address))}
-                        for r in finding.related],
+            "related": [_place(r, locator) for r in finding.related],
             "unresolved": list(finding.unresolved),
+            # Where the fix goes (the primary location), and the subject's own block.
             "location": _location(location),
+            "primary": _place(finding.place, locator),
+            "subject_location": _location(locator.locate(finding.subject)),
             "call_site": _location(locator.call_site(finding.subject)),
             "fingerprint": fingerprint(finding),
         }
@@ -79,7 +83,14 @@ def _flow(finding) -> dict:
     return facts
 
 
+def _place(place, locator) -> dict:
+    return {"address": place.address, "role": place.role, **({"attribute": place.attribute} if place.attribute else {}),
+            "location": _location(locator.place(place))}
+
+
 def _location(location) -> dict | None:
     if location is None:
         return None
-    return {"file": location.uri, "start_line": location.start_line, "end_line": location.end_line}
+    columns = ({"start_column": location.start_column, "end_column": location.end_column}
+               if location.start_column else {})
+    return {"file": location.uri, "start_line": location.start_line, "end_line": location.end_line, **columns}

@@ -25,7 +25,7 @@ def render(checked: list[Checked]) -> str:
     if findings:
         lines += ["| severity | rule | resource | where | what |", "|---|---|---|---|---|"]
         for finding, locator in findings:
-            location = locator.locate(finding.subject)
+            location = locator.place(finding.place)
             lines.append(f"| {severity(finding)} | `{finding.rule}` | `{_cell(finding.subject)}` | "
                          f"`{location.uri}:{location.start_line}` | {_cell(finding.message)} |")
         lines.append("")

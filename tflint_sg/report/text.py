@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from tflint_sg import ruledoc
 from tflint_sg.coverage import most_frequent
+from tflint_sg.findings import Finding, Related
+from tflint_sg.locate import Location, Locator
 from tflint_sg.report.common import Checked, all_findings, input_line, issues, not_decided, seen, severity
+
+SOURCE_SUFFIXES = (".tf", ".tf.json", ".tofu", ".tofu.json")
 
 
 _COLORS = {"error": "31", "warning": "33", "notice": "36"}
@@ -35,27 +39,9 @@ def render(checked: list[Checked], verbose: bool = False, color: bool = False, u
     """`unreadable`: how many inputs could not be loaded (their errors are on stderr already)."""
     lines: list[str] = []
     findings = all_findings(checked)
-    current_file = None
+    sources = SourceLines()
     for finding, locator in findings:
-        location = locator.locate(finding.subject)
-        if location.uri != current_file:
-            current_file = location.uri
-            lines.append(_paint(current_file, "1", color))
-        level = severity(finding)
-        lines.append(f"{location.uri}:{location.start_line}: {_paint(level, _COLORS.get(level, '0'), color)}: "
-                     f"{finding.rule}: {finding.subject}")
-        drawn = flow_line(finding)
-        if drawn:
-            lines.append(f"  {drawn}")
-        lines.append(f"  {finding.message}")
-        # An error's groups block a path; a warning's groups open one.
-        label = "blocked by" if severity(finding) == "error" else "open through"
-        for blocker in finding.blockers:
-            side = "ingress of" if blocker.direction == "ingress" else "egress of"
-            lines.append(f"  {label} {blocker.group} ({side} {blocker.endpoint})")
-        lines.append(f"  fix: {finding.fix}")
-        if ruledoc.exists(finding.rule):  # a policy from the settings has no document
-            lines.append(f"  docs: {ruledoc.load(finding.rule).help_uri}")
+        lines += _finding(finding, locator, sources, verbose, color)
         lines.append("")
     if verbose:
         for item in checked:
@@ -100,6 +86,97 @@ def render(checked: list[Checked], verbose: bool = False, color: bool = False, u
         lines += [input_line(item) for item in checked]
     lines.append(summary + ".")
     return "\n".join(lines) + "\n"
+
+
+def _finding(finding: Finding, locator: Locator, sources: SourceLines, verbose: bool, color: bool) -> list[str]:
+    """As compilers print a diagnostic: where, what, the line to change, the other places, the fix."""
+    location = locator.place(finding.place)
+    level = severity(finding)
+    column = f":{location.start_column}" if location.start_column else ""
+    lines = [f"{location.uri}:{location.start_line}{column}: {_paint(level, _COLORS.get(level, '0'), color)}: "
+             f"{finding.rule}: {finding.headline if not verbose else finding.message}"]
+    drawn = flow_line(finding)
+    if drawn:
+        lines.append(f"  {drawn}")
+    lines += sources.excerpt(locator.path_of(location.uri), location, color)
+    notes = _notes(finding, locator, location)
+    if notes:
+        lines.append("  note: " + "; ".join(notes))
+    if verbose:
+        # An error's groups block a path; a warning's groups open one.
+        label = "blocked by" if level == "error" else "open through"
+        for blocker in finding.blockers:
+            side = "ingress of" if blocker.direction == "ingress" else "egress of"
+            lines.append(f"  {label} {blocker.group} ({side} {blocker.endpoint})")
+    lines.append(f"  fix: {finding.fix}")
+    lines += [f"  or: {fix}" for fix in finding.other_fixes]
+    if ruledoc.exists(finding.rule):  # a policy from the settings has no document
+        lines.append(f"  docs: {ruledoc.load(finding.rule).help_uri}")
+    return lines
+
+
+_NOTED = 4  # other places named on the note line
+
+
+def _notes(finding: Finding, locator: Locator, primary: Location) -> list[str]:
+    """The other places, as `file:line role address`, each line once: the subject first."""
+    places = [Related(finding.subject, "subject")] if finding.primary is not None else []
+    places += [place for place in finding.related if place.address != finding.subject]
+    seen = {(primary.uri, primary.start_line)}
+    notes = []
+    for place in places:
+        location = locator.place(place)
+        if (location.uri, location.start_line) in seen:
+            continue
+        seen.add((location.uri, location.start_line))
+        role = "" if place.role == "subject" else f"{place.role} "
+        notes.append(f"{_short(location.uri, primary.uri)}:{location.start_line} {role}{place.address}")
+    call = locator.call_site(finding.subject)
+    if call is not None and (call.uri, call.start_line) not in seen:
+        notes.append(f"{_short(call.uri, primary.uri)}:{call.start_line} module call")
+    return notes[:_NOTED] + ([f"{len(notes) - _NOTED} more"] if len(notes) > _NOTED else [])
+
+
+def _short(uri: str, beside: str) -> str:
+    """A file beside the primary one by its name alone, as compilers do for notes."""
+    folder, _, name = uri.rpartition("/")
+    return name if folder == beside.rpartition("/")[0] else uri
+
+
+class SourceLines:
+    """The lines of the files findings point at, each file read once per report."""
+
+    _CONTEXT_WIDTH = 100
+
+    def __init__(self):
+        self._files: dict[str, list[str]] = {}
+
+    def lines(self, path: str) -> list[str]:
+        if path not in self._files:
+            try:
+                with open(path, encoding="utf-8-sig") as handle:
+                    self._files[path] = handle.read().splitlines()
+            except (OSError, UnicodeDecodeError):
+                self._files[path] = []
+        return self._files[path]
+
+    def excerpt(self, path: str | None, location: Location, color: bool) -> list[str]:
+        """The first line of the span, with the span marked under it (rustc's and ruff's style)."""
+        if path is None or not path.endswith(SOURCE_SUFFIXES):
+            return []
+        lines = self.lines(path)
+        if not 0 < location.start_line <= len(lines):
+            return []
+        text = lines[location.start_line - 1].expandtabs(4).rstrip()
+        if len(text) > self._CONTEXT_WIDTH:
+            text = text[: self._CONTEXT_WIDTH - 1] + "…"
+        start = (location.start_column or len(text) - len(text.lstrip()) + 1) - 1
+        end = location.end_column - 1 if location.end_column and location.end_line == location.start_line else len(text)
+        end = max(min(end, len(text)), start + 1)
+        number = str(location.start_line)
+        gutter = " " * len(number)
+        return [f"  {number} | {text}",
+                f"  {gutter} | {' ' * start}{_paint('^' * (end - start), '1;31' if color else '0', color)}"]
 
 
 def _top_reasons(checked: list[Checked]) -> list[str]:

@@ -2,7 +2,8 @@
 
 from tflint_sg.findings import Finding, Related
 from tflint_sg.model import EGRESS, INGRESS
-from tflint_sg.network import ALLOWED, BLOCKED
+from tflint_sg.network import ALLOWED, BLOCKED, peer_of
+from tflint_sg.rules.places import fix_site
 from tflint_sg.rules.queries import judged_stores, named_clients, unjudged_stores, unknown_clients
 from tflint_sg.topology import data_flow
 
@@ -30,6 +31,7 @@ def check(context):
                          f"but its own security groups do not let it send there: {reasons}."),
                 fix=(f"Allow egress tcp/{store.port} to {' or '.join(endpoint.groups)} in a security group of "
                      f"{client.address}."),
+                primary=fix_site(context.model, verdict.blockers, peer_of(endpoint), "tcp", store.port).place,
                 related=(Related(store.address, store.kind),)
                 + tuple(Related(b.group, "security group") for b in verdict.blockers),
                 blockers=verdict.blockers,

@@ -3,6 +3,7 @@
 from tflint_sg.findings import Finding, Related
 from tflint_sg.model import INGRESS
 from tflint_sg.network import ALLOWED, Blocker
+from tflint_sg.rules.places import rule_place
 from tflint_sg.rules.queries import covers_port, judged_stores, unjudged_stores
 
 ID = "aws_data_store_exposed"
@@ -28,6 +29,7 @@ def check(context):
         def own_group(group: str) -> bool:
             return group in balancer_groups and group not in fronting
         exposing = []
+        exposing_rules = []
         for address in endpoint.groups:
             reasons = []
             for rule in model.groups[address].rules_in(INGRESS):
@@ -39,6 +41,8 @@ def check(context):
                     reasons.append(f"{rule.describe()} (a load balancer's security group)")
                 elif public:
                     reasons.append(f"{rule.describe()} (a public network)")
+                if names_balancer or public:
+                    exposing_rules.append(rule)
             if reasons:
                 exposing.append(Blocker(store.address, INGRESS, address, tuple(reasons)))
         if not exposing:
@@ -51,6 +55,7 @@ def check(context):
                      + f". The {store.kind} should be reachable from the app tier only."),
             fix=(f"Admit tcp/{store.port} only from the app tier's security group in "
                  f"{', '.join(b.group for b in exposing)}."),
+            primary=rule_place(exposing_rules[0]),
             related=tuple(Related(b.group, "security group") for b in exposing),
             blockers=tuple(exposing),
             protocol="tcp",

@@ -1,8 +1,11 @@
 """A data store's groups admit an app tier, but not on the port the store listens on."""
 
+from tflint_sg.addresses import name_together
 from tflint_sg.findings import Finding, Related
-from tflint_sg.model import INGRESS
-from tflint_sg.network import BLOCKED
+from tflint_sg.model import INGRESS, describe_ports
+from tflint_sg.network import BLOCKED, peer_of
+from tflint_sg.rules.lb_flows import unique_places
+from tflint_sg.rules.places import fix_site
 from tflint_sg.rules.queries import ingress_rules, judged_stores, named_clients, unjudged_stores, unknown_clients
 from tflint_sg.topology import data_flow
 
@@ -12,26 +15,45 @@ ID = "aws_data_store_port_mismatch"
 def check(context):
     for store, endpoint in judged_stores(context):
         yield from unknown_clients(context, endpoint, store.port)
+        refused = []
         for client in named_clients(context, endpoint, store.port):
             verdict = context.verdict(data_flow(client.address, store.address, store.port)).side(INGRESS)
-            if verdict.status != BLOCKED:
-                continue
-            admitted = sorted({rule.describe() for rule in ingress_rules(context, endpoint)
-                               if set(rule.groups) & set(client.groups)
-                               or (rule.self_ref and rule.group in client.groups)})
-            yield Finding(
-                rule=ID,
-                subject=store.address,
-                message=(f"{client.address} -> {store.address} tcp/{store.port}: the {store.kind} listens on "
-                         f"{store.port}, but its security groups admit {client.address} only as "
-                         f"{'; '.join(admitted)}."),
-                fix=(f"Admit tcp/{store.port} from {' or '.join(client.groups)} in a security group of "
-                     f"{store.address} (or set the {store.kind}'s port to the one its groups admit)."),
-                related=(Related(client.address, "client"),)
-                + tuple(Related(group, "security group") for group in endpoint.groups),
-                blockers=verdict.blockers,
-                protocol="tcp",
-                port=store.port,
-                peer=client.address,
-            )
+            if verdict.status == BLOCKED:
+                refused.append((client, verdict))
+        if not refused:
+            continue
+        # Clients admitted by the same rules read as one: "admit a[0] and a[1] only as tcp/3306 from g".
+        by_admitted: dict[tuple[str, ...], list[str]] = {}
+        for client, _ in refused:
+            admitted = tuple(sorted({rule.describe() for rule in ingress_rules(context, endpoint)
+                                     if set(rule.groups) & set(client.groups)
+                                     or (rule.self_ref and rule.group in client.groups)}))
+            by_admitted.setdefault(admitted, []).append(client.address)
+        clients = [client.address for client, _ in refused]
+        admits = "; ".join(f"{name_together(names)} only as {'; '.join(admitted)}"
+                           for admitted, names in by_admitted.items())
+        first, verdict = refused[0]
+        site = fix_site(context.model, verdict.blockers, peer_of(first), "tcp", store.port)
+        client_groups = sorted({group for client, _ in refused for group in client.groups})
+        fixes = [f"Admit tcp/{store.port} from {' or '.join(client_groups)} in a security group of {store.address}."]
+        port = site.single_port()
+        if port is not None:
+            fixes.append(f"Set the port of {store.address} to {port}, the one its groups admit "
+                         f"{'the client' if len(clients) == 1 else 'the clients'} on.")
+        blockers = tuple(dict.fromkeys(b for _, verdict in refused for b in verdict.blockers))
+        yield Finding(
+            rule=ID,
+            subject=store.address,
+            message=(f"{name_together(clients)} -> {store.address} tcp/{store.port}: the {store.kind} listens on "
+                     f"{store.port}, but its security groups admit {admits}."),
+            fix=fixes[0],
+            other_fixes=tuple(fixes[1:]),
+            primary=site.place,
+            related=unique_places([Related(store.address, "port", "port")]
+                                  + [Related(client, "client") for client in clients]
+                                  + [Related(group, "security group") for group in endpoint.groups], site.place),
+            blockers=blockers,
+            protocol="tcp",
+            port=store.port,
+        )
     yield from unjudged_stores(context)

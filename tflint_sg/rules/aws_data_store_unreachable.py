@@ -2,11 +2,15 @@
 
 from tflint_sg.findings import Finding, Related
 from tflint_sg.model import INGRESS
-from tflint_sg.network import BLOCKED, Blocker
+from tflint_sg.network import BLOCKED, Blocker, Peer
+from tflint_sg.rules.places import fix_site
 from tflint_sg.rules.queries import (covers_port, ingress_rules, judged_stores, named_clients, rules_cannot_be_judged,
                                     unjudged_stores)
 
 ID = "aws_data_store_unreachable"
+
+# No rule names a client: the fix goes to the store's own group.
+_NOBODY = Peer("", (), True, ())
 
 
 def check(context):
@@ -30,7 +34,9 @@ def check(context):
                      f"{admits}."),
             fix=(f"Admit tcp/{store.port} from the app tier's security group in a group of {store.address}, "
                  "or give the app tier and the store a shared group with a self-referencing rule."),
-            related=tuple(Related(group, "security group") for group in endpoint.groups),
+            primary=fix_site(model, blockers, _NOBODY, "tcp", store.port).place,
+            related=(Related(store.address, "port", "port"),)
+            + tuple(Related(group, "security group") for group in endpoint.groups[1:]),
             blockers=blockers,
             protocol="tcp",
             port=store.port,

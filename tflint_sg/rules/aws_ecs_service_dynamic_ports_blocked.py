@@ -2,7 +2,9 @@
 balancer) do not open the ephemeral range to each other."""
 
 from tflint_sg.findings import Finding, Related
-from tflint_sg.network import BLOCKED, UNDECIDED
+from tflint_sg.model import INGRESS
+from tflint_sg.network import BLOCKED, UNDECIDED, peer_of
+from tflint_sg.rules.places import fix_site
 from tflint_sg.rules.lb_flows import undecided_flow
 from tflint_sg.topology import DYNAMIC, DYNAMIC_RANGE
 
@@ -34,11 +36,20 @@ def check(context):
                      f"is blocked: {reasons}."),
             fix=(f"Admit tcp/{first}-{last} from the load balancer's security group on the container instances "
                  f"({target}), and allow that range out of the load balancer's groups."),
+            primary=fix_site(context.model, verdict.blockers, _side_peer(context, flow, verdict), "tcp", flow.port).place,
             related=(Related(balancer, "load balancer"),) + tuple(Related(s, "ECS service") for s in services)
             + tuple(Related(group, "target group") for group in flow.target_groups)
-            + tuple(Related(b.group, "security group") for b in verdict.blockers),
+            + tuple(Related(b.group, "security group") for b in verdict.blockers) + (Related(target, "target"),),
             blockers=verdict.blockers,
             load_balancer=balancer,
             protocol="tcp",
             port=first,
         )
+
+
+def _side_peer(context, flow, verdict):
+    """The other end as the blocking side sees it: the load balancer for the hosts' ingress."""
+    model = context.model
+    if any(b.direction == INGRESS for b in verdict.blockers):
+        return peer_of(model.endpoints[flow.source])
+    return peer_of(model.endpoints[flow.target])

@@ -2,7 +2,8 @@
 
 from tflint_sg.findings import Finding, Related, Undecided
 from tflint_sg.model import INGRESS
-from tflint_sg.network import BLOCKED, Blocker
+from tflint_sg.network import BLOCKED, Blocker, Peer
+from tflint_sg.rules.places import fix_site
 from tflint_sg.rules.queries import covers_port, groups_not_known, ingress_rules, rules_cannot_be_judged
 
 ID = "aws_lb_listener_unreachable"
@@ -37,7 +38,8 @@ def check(context):
                      + "; ".join(f"{b.group} admits {', '.join(b.admits) or 'nothing'}" for b in blockers) + "."),
             fix=(f"Admit {listener.protocol}/{listener.port} from the clients the listener serves in a security group of "
                  f"{listener.load_balancer}, or remove the listener."),
-            related=(Related(listener.load_balancer, "load balancer"),)
+            primary=fix_site(model, blockers, Peer("", (), True, None), listener.protocol, listener.port).place,
+            related=(Related(listener.address, "port", "port"), Related(listener.load_balancer, "load balancer"))
             + tuple(Related(b.group, "security group") for b in blockers),
             blockers=blockers,
             load_balancer=listener.load_balancer,

@@ -4,7 +4,8 @@ import ipaddress
 
 from tflint_sg.findings import Finding, Related, Undecided
 from tflint_sg.model import INGRESS
-from tflint_sg.network import BLOCKED, Blocker, ports_match
+from tflint_sg.network import BLOCKED, Blocker, Peer, ports_match
+from tflint_sg.rules.places import fix_site
 from tflint_sg.rules.lb_flows import flow_subject
 from tflint_sg.rules.queries import groups_not_known, rules_cannot_be_judged
 from tflint_sg.topology import CLIENTS
@@ -56,9 +57,10 @@ def check(context):
                      + "; ".join(f"{b.group} admits {', '.join(b.admits) or 'nothing'}" for b in blockers) + "."),
             fix=(f"Admit {port} from the clients' networks (0.0.0.0/0 for a public service) in a security group "
                  f"of {flow.target}, or create the NLB with security groups and admit its group."),
+            primary=fix_site(model, blockers, Peer("", (), True, None), flow.protocol, flow.port).place,
             related=(Related(flow.source, "load balancer"),)
             + tuple(Related(g, "target group") for g in flow.target_groups)
-            + tuple(Related(b.group, "security group") for b in blockers),
+            + tuple(Related(b.group, "security group") for b in blockers) + (Related(flow.target, "target"),),
             blockers=blockers,
             load_balancer=flow.source,
             protocol=flow.protocol,

@@ -7,8 +7,9 @@ from typing import Iterator
 from tflint_sg.context import Context
 from tflint_sg.findings import Finding, Related, Undecided
 from tflint_sg.model import EGRESS, INGRESS, describe_ports
-from tflint_sg.network import BLOCKED, UNDECIDED, Verdict
-from tflint_sg.topology import Flow
+from tflint_sg.network import ALLOWED, BLOCKED, UNDECIDED, Verdict, peer_of
+from tflint_sg.rules.places import fix_site
+from tflint_sg.topology import HEALTH_CHECK, TRAFFIC, Flow
 
 
 def blocked_flow_findings(context: Context, rule_id: str, kind: str, what: str) -> Iterator[Finding | Undecided]:
@@ -62,6 +63,11 @@ def _finding(context: Context, rule_id: str, flow: Flow, verdict, what: str) -> 
     if verdict.unresolved:
         message += " Not decided on the other side: " + "; ".join(sorted(set(verdict.unresolved))) + "."
 
+    peer = (peer_of(balancer, filtered=flow.source_filtered, networks_known=flow.source_networks_known) if ingress
+            else peer_of(target))
+    site = fix_site(model, verdict.blockers, peer, flow.protocol, flow.port)
+    port_places = [Related(address, _PORT_ROLES.get(attribute, "port"), attribute)
+                   for address, attribute in flow.port_set_at]
     fixes = []
     if ingress:
         if flow.source_filtered and balancer.groups:
@@ -80,28 +86,80 @@ def _finding(context: Context, rule_id: str, flow: Flow, verdict, what: str) -> 
     if egress:
         destination = "security group " + " or ".join(target.groups) if target.groups else "the target's subnets"
         fixes.append(f"Allow egress {ports} to {destination} in a security group attached to {flow.source}.")
+    fixes = [" ".join(fixes)]
+    primary = site.place
+    port_back = _set_port_back(context, flow, site, port_places)
+    if port_back is not None:
+        if site.port_suspect and port_places:
+            peer_name = "the load balancer" if ingress else "the target"
+            message += (f" {site.place.address} admits {peer_name} on {site.ports_admitted()} only, so the port "
+                        f"{flow.port} may be the mistake.")
+            primary = port_places[0]
+            fixes.insert(0, port_back)
+        else:
+            fixes.append(port_back)
 
     related = [Related(flow.source, "load balancer")]
+    related += port_places
     related += [Related(group, "target group") for group in flow.target_groups]
     related += [Related(via, "listener or attachment") for via in flow.via]
+    related += [site.place]
     related += [Related(blocker.group, "security group") for blocker in verdict.blockers]
-    # One related location per address (the first role wins), never the subject itself.
-    unique: dict[str, Related] = {}
-    for item in related:
-        if item.address != flow.target:
-            unique.setdefault(item.address, item)
+    related += [Related(flow.target, "target")]
     return Finding(
         rule=rule_id,
         subject=flow.target,
         message=message,
-        fix=" ".join(fixes),
-        related=tuple(unique.values()),
+        fix=fixes[0],
+        other_fixes=tuple(fixes[1:]),
+        related=unique_places(related, primary),
+        primary=primary,
         blockers=verdict.blockers,
         unresolved=verdict.unresolved,
         load_balancer=flow.source,
         protocol=flow.protocol,
         port=flow.port,
     )
+
+
+# What a flow's port is, by the attribute that sets it.
+_PORT_ROLES = {
+    "port": "port",
+    "health_check.port": "health check port",
+    "load_balancer.container_port": "container port",
+    "listener.instance_port": "instance port",
+    "health_check.target": "health check target",
+}
+
+
+def _set_port_back(context: Context, flow: Flow, site, port_places: list[Related]) -> str | None:
+    """The other way out of a port mismatch: point the flow back at a port the groups admit."""
+    if not port_places:
+        return None
+    where = port_places[0]
+    if flow.kind == HEALTH_CHECK and where.attribute == "health_check.port":
+        traffic = [other for other in context.flows
+                   if other.kind == TRAFFIC and other.source == flow.source and other.target == flow.target
+                   and set(other.target_groups) & set(flow.target_groups)]
+        if traffic and all(context.verdict(other).status == ALLOWED for other in traffic):
+            return (f"Set health_check.port of {where.address} back to \"traffic-port\" (tcp/{traffic[0].port}, "
+                    "which the security groups admit).")
+        return None
+    if flow.kind != TRAFFIC or not site.port_suspect:
+        return None
+    port = site.single_port()
+    to = f"{port}" if port is not None else f"a port the group admits ({site.ports_admitted()})"
+    return f"Set {where.attribute} of {where.address} to {to}, where {site.place.address} admits the load balancer."
+
+
+def unique_places(places: list[Related], primary: Related | None = None) -> tuple[Related, ...]:
+    """The related locations: one per place (the first role wins), never the primary one."""
+    unique: dict[tuple, Related] = {}
+    for item in places:
+        key = (item.address, item.attribute, item.rule)
+        if item != primary and (primary is None or key != (primary.address, primary.attribute, primary.rule)):
+            unique.setdefault(key, item)
+    return tuple(unique.values())
 
 
 def _join(items) -> str:
