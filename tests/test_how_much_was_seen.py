@@ -17,7 +17,7 @@ def test_the_summary_counts_flows_by_verdict(tflint_sg):
         return tflint_sg(*paths).stdout.splitlines()[-1]
 
     assert summary("fixtures/story") == (
-        "3 issues found (3 errors) in 1 input; 2 load balancer flows, all decided; no data flows.")
+        "2 issues found (2 errors) in 1 input; 2 load balancer flows, all decided; no data flows.")
     assert summary("fixtures/unknowns/plan.json") == (
         "No issues found in 1 input; 3 load balancer flows, none decided; no data flows; "
         "3 checks not decided (--verbose says why).")
@@ -36,9 +36,9 @@ def test_the_summary_counts_flows_by_verdict(tflint_sg):
 def test_several_inputs_get_a_line_each_before_the_total(tflint_sg):
     out = tflint_sg("fixtures/story", "fixtures/unknowns").stdout.splitlines()
     assert out[-3:] == [
-        "fixtures/story: 3 issues; 2 load balancer flows, all decided; no data flows",
+        "fixtures/story: 2 issues; 2 load balancer flows, all decided; no data flows",
         "fixtures/unknowns: 3 load balancer flows, none decided; no data flows; 3 checks not decided",
-        "3 issues found (3 errors) in 2 inputs; 5 load balancer flows: 2 decided, 3 undecided; no data flows; "
+        "2 issues found (2 errors) in 2 inputs; 5 load balancer flows: 2 decided, 3 undecided; no data flows; "
         "3 checks not decided (--verbose says why).",
     ]
     # One input needs no line of its own: the total is its line.
@@ -112,7 +112,7 @@ def test_sarif_and_markdown_carry_the_counts(tflint_sg):
     assert comment[2:7] == [
         "In 2 inputs: 2 load balancer flows, all decided; 8 data flows, all decided.",
         "",
-        "- fixtures/story: 3 issues; 2 load balancer flows, all decided; no data flows",
+        "- fixtures/story: 2 issues; 2 load balancer flows, all decided; no data flows",
         "- fixtures/tier_db_ok: no load balancer flows; 8 data flows, all decided",
         "",
     ]

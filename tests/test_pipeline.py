@@ -162,7 +162,7 @@ def test_the_pipeline_without_a_command_line():
     forced = pipeline.run(pipeline.Options(paths=(str(FIXTURES / "story"),), force=True))
     assert pipeline.exit_code(forced) == 0 and forced.checked[0].result.findings == checked.result.findings
     compact = report.render("compact", outcome.checked, report.View())
-    assert compact.count("[aws_lb_target_traffic_blocked]") == 2
+    assert compact.count("[aws_lb_target_traffic_blocked]") == 1  # both instances in one finding
 
     missing = pipeline.run(pipeline.Options(paths=(str(FIXTURES / "nowhere.json"),)))
     assert missing.failed and missing.unreadable == 1 and pipeline.exit_code(missing) == 1
@@ -174,7 +174,7 @@ def test_no_cache_writes_nothing_to_the_cache_settings_file_included(tflint_sg, 
     (tmp_path / ".tflint-sg.hcl").write_text('config {\n  format = "compact"\n}\n')
     story = str(FIXTURES / "story")
     run = tflint_sg("--no-cache", story, cwd=tmp_path, env={"TFLINT_SG_CACHE_DIR": str(cache)})
-    assert run.code == 2 and run.stdout.count("[aws_lb_target_traffic_blocked]") == 2
+    assert run.code == 2 and run.stdout.count("[aws_lb_target_traffic_blocked]") == 1
     assert not cache.exists() or not any(path.is_file() for path in cache.rglob("*"))
     # Without the option, the same run fills it.
     assert tflint_sg(story, cwd=tmp_path, env={"TFLINT_SG_CACHE_DIR": str(cache)}).code == 2

@@ -21,6 +21,14 @@ class Related:
     attribute: str = ""  # a dotted path inside the block: "port", "health_check.port"
     rule: Rule | None = None  # an inline rule of the group at `address`: its `ingress`/`egress` block
 
+    def describe(self) -> str:
+        """`port of aws_lb_target_group.web`, `load balancer aws_lb.web`, `rule in aws_security_group.app`."""
+        if self.attribute:
+            return f"{self.role} of {self.address}"
+        if self.rule is not None:
+            return f"{self.role} in {self.address}"
+        return f"{self.role} {self.address}" if self.role != "subject" else self.address
+
 
 @dataclass(frozen=True)
 class Undecided:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from tflint_sg import __version__, ruledoc
 from tflint_sg.errors import Unreadable
-from tflint_sg.findings import Finding, fingerprint
+from tflint_sg.findings import Finding, Related, fingerprint
 from tflint_sg.locate import Location, Locator, relative_uri
 from tflint_sg.paths import repository_root
 from tflint_sg.report.common import Checked, all_findings, severity
@@ -105,15 +105,15 @@ def _escape(text: str) -> str:
     return text.replace("[", "\\[").replace("]", "\\]")
 
 
-def _linked_message(finding: Finding) -> str:
+def _linked_message(finding: Finding, places: list[Related]) -> str:
     """Embed `[address](id)` links to the related locations, as GitHub renders them.
 
     SARIF reserves `[` and `]` for links, so the brackets of instance keys are escaped, and an
     address is linked only where it stands whole (not `aws_lb.web` inside `aws_lb.web_2`).
     """
-    text = _escape(f"{finding.message} Fix: {finding.fix}")
+    text = _escape(f"{finding.message} Fix: {finding.fix}" + "".join(f" Or: {fix}" for fix in finding.other_fixes))
     matches: list[tuple[int, int, int]] = []  # start, -length, link id
-    for index, related in enumerate(finding.related):
+    for index, related in enumerate(places):
         escaped = _escape(related.address)
         start = text.find(escaped)
         while start >= 0:
@@ -140,14 +140,19 @@ def _whole(text: str, start: int, end: int) -> bool:
 
 
 def _result(finding: Finding, locator: Locator, rule_index: int, level: str) -> om.Result:
+    """The primary location is where the fix goes; the subject (each instance named), and every
+    other place the message names, are related locations its links point to."""
+    places = list(finding.related)
+    if finding.primary is not None and not any(place.address == finding.subject for place in places):
+        places.insert(0, Related(finding.subject, "subject"))
     related = [
         om.Location(
             id=index + 1,
-            physical_location=_physical(locator.locate(item.address)),
+            physical_location=_physical(locator.place(item)),
             logical_locations=[om.LogicalLocation(fully_qualified_name=item.address, kind="resource")],
-            message=om.Message(text=f"{item.role}: {item.address}"),
+            message=om.Message(text=item.describe()),
         )
-        for index, item in enumerate(finding.related)
+        for index, item in enumerate(places)
     ]
     call_site = locator.call_site(finding.subject)
     if call_site is not None:
@@ -156,15 +161,18 @@ def _result(finding: Finding, locator: Locator, rule_index: int, level: str) -> 
             physical_location=_physical(call_site),
             message=om.Message(text=f"the module call that creates {finding.subject}"),
         ))
+    primary = finding.place
     return om.Result(
         rule_id=finding.rule,
         rule_index=rule_index,
         level=level,
-        message=om.Message(text=_linked_message(finding)),
+        message=om.Message(text=_linked_message(finding, places)),
         locations=[
             om.Location(
-                physical_location=_physical(locator.locate(finding.subject)),
-                logical_locations=[om.LogicalLocation(fully_qualified_name=finding.subject, kind="resource")],
+                physical_location=_physical(locator.place(primary)),
+                logical_locations=[om.LogicalLocation(fully_qualified_name=address, kind="resource")
+                                   for address in finding.instances or (finding.subject,)],
+                message=om.Message(text=primary.describe()) if finding.primary else None,
             )
         ],
         related_locations=related or None,
@@ -176,6 +184,7 @@ def _result(finding: Finding, locator: Locator, rule_index: int, level: str) -> 
             **{key: value for key, value in (("loadBalancer", finding.load_balancer), ("peer", finding.peer),
                                               ("protocol", finding.protocol), ("port", finding.port))
                if value is not None},
+            **({"instances": list(finding.instances)} if finding.instances else {}),
         },
     )
 
@@ -215,7 +224,7 @@ def render(checked: list[Checked], rule_ids: list[str], include_suppressed: bool
                 pairs.append((suppression.finding, item.locator))
                 reasons[id(suppression.finding)] = suppression.reason
     used = sorted({finding.rule for finding, _ in pairs} | set(rule_ids))
-    pairs.sort(key=lambda pair: (pair[1].locate(pair[0].subject).uri, pair[1].locate(pair[0].subject).start_line,
+    pairs.sort(key=lambda pair: (pair[1].place(pair[0].place).uri, pair[1].place(pair[0].place).start_line,
                                  pair[0].sort_key()))
     index = {rule_id: position for position, rule_id in enumerate(used)}
     results = []

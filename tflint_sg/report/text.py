@@ -92,8 +92,7 @@ def _finding(finding: Finding, locator: Locator, sources: SourceLines, verbose: 
     """As compilers print a diagnostic: where, what, the line to change, the other places, the fix."""
     location = locator.place(finding.place)
     level = severity(finding)
-    column = f":{location.start_column}" if location.start_column else ""
-    lines = [f"{location.uri}:{location.start_line}{column}: {_paint(level, _COLORS.get(level, '0'), color)}: "
+    lines = [f"{location.uri}:{location.start_line}:{location.start_column or 1}: {_paint(level, _COLORS.get(level, '0'), color)}: "
              f"{finding.rule}: {finding.headline if not verbose else finding.message}"]
     drawn = flow_line(finding)
     if drawn:
@@ -101,7 +100,7 @@ def _finding(finding: Finding, locator: Locator, sources: SourceLines, verbose: 
     lines += sources.excerpt(locator.path_of(location.uri), location, color)
     notes = _notes(finding, locator, location)
     if notes:
-        lines.append("  note: " + "; ".join(notes))
+        lines.append("  see: " + "; ".join(notes))
     if verbose:
         # An error's groups block a path; a warning's groups open one.
         label = "blocked by" if level == "error" else "open through"
@@ -120,8 +119,9 @@ _NOTED = 4  # other places named on the note line
 
 def _notes(finding: Finding, locator: Locator, primary: Location) -> list[str]:
     """The other places, as `file:line role address`, each line once: the subject first."""
-    places = [Related(finding.subject, "subject")] if finding.primary is not None else []
-    places += [place for place in finding.related if place.address != finding.subject]
+    own = [place for place in finding.related if place.address == finding.subject and not place.attribute]
+    places = (own[:1] or [Related(finding.subject, "subject")]) if finding.primary is not None else []
+    places += [place for place in finding.related if place not in places]
     seen = {(primary.uri, primary.start_line)}
     notes = []
     for place in places:
@@ -129,8 +129,7 @@ def _notes(finding: Finding, locator: Locator, primary: Location) -> list[str]:
         if (location.uri, location.start_line) in seen:
             continue
         seen.add((location.uri, location.start_line))
-        role = "" if place.role == "subject" else f"{place.role} "
-        notes.append(f"{_short(location.uri, primary.uri)}:{location.start_line} {role}{place.address}")
+        notes.append(f"{_short(location.uri, primary.uri)}:{location.start_line} {place.describe()}")
     call = locator.call_site(finding.subject)
     if call is not None and (call.uri, call.start_line) not in seen:
         notes.append(f"{_short(call.uri, primary.uri)}:{call.start_line} module call")

@@ -51,7 +51,7 @@ def check(context):
             primary=site.place,
             related=unique_places([Related(store.address, "port", "port")]
                                   + [Related(client, "client") for client in clients]
-                                  + [Related(group, "security group") for group in endpoint.groups], site.place),
+                                  + [site.place] + [Related(group, "security group") for group in endpoint.groups]),
             blockers=blockers,
             protocol="tcp",
             port=store.port,

@@ -92,27 +92,29 @@ def _finding(context: Context, rule_id: str, flow: Flow, verdict, what: str) -> 
     if port_back is not None:
         if site.port_suspect and port_places:
             peer_name = "the load balancer" if ingress else "the target"
-            message += (f" {site.place.address} admits {peer_name} on {site.ports_admitted()} only, so the port "
-                        f"{flow.port} may be the mistake.")
+            # The headline says it: the port is as likely the mistake as the group.
+            message = message.replace(
+                f", but security groups on {where} block it.",
+                f", but {site.place.address} admits {peer_name} only on {site.ports_admitted()}: the port may be "
+                "the mistake.", 1)
             primary = port_places[0]
             fixes.insert(0, port_back)
         else:
             fixes.append(port_back)
 
-    related = [Related(flow.source, "load balancer")]
+    related = [Related(flow.target, "target"), Related(flow.source, "load balancer")]
     related += port_places
     related += [Related(group, "target group") for group in flow.target_groups]
     related += [Related(via, "listener or attachment") for via in flow.via]
     related += [site.place]
     related += [Related(blocker.group, "security group") for blocker in verdict.blockers]
-    related += [Related(flow.target, "target")]
     return Finding(
         rule=rule_id,
         subject=flow.target,
         message=message,
         fix=fixes[0],
         other_fixes=tuple(fixes[1:]),
-        related=unique_places(related, primary),
+        related=unique_places(related),
         primary=primary,
         blockers=verdict.blockers,
         unresolved=verdict.unresolved,
@@ -152,13 +154,12 @@ def _set_port_back(context: Context, flow: Flow, site, port_places: list[Related
     return f"Set {where.attribute} of {where.address} to {to}, where {site.place.address} admits the load balancer."
 
 
-def unique_places(places: list[Related], primary: Related | None = None) -> tuple[Related, ...]:
-    """The related locations: one per place (the first role wins), never the primary one."""
+def unique_places(places: list[Related]) -> tuple[Related, ...]:
+    """The related locations: one per place, the first role wins. The primary place is among
+    them, so that the message's links reach every address it names."""
     unique: dict[tuple, Related] = {}
     for item in places:
-        key = (item.address, item.attribute, item.rule)
-        if item != primary and (primary is None or key != (primary.address, primary.attribute, primary.rule)):
-            unique.setdefault(key, item)
+        unique.setdefault((item.address, item.attribute, item.rule), item)
     return tuple(unique.values())
 
 
