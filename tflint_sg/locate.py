@@ -16,7 +16,10 @@ from pathlib import Path
 
 from tflint_sg.addresses import parse_resource_address, split_steps, strip_keys
 from tflint_sg.config import Config
+from tflint_sg.load.hcl.syntax import Attribute, Block
+from tflint_sg.model import Rule
 from tflint_sg.paths import repository_root
+from tflint_sg.positions import find_part, inline_rule_block
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,8 @@ class Location:
     uri: str
     start_line: int = 1
     end_line: int = 1
+    # In Unicode code points from 1; end_column is the one after the last character (SARIF's
+    # convention). None where the source gives no columns (a plan, JSON syntax).
     start_column: int | None = None
     end_column: int | None = None
 
@@ -37,6 +42,8 @@ def relative_uri(path: str, root: Path) -> str:
 
 
 class Locator:
+    _by_declared_address: dict | None = None
+
     def __init__(self, config: Config):
         self.root = Path(repository_root(config.source)).resolve()
         self.source_uri = relative_uri(config.source, self.root)
@@ -56,22 +63,41 @@ class Locator:
         path = self.root / uri
         return str(path) if path.is_file() else None
 
-    def locate(self, address: str) -> Location:
-        span = self._spans.get(address) or self._span_of_resource(address)
+    def locate(self, address: str, attribute: str = "", rule: Rule | None = None) -> Location:
+        """Where `address` is declared: its block; with `attribute`, a dotted path of attribute
+        and nested block names inside it ("health_check.port"), the deepest part of the path
+        that is written; with `rule`, an inline rule of the group at `address`, the nested
+        ingress/egress block that declares it (and `attribute` is then inside that block).
+        An address without instance keys locates the block its instances share."""
+        span = self._spans.get(address)
+        if span is None and address == strip_keys(address):
+            span = self._declared_spans().get(address)
         if span is not None and ".terraform" not in Path(span.file).parts:
-            return self._location(span)
+            if span.block is None:
+                return self._location(span)
+            block = span.block
+            if rule is not None and rule.declared_by == rule.group:
+                block = inline_rule_block(block, rule) or block
+            part, file = find_part(block, attribute)
+            return self._part_location(part, file)
         # Modules `terraform init` installed are not committed: GitHub can only show a finding
         # in them at the call site in the repository.
         call = self.call_site(address)
         return call if call is not None else self._fallback
 
-    def _span_of_resource(self, address: str):
-        """An address without instance keys: the block all its instances share."""
-        if not hasattr(self, "_by_resource"):
-            self._by_resource = {}
-            for instance, span in self._spans.items():
-                self._by_resource.setdefault(strip_keys(instance), span)
-        return self._by_resource.get(address)
+    def _declared_spans(self) -> dict:
+        """Spans by address without instance keys, made when first asked for."""
+        if self._by_declared_address is None:
+            self._by_declared_address = {}
+            for address, span in self._spans.items():
+                self._by_declared_address.setdefault(strip_keys(address), span)
+        return self._by_declared_address
+
+    def _part_location(self, part: Block | Attribute, file: str) -> Location:
+        if isinstance(part, Block):
+            return Location(relative_uri(file, self.root), part.start_line, part.end_line, part.start_column,
+                            part.end_column)
+        return Location(relative_uri(file, self.root), part.line, part.end_line, part.column, part.end_column)
 
     def call_site(self, address: str) -> Location | None:
         """For a resource made by a module, the call of that module in the root module."""
@@ -84,4 +110,4 @@ class Locator:
 
     def place(self, place) -> Location:
         """Where a finding's place (a findings.Related) is: its block, or the part of it it names."""
-        return self.locate(place.address)
+        return self.locate(place.address, place.attribute, place.rule)

@@ -97,7 +97,8 @@ def _camel(rule_id: str) -> str:
 def _physical(location: Location) -> om.PhysicalLocation:
     return om.PhysicalLocation(
         artifact_location=om.ArtifactLocation(uri=location.uri),
-        region=om.Region(start_line=location.start_line, end_line=location.end_line),
+        region=om.Region(start_line=location.start_line, end_line=location.end_line,
+                         start_column=location.start_column, end_column=location.end_column),
     )
 
 

@@ -33,7 +33,7 @@ import msgspec
 
 from tflint_sg.load.hcl.syntax import Block
 
-FORMAT = 1  # of entries and packs; a change to either makes a new number
+FORMAT = 2  # of entries and packs; a change to either makes a new number
 MAX_PACKS = 16
 MAX_BYTES = 64 * 1024 * 1024  # of entries kept when packs are merged
 _MAGIC = b"tfsg-pk" + bytes([FORMAT])

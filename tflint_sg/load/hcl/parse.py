@@ -189,7 +189,7 @@ def _json_labelled(content, depth: int):
 
 
 def _json_block(block_type: str, labels: tuple, body: dict, path: str) -> Block:
-    # JSON carries no lines we can cheaply recover; a block points at line 1 of its file.
+    # JSON carries no positions we can cheaply recover; a block points at line 1 of its file.
     block = Block(block_type, tuple(labels), path, 1, 1)
     nested = _NESTED_BLOCKS.get(block_type, ())
     for name, value in body.items():
@@ -205,7 +205,7 @@ def _json_block(block_type: str, labels: tuple, body: dict, path: str) -> Block:
                     else:
                         block.blocks.append(_json_block(name, (), item, path))
         else:
-            block.attributes[name] = Attribute(name, _json_expr(value), 1)
+            block.attributes[name] = Attribute(name, _json_expr(value), 1, 1)
     return block
 
 

@@ -108,18 +108,31 @@ Node = Union[Literal, Template, Name, GetAttr, Index, Splat, TupleExpr, ObjectEx
 
 
 class Attribute(msgspec.Struct, tag=True, tag_field="node", array_like=True):
+    """`name = expr`, from the first character of its name to the last of its expression.
+
+    Columns count Unicode code points from 1, and `end_column` is the one after the last
+    character (as SARIF counts them). The JSON syntax knows no positions: its attributes are on
+    line 1 with no columns. An attribute an override file merged into a block has line 0."""
+
     name: str
     expr: Node
     line: int
+    end_line: int
+    column: int | None = None
+    end_column: int | None = None
 
 
 class Block(msgspec.Struct, tag=True, tag_field="node", array_like=True):
-    """Not frozen: the JSON syntax fills a block's attributes and nested blocks after making it."""
+    """From its type word to its closing brace; columns as an Attribute's.
+
+    Not frozen: the JSON syntax fills a block's attributes and nested blocks after making it."""
 
     type: str
     labels: tuple[str, ...]
     file: str
     start_line: int
     end_line: int
+    start_column: int | None = None
+    end_column: int | None = None
     attributes: dict[str, Attribute] = msgspec.field(default_factory=dict)
     blocks: list[Block] = msgspec.field(default_factory=list)

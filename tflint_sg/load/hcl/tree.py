@@ -1,4 +1,4 @@
-"""HCL text -> python-hcl2's parse tree (which keeps line numbers) -> blocks with expression ASTs.
+"""HCL text -> python-hcl2's parse tree (which keeps positions) -> blocks with expression ASTs.
 
 Only python-hcl2's public API is used: `hcl2.parses_to_tree` gives lark's tree, and reuses one
 parser per process. Only parsing needs this module (and lark): a run that finds every file in
@@ -57,9 +57,9 @@ def parse_body(path: str, text: str) -> tuple[list[Attribute], list[Block]]:
     blocks: list[Block] = []
     for child in tree.children[0].children:
         if isinstance(child, Tree) and child.data == "attribute":
-            attributes.append(_attribute(child))
+            attributes.append(_attribute(child, text))
         elif isinstance(child, Tree) and child.data == "block":
-            blocks.append(_block(child, path))
+            blocks.append(_block(child, path, text))
     return attributes, blocks
 
 
@@ -90,12 +90,26 @@ def _unterminated_error(path: str, text: str, heredoc: Unterminated) -> InputErr
                       len(last_line) + 1)
 
 
-def _attribute(node: Tree) -> Attribute:
+def _attribute(node: Tree, text: str) -> Attribute:
     name = _word(node.children[0])
-    return Attribute(name, to_ast(node.children[-1]), node.meta.line)
+    meta = node.meta
+    end_line, end_column = _end(meta, text)
+    return Attribute(name, to_ast(node.children[-1]), meta.line, end_line, meta.column, end_column)
 
 
-def _block(node: Tree, path: str) -> Block:
+def _end(meta: Any, text: str) -> tuple[int, int]:
+    """Where a node ends: after its last character that is not a line break. A heredoc's token
+    takes the line break after its closing marker."""
+    end = meta.end_pos
+    if text[end - 1] != "\n":
+        return meta.end_line, meta.end_column
+    while end > meta.start_pos and text[end - 1] in " \t\n":
+        end -= 1
+    line_start = text.rfind("\n", 0, end) + 1
+    return meta.end_line - text.count("\n", end, meta.end_pos), end - line_start + 1
+
+
+def _block(node: Tree, path: str, text: str) -> Block:
     heading: list[Tree] = []
     body = None
     for child in node.children:
@@ -109,13 +123,14 @@ def _block(node: Tree, path: str) -> Block:
             labels.append("".join(str(part.children[0]) for part in label.children if isinstance(part, Tree)))
         else:
             labels.append(_word(label))
-    block = Block(_word(heading[0]), tuple(labels), path, node.meta.line, node.meta.end_line)
+    meta = node.meta
+    block = Block(_word(heading[0]), tuple(labels), path, meta.line, meta.end_line, meta.column, meta.end_column)
     for child in body.children if body is not None else ():
         if isinstance(child, Tree) and child.data == "attribute":
-            attribute = _attribute(child)
+            attribute = _attribute(child, text)
             block.attributes[attribute.name] = attribute
         elif isinstance(child, Tree) and child.data == "block":
-            block.blocks.append(_block(child, path))
+            block.blocks.append(_block(child, path, text))
     return block
 
 

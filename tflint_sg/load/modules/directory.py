@@ -76,7 +76,7 @@ def load_directory(directory: str, var_files: list[str] = (), var_args: list[str
         for resource in instance.resource_instances():
             resource_type = canonical_type(resource.type)
             block = resource.block
-            config.spans[resource.address] = Span(block.file, block.start_line, block.end_line)
+            config.spans[resource.address] = Span.of(block)
             if resource.may_not_exist and resource_type not in MAY_NOT_EXIST_TYPES:
                 # Its count or for_each is unknown. Only a rule can be kept: an extra rule can
                 # only silence findings, an extra target or load balancer could make one.
@@ -162,7 +162,11 @@ def merge_override(blocks: list[Block], overrides: list[Block]) -> list[Block]:
 def _overridden(block: Block, override: Block) -> Block:
     replaced_types = {_nested_type(nested) for nested in override.blocks}
     kept = [nested for nested in block.blocks if _nested_type(nested) not in replaced_types]
-    return replace(block, attributes={**block.attributes, **override.attributes}, blocks=kept + override.blocks)
+    # The merged block names the first file; an attribute from the override file keeps no
+    # position there (line 0), so nothing points at a line of the wrong file.
+    moved = {name: replace(attribute, line=0, end_line=0, column=None, end_column=None)
+             for name, attribute in override.attributes.items()}
+    return replace(block, attributes={**block.attributes, **moved}, blocks=kept + override.blocks)
 
 
 def _nested_type(block: Block) -> str:

@@ -9,7 +9,7 @@ only apply knows (ids, ARNs) become `Ref(address, attribute)`, as in a plan.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from tflint_sg.addresses import format_key, join
@@ -43,6 +43,12 @@ class Span:
     file: str
     start_line: int
     end_line: int
+    # The block itself, for locating the attributes and nested blocks inside it.
+    block: Block | None = field(default=None, compare=False, repr=False)
+
+    @classmethod
+    def of(cls, block: Block) -> Span:
+        return cls(block.file, block.start_line, block.end_line, block)
 
 
 class ModuleDef:
@@ -361,7 +367,7 @@ class ModuleInstance:
             instance = ModuleInstance(self.env, definition, path, key_path, self, call,
                                       {k: v for k, v in names.items() if k != _MAYBE}, self.depth + 1,
                                       self.may_not_exist or _MAYBE in names)
-            self.env.call_spans[path] = Span(call.file, call.start_line, call.end_line)
+            self.env.call_spans[path] = Span.of(call)
             return _ModuleOutputs(instance)
 
         if keys is None:
