@@ -106,6 +106,7 @@ CACHED_FUNCTIONS = {
     "tflint_sg.paths": ["_resolved"],
     "tflint_sg.addresses": ["parse_resource_address", "strip_keys"],
     "tflint_sg.modeling.lookup": ["_parsed_network"],
+    "tflint_sg.project": ["_urls"],
 }
 
 

@@ -14,14 +14,13 @@ import sarif_om as om
 
 from pathlib import Path
 
-from tflint_sg import __version__, ruledoc
+from tflint_sg import __version__, project, ruledoc
 from tflint_sg.errors import Unreadable
 from tflint_sg.findings import Finding, fingerprint
 from tflint_sg.locate import Location, Locator, RepositoryPaths, paths_for
 from tflint_sg.report.common import Checked, all_findings, severity
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
-INFORMATION_URI = "https://github.com/tflint-sg/tflint-sg"
 LEVELS = {"error": "error", "warning": "warning", "notice": "note"}
 
 
@@ -261,7 +260,7 @@ def render(checked: list[Checked], rule_ids: list[str], include_suppressed: bool
                 name="tflint-sg",
                 version=__version__,
                 semantic_version=__version__,
-                information_uri=INFORMATION_URI,
+                information_uri=project.homepage(),
                 rules=[_policy_descriptor(policies[rule_id]) if rule_id in policies else _descriptor(rule_id)
                        for rule_id in used],
             )
