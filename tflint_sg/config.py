@@ -75,6 +75,8 @@ class Resource:
 @dataclass
 class Config:
     source: str  # the path the user named
+    # For a plan, the directory of `.tf` files its findings point at, once it has been read.
+    source_directory: str | None = None
     resources: dict[str, Resource] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # what the loader could not read or resolve
     warnings: list[str] = field(default_factory=list)  # shown on standard error even without --verbose

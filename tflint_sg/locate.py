@@ -4,8 +4,10 @@ With the configuration at hand (HCL mode, or a plan whose `.tf` files are beside
 --source) an address points at its block in its `.tf` file; a resource made inside a module
 also has the module call in the root module as its call site. Without the source, a plan's
 findings point at the plan file, line 1. URIs are relative to the repository root (the
-nearest folder above the input holding .git, else the current directory), with forward
-slashes, as GitHub expects.
+nearest folder above the configuration, else above the input, holding .git; else the current
+directory), with forward slashes, as GitHub expects. A file outside that root (a plan written to
+/tmp) is shown by a path a user can open, and SARIF names it relative to a directory it declares:
+never with `../`, which GitHub and other readers would resolve outside the checkout.
 """
 
 from __future__ import annotations
@@ -33,34 +35,82 @@ class Location:
     end_column: int | None = None
 
 
-def relative_uri(path: str, root: Path) -> str:
-    absolute = Path(path).resolve()
+def relative_uri(path: str, root: Path) -> str | None:
+    """path relative to root, with forward slashes; None when it lies outside root."""
     try:
-        return absolute.relative_to(root).as_posix()
+        return Path(path).resolve().relative_to(root).as_posix()
     except ValueError:
-        return Path(os.path.relpath(absolute, root)).as_posix()
+        return None
+
+
+class RepositoryPaths:
+    """How files are named: relative to the repository root; a file outside it by the path a user
+    can open from here (relative to the working directory when under it, else absolute), which
+    SARIF writes relative to `outside_base`, the directory holding the input."""
+
+    def __init__(self, root: Path, outside_base: Path):
+        self.root = root
+        self.outside_base = outside_base
+        self._outside: dict[str, Path] = {}  # the name shown -> the file
+        self._cwd = Path(os.getcwd()).resolve()
+
+    def uri(self, path: str) -> str:
+        inside = relative_uri(path, self.root)
+        if inside is not None:
+            return inside
+        absolute = Path(path).resolve()
+        shown = relative_uri(str(absolute), self._cwd) or absolute.as_posix()
+        self._outside[shown] = absolute
+        return shown
+
+    def artifact(self, uri: str) -> tuple[str, Path | None]:
+        """The URI SARIF writes for a name `uri` gave, and the directory it is relative to
+        (None: the repository root, where GitHub resolves a URI that names no base)."""
+        absolute = self._outside.get(uri)
+        if absolute is None:
+            return uri, None
+        base = self.outside_base if absolute.is_relative_to(self.outside_base) else absolute.parent
+        return absolute.relative_to(base).as_posix(), base
+
+    def path_of(self, uri: str) -> Path:
+        return self._outside.get(uri) or self.root / uri
+
+
+def paths_for(path: str) -> RepositoryPaths:
+    """The naming of one file with no configuration behind it (an input that could not be read)."""
+    return RepositoryPaths(Path(repository_root(path)).resolve(), Path(path).resolve().parent)
 
 
 class Locator:
     _by_declared_address: dict | None = None
 
     def __init__(self, config: Config):
-        self.root = Path(repository_root(config.source)).resolve()
-        self.source_uri = relative_uri(config.source, self.root)
+        configuration = config.source_directory or config.source
+        # A plan outside the repository (a CI job's /tmp) whose configuration is in it points at
+        # the configuration's files: their repository is the root, not the plan's or the cwd's.
+        root = Path(repository_root(configuration)).resolve()
+        outside = [directory for directory in {_directory_of(config.source), _directory_of(configuration)}
+                   if not directory.is_relative_to(root)]
+        # Every file a location can name lies in the input's directory or in its configuration
+        # (modules may not leave it when it is outside a repository): their common directory
+        # holds them all.
+        base = Path(os.path.commonpath(outside)) if outside else root
+        self.paths = RepositoryPaths(root, base)
+        self.source_uri = self.paths.uri(config.source)
         self._spans = config.spans
         self._call_spans = config.call_spans
         self._fallback = Location(self.source_uri, 1, 1)
         if os.path.isdir(config.source):
             first = min((span.file for span in config.spans.values()), default=None)
             if first is not None:
-                self._fallback = Location(relative_uri(first, self.root), 1, 1)
+                self._fallback = Location(self.paths.uri(first), 1, 1)
 
     def _location(self, span) -> Location:
-        return Location(relative_uri(span.file, self.root), span.start_line, span.end_line)
+        return Location(self.paths.uri(span.file), span.start_line, span.end_line)
 
     def path_of(self, uri: str) -> str | None:
         """The file a location's URI names, on this machine."""
-        path = self.root / uri
+        path = self.paths.path_of(uri)
         return str(path) if path.is_file() else None
 
     def locate(self, address: str, attribute: str = "", rule: Rule | None = None) -> Location:
@@ -111,3 +161,8 @@ class Locator:
     def place(self, place) -> Location:
         """Where a finding's place (a findings.Related) is: its block, or the part of it it names."""
         return self.locate(place.address, place.attribute, place.rule)
+
+
+def _directory_of(path: str) -> Path:
+    absolute = Path(path).resolve()
+    return absolute if absolute.is_dir() else absolute.parent

@@ -32,11 +32,11 @@ from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 
+from tflint_sg import project
 from tflint_sg.findings import SEVERITIES, Finding
 
 REQUIRED_SECTIONS = ("Example", "Why", "How To Fix")
 FIELDS = ("severity", "security-severity", "tags", "summary")  # the front matter, all required
-DOCS_URL = "https://github.com/tflint-sg/tflint-sg/blob/main/rules/{id}.md"
 
 BLOCKED = "blocked"
 EXPOSURE = "exposure"
@@ -64,7 +64,7 @@ class RuleDoc:
 
     @property
     def help_uri(self) -> str:
-        return DOCS_URL.format(id=self.id)
+        return project.rule_page(self.id)
 
     @property
     def public_tags(self) -> tuple[str, ...]:

@@ -62,6 +62,7 @@ def attach_source(config: Config, source: str, budget=None, planned=None) -> Non
     except InputError as error:
         config.notes.append(f"the configuration at {source} could not be read ({error}); findings point at the plan")
         return
+    config.source_directory = source
     config.spans = twin.spans
     config.call_spans = twin.call_spans
     # The plan is analyzed in full; only the reading of its configuration may stop short.

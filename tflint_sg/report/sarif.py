@@ -14,15 +14,13 @@ import sarif_om as om
 
 from pathlib import Path
 
-from tflint_sg import __version__, ruledoc
+from tflint_sg import __version__, project, ruledoc
 from tflint_sg.errors import Unreadable
 from tflint_sg.findings import Finding, Related, fingerprint
-from tflint_sg.locate import Location, Locator, relative_uri
-from tflint_sg.paths import repository_root
+from tflint_sg.locate import Location, Locator, RepositoryPaths, paths_for
 from tflint_sg.report.common import Checked, all_findings, severity
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
-INFORMATION_URI = "https://github.com/tflint-sg/tflint-sg"
 LEVELS = {"error": "error", "warning": "warning", "notice": "note"}
 
 
@@ -94,9 +92,35 @@ def _camel(rule_id: str) -> str:
     return "".join(part.capitalize() for part in rule_id.split("_"))
 
 
-def _physical(location: Location) -> om.PhysicalLocation:
+class _UriBases:
+    """The directories outside the repository that artifact URIs are relative to, each named by
+    a uriBaseId the run declares. A file inside the repository names no base: GitHub resolves a
+    relative URI against the repository root and does not read uriBaseId (its list of the SARIF
+    properties code scanning uses leaves it out), so "%SRCROOT%" would tell it nothing."""
+
+    def __init__(self):
+        self._ids: dict[Path, str] = {}
+
+    def artifact(self, paths: RepositoryPaths, uri: str) -> om.ArtifactLocation:
+        relative, base = paths.artifact(uri)
+        if base is None:
+            return om.ArtifactLocation(uri=relative)
+        if base not in self._ids:
+            self._ids[base] = "INPUTROOT" if not self._ids else f"INPUTROOT{len(self._ids) + 1}"
+        return om.ArtifactLocation(uri=relative, uri_base_id=self._ids[base])
+
+    def declared(self) -> dict | None:
+        """originalUriBaseIds: each base as an absolute URI ending in `/` (SARIF 2.1.0 §3.14.14)."""
+        return {
+            name: om.ArtifactLocation(uri=base.as_uri().rstrip("/") + "/", description=om.Message(
+                text="The directory of an input outside the repository."))
+            for base, name in self._ids.items()
+        } or None
+
+
+def _physical(location: Location, locator: Locator, bases: _UriBases) -> om.PhysicalLocation:
     return om.PhysicalLocation(
-        artifact_location=om.ArtifactLocation(uri=location.uri),
+        artifact_location=bases.artifact(locator.paths, location.uri),
         region=om.Region(start_line=location.start_line, end_line=location.end_line,
                          start_column=location.start_column, end_column=location.end_column),
     )
@@ -140,7 +164,7 @@ def _whole(text: str, start: int, end: int) -> bool:
     return not (before.isalnum() or before in "_.") and not (after.isalnum() or after in '_\\"-')
 
 
-def _result(finding: Finding, locator: Locator, rule_index: int, level: str) -> om.Result:
+def _result(finding: Finding, locator: Locator, rule_index: int, level: str, bases: _UriBases) -> om.Result:
     """The primary location is where the fix goes; the subject (each instance named), and every
     other place the message names, are related locations its links point to."""
     places = list(finding.related)
@@ -149,7 +173,7 @@ def _result(finding: Finding, locator: Locator, rule_index: int, level: str) -> 
     related = [
         om.Location(
             id=index + 1,
-            physical_location=_physical(locator.place(item)),
+            physical_location=_physical(locator.place(item), locator, bases),
             logical_locations=[om.LogicalLocation(fully_qualified_name=item.address, kind="resource")],
             message=om.Message(text=item.describe()),
         )
@@ -159,7 +183,7 @@ def _result(finding: Finding, locator: Locator, rule_index: int, level: str) -> 
     if call_site is not None:
         related.append(om.Location(
             id=len(related) + 1,
-            physical_location=_physical(call_site),
+            physical_location=_physical(call_site, locator, bases),
             message=om.Message(text=f"the module call that creates {finding.subject}"),
         ))
     primary = finding.place
@@ -170,7 +194,7 @@ def _result(finding: Finding, locator: Locator, rule_index: int, level: str) -> 
         message=om.Message(text=_linked_message(finding, places)),
         locations=[
             om.Location(
-                physical_location=_physical(locator.place(primary)),
+                physical_location=_physical(locator.place(primary), locator, bases),
                 logical_locations=[om.LogicalLocation(fully_qualified_name=address, kind="resource")
                                    for address in finding.instances or (finding.subject,)],
                 message=om.Message(text=primary.describe()) if finding.primary else None,
@@ -201,14 +225,14 @@ def _seen(item: Checked) -> dict:
     }
 
 
-def _not_read(problem: Unreadable) -> om.Notification:
+def _not_read(problem: Unreadable, bases: _UriBases) -> om.Notification:
     """An input that could not be read, at the file (and line) its error names, as findings are."""
-    uri = relative_uri(problem.path, Path(repository_root(problem.path)).resolve())
+    paths = paths_for(problem.path)
     return om.Notification(
         message=om.Message(text=problem.text),
         level="error",
         locations=[om.Location(physical_location=om.PhysicalLocation(
-            artifact_location=om.ArtifactLocation(uri=uri),
+            artifact_location=bases.artifact(paths, paths.uri(problem.path)),
             region=om.Region(start_line=problem.line) if problem.line else None))],
     )
 
@@ -229,12 +253,13 @@ def render(checked: list[Checked], rule_ids: list[str], include_suppressed: bool
                                  pair[0].sort_key()))
     index = {rule_id: position for position, rule_id in enumerate(used)}
     results = []
+    bases = _UriBases()
     for finding, locator in pairs:
-        result = _result(finding, locator, index[finding.rule], LEVELS.get(severity(finding), "warning"))
+        result = _result(finding, locator, index[finding.rule], LEVELS.get(severity(finding), "warning"), bases)
         if id(finding) in reasons:
             result.suppressions = [om.Suppression(kind="inSource", justification=reasons[id(finding)])]
         results.append(result)
-    notifications = [_not_read(problem) for problem in unreadable] + [
+    notifications = [_not_read(problem, bases) for problem in unreadable] + [
         om.Notification(message=om.Message(text=error), level="error")
         for item in checked
         for error in item.result.internal_errors
@@ -245,7 +270,7 @@ def render(checked: list[Checked], rule_ids: list[str], include_suppressed: bool
                 name="tflint-sg",
                 version=__version__,
                 semantic_version=__version__,
-                information_uri=INFORMATION_URI,
+                information_uri=project.homepage(),
                 rules=[_policy_descriptor(policies[rule_id]) if rule_id in policies else _descriptor(rule_id)
                        for rule_id in used],
             )
@@ -260,6 +285,7 @@ def render(checked: list[Checked], rule_ids: list[str], include_suppressed: bool
             )
         ],
         column_kind="unicodeCodePoints",
+        original_uri_base_ids=bases.declared(),
     )
     log = om.SarifLog(runs=[run], version="2.1.0", schema_uri=SCHEMA_URI)
     return msgspec.json.format(msgspec.json.encode(to_json(log)), indent=2).decode("utf-8") + "\n"
