@@ -51,6 +51,7 @@ class Options:
     output_format: str | None = None
     force: bool = False
     minimum_failure_severity: str | None = None
+    query: str | None = None  # --query, which needs the JSON format
 
 
 @dataclass
@@ -147,6 +148,10 @@ def _run(options: Options) -> Outcome:
                       threshold=options.minimum_failure_severity or settings.minimum_failure_severity or "notice",
                       force=options.force or bool(settings.force))
     outcome.messages.extend(("warning", text) for text in settings.warnings)
+    if checking and options.query and outcome.output_format != "json":
+        where = f" (the format {settings.path} sets)" if not options.output_format and settings.format else ""
+        raise RunError(f"--query applies to the JSON output, not to the {outcome.output_format} format{where}: "
+                       "give --format json", outcome.messages)
     want_graph = not checking or outcome.output_format in WITH_GRAPH
     budget = InstanceBudget()
     known: set[str] = set()
