@@ -116,17 +116,15 @@ class AnnotationScan:
     """What a run's inputs contribute to the annotation warnings, gathered input by input."""
 
     today: datetime.date
-    files: dict[str, str] = field(default_factory=dict)  # real path -> the name findings give it
+    files: dict[str, Path] = field(default_factory=dict)  # absolute path -> its repository root
     back: dict[tuple[str, int], set[str]] = field(default_factory=dict)  # (real path, line) -> findings
 
     def add(self, files: list[str], locator: Locator, kept: list[Finding]) -> None:
         """One input: the Terraform files it read, and the findings it kept after suppression."""
-        from tflint_sg.locate import relative_uri
-
         for path in files:
             # Modules `terraform init` installed are not the repository's to annotate.
             if ".terraform" not in Path(path).parts:
-                self.files.setdefault(os.path.realpath(path), relative_uri(path, locator.root))
+                self.files.setdefault(os.path.abspath(path), locator.root)
         for suppression in lapsed(kept, locator):
             path, line = suppression.annotation
             self.back.setdefault((os.path.realpath(path), line), set()).add(
@@ -136,13 +134,16 @@ class AnnotationScan:
         return annotation_warnings(self.files, rule_names, self.today, self.back)
 
 
-def annotation_warnings(files: dict[str, str], rule_names: set[str], today: datetime.date,
+def annotation_warnings(files: dict[str, Path], rule_names: set[str], today: datetime.date,
                         back: dict[tuple[str, int], set[str]] | None = None) -> list[str]:
-    """`name:line: problem` for every mistaken annotation in `files` (path -> name to show),
-    sorted by name and line. `rule_names`: the rules and policies an annotation may name;
-    `back`: by (path, line), the findings reported only because that annotation expired."""
+    """`name:line: problem` for every mistaken annotation in `files`, each named relative to the
+    repository root it maps to (as findings name files), sorted by name and line. `rule_names`:
+    the rules and policies an annotation may name; `back`: by (real path, line), the findings
+    reported only because the annotation there expired."""
+    from tflint_sg.locate import relative_uri
+
     found: list[tuple[str, int, int, str]] = []
-    for path, name in files.items():
+    for path, root in files.items():
         try:
             with open(path, encoding="utf-8-sig") as handle:
                 text = handle.read()
@@ -150,12 +151,13 @@ def annotation_warnings(files: dict[str, str], rule_names: set[str], today: date
             continue  # the loader has said what it could not read
         if "tflint-sg-ignore" not in text:
             continue
+        name, real = relative_uri(path, root), os.path.realpath(path)
         lines = text.splitlines()
         leading = _leading_comments(lines)
         for index, line in enumerate(lines):
             if "tflint-sg-ignore" not in line:
                 continue
-            problems = _problems(line, index < leading, rule_names, today, (back or {}).get((path, index + 1), ()))
+            problems = _problems(line, index < leading, rule_names, today, (back or {}).get((real, index + 1), ()))
             found.extend((name, index + 1, order, problem) for order, problem in enumerate(problems))
     return [f"{name}:{line}: {problem}" for name, line, _, problem in sorted(found)]
 
