@@ -4,6 +4,7 @@ import json
 from importlib import resources
 
 import jsonschema
+import pytest
 
 from conftest import FIXTURES
 
@@ -39,7 +40,54 @@ def test_query_on_json_output(tflint_sg):
 
 def test_an_invalid_query_is_an_error(tflint_sg):
     run = tflint_sg("graph", "--query", "flows[?", "fixtures/story")
-    assert run.code == 1 and "invalid JMESPath" in run.stderr and "Traceback" not in run.stderr
+    assert run.code == 1 and "Traceback" not in run.stderr
+    assert run.stderr == 'tflint-sg: error: --query: Invalid jmespath expression: Incomplete expression:\n"flows[?"\n' \
+        + " " * 8 + "^\n"
+
+
+@pytest.mark.parametrize("options, said", [
+    ((), "text format"),
+    (("--format", "compact"), "compact format"),
+    (("--format", "sarif"), "sarif format"),
+])
+def test_query_needs_json_output(tflint_sg, options, said):
+    run = tflint_sg(*options, "--query", "findings[].rule", "fixtures/story", "no/such/input")
+    # Refused before any input is read: the missing one is not mentioned.
+    assert run.code == 1 and run.stdout == ""
+    assert run.stderr == f"tflint-sg: error: --query applies to the JSON output, not to the {said}: give --format json\n"
+
+
+def test_query_and_the_settings_format(tflint_sg, tmp_path):
+    settings = tmp_path / "settings.hcl"
+    settings.write_text('config {\n  format = "compact"\n}\n')
+    run = tflint_sg("--config", str(settings), "--query", "findings[].rule", "fixtures/story")
+    assert run.code == 1 and run.stderr == (f"tflint-sg: error: --query applies to the JSON output, not to the "
+                                            f"compact format (the format {settings} sets): give --format json\n")
+    given = tflint_sg("--config", str(settings), "--format", "json", "--query", "length(findings)", "fixtures/story")
+    assert given.code == 2 and given.json() == 3
+    settings.write_text('config {\n  format = "json"\n}\n')
+    assert tflint_sg("--config", str(settings), "--query", "length(findings)", "fixtures/story").json() == 3
+
+
+def test_graph_query_needs_the_json_document(tflint_sg):
+    run = tflint_sg("graph", "--format", "mermaid", "--query", "inputs", "fixtures/story")
+    assert run.code == 1 and run.stderr == "tflint-sg: error: --query applies to the JSON document, not to --format mermaid\n"
+
+
+@pytest.mark.parametrize("command", [("--format", "json"), ("graph",)])
+def test_a_query_that_does_not_parse_is_said_whole_and_once(tflint_sg, command):
+    run = tflint_sg(*command, "--query", "findings[?rule==]", "fixtures/story", "fixtures/story_fixed",
+                    "no/such/input")
+    assert run.code == 1 and run.stdout == ""
+    # jmespath's message, its caret under the column it names (the expression is quoted).
+    assert run.stderr == ('tflint-sg: error: --query: invalid token: Parse error at column 16, token "]" '
+                          '(RBRACKET), for expression:\n"findings[?rule==]"\n' + " " * 17 + "^\n")
+
+
+def test_a_query_that_fails_on_the_document_is_said_once(tflint_sg):
+    run = tflint_sg("--format", "json", "--query", "unknown_function(findings)", "fixtures/story", "fixtures/story_fixed")
+    assert run.code == 1 and run.stdout == ""
+    assert run.stderr == "tflint-sg: error: --query: Unknown function: unknown_function()\n"
 
 
 def test_a_policy_finding_in_every_format(tflint_sg, tmp_path):

@@ -136,6 +136,8 @@ def check_command(paths, output_format, output, force, verbose, var_files, var_a
         return EXIT_ERROR
     from tflint_sg import report
 
+    if query and not _query_parses(query):
+        return EXIT_ERROR
     given = click.get_current_context().get_parameter_source("output_format") != click.core.ParameterSource.DEFAULT
     outcome = _run(pipeline.Options(
         paths=tuple(paths), var_files=var_files, var_args=var_args,
@@ -143,7 +145,7 @@ def check_command(paths, output_format, output, force, verbose, var_files, var_a
         enable_rules=enable_rules, disable_rules=disable_rules, only_rules=only_rules,
         baseline_file=baseline_file, write_baseline_file=write_baseline_file, cache=not no_cache,
         output_format=output_format if given else None, force=force,
-        minimum_failure_severity=minimum_failure_severity))
+        minimum_failure_severity=minimum_failure_severity, query=query))
     if outcome is None:
         return EXIT_ERROR
     view = report.View(
@@ -153,7 +155,7 @@ def check_command(paths, output_format, output, force, verbose, var_files, var_a
         # Colors only for a person at a terminal, and never when NO_COLOR is set.
         color=not output and sys.stdout.isatty() and "NO_COLOR" not in os.environ)
     text = report.render(outcome.output_format, outcome.checked, view)
-    if not _finish(text, outcome.output_format == "json" and query, output):
+    if not _finish(text, query, output):
         return EXIT_ERROR
     return pipeline.exit_code(outcome)
 
@@ -175,6 +177,11 @@ def graph_command(paths, output_format, output, var_files, var_args, source, con
     """
     from tflint_sg import pipeline, report
 
+    if query and output_format != "json":
+        _fail(f"--query applies to the JSON document, not to --format {output_format}")
+        return EXIT_ERROR
+    if query and not _query_parses(query):
+        return EXIT_ERROR
     outcome = _run(pipeline.Options(
         paths=tuple(paths), var_files=var_files, var_args=var_args,
         variables_in_order=_variables_in_order(var_files, var_args), source=source, config_file=config_file,
@@ -183,7 +190,7 @@ def graph_command(paths, output_format, output, var_files, var_args, source, con
         return EXIT_ERROR
     documents = [(item.locator.source_uri, item.result.graph) for item in outcome.checked]
     text = report.render_graph(output_format, documents)
-    if not _finish(text, output_format == "json" and query, output):
+    if not _finish(text, query, output):
         return EXIT_ERROR
     return EXIT_ERROR if outcome.failed else EXIT_OK
 
@@ -200,6 +207,18 @@ def _run(options):
         return None
     _print_messages(outcome.messages)
     return outcome
+
+
+def _query_parses(query: str) -> bool:
+    """Checked before the analysis, so that a typo costs no run."""
+    from tflint_sg import report
+
+    try:
+        report.check_query(query)
+    except report.QueryError as error:
+        _fail(str(error))
+        return False
+    return True
 
 
 def _finish(text: str, query: str | None, output: str | None) -> bool:

@@ -90,6 +90,9 @@ class Config:
     # block, and module instance path (module.a["k"]) -> its module call block.
     spans: dict[str, Any] = field(default_factory=dict)
     call_spans: dict[str, Any] = field(default_factory=dict)
+    # The Terraform files the source was read from (every module's, installed ones too), sorted:
+    # their annotations are checked even where no finding points.
+    files: list[str] = field(default_factory=list)
     variables: dict[str, Any] | None = None  # the root module's variable values a plan recorded
     # Security groups that something other than a rule mentions (attaches, or passes to a module
     # or output), as (module path without instance keys, "aws_security_group.name"); None when the

@@ -9,6 +9,7 @@ what a person should read on standard error is collected, in order, in `Outcome.
 
 from __future__ import annotations
 
+import datetime
 import os
 from dataclasses import dataclass, field, replace
 
@@ -50,6 +51,7 @@ class Options:
     output_format: str | None = None
     force: bool = False
     minimum_failure_severity: str | None = None
+    query: str | None = None  # --query, which needs the JSON format
 
 
 @dataclass
@@ -135,7 +137,7 @@ def run(options: Options) -> Outcome:
 
 
 def _run(options: Options) -> Outcome:
-    from tflint_sg import baseline
+    from tflint_sg import baseline, suppress
     from tflint_sg.load.modules.module import InstanceBudget
     from tflint_sg.report import WITH_GRAPH
 
@@ -146,6 +148,10 @@ def _run(options: Options) -> Outcome:
                       threshold=options.minimum_failure_severity or settings.minimum_failure_severity or "notice",
                       force=options.force or bool(settings.force))
     outcome.messages.extend(("warning", text) for text in settings.warnings)
+    if checking and options.query and outcome.output_format != "json":
+        where = f" (the format {settings.path} sets)" if not options.output_format and settings.format else ""
+        raise RunError(f"--query applies to the JSON output, not to the {outcome.output_format} format{where}: "
+                       "give --format json", outcome.messages)
     want_graph = not checking or outcome.output_format in WITH_GRAPH
     budget = InstanceBudget()
     known: set[str] = set()
@@ -158,13 +164,16 @@ def _run(options: Options) -> Outcome:
     inputs, notes, errors = find_inputs(options.paths)
     for error in errors:
         outcome.cannot_read(error)
+    annotations = suppress.AnnotationScan(datetime.date.today())
     for path in inputs:
-        checked = _check(path, options, settings, outcome, notes, want_graph, budget)
+        checked = _check(path, options, settings, outcome, notes, want_graph, budget, annotations)
         if checked is not None:
             outcome.checked.append(checked)
 
     if not checking:
         return outcome
+    rule_names = set(all_rule_ids()) | {policy.name for policy in settings.policies}
+    outcome.messages.extend(("warning", text) for text in annotations.warnings(rule_names))
     if options.write_baseline_file:
         try:
             baseline.write(options.write_baseline_file, [f for item in outcome.checked for f in item.result.findings])
@@ -178,7 +187,7 @@ def _run(options: Options) -> Outcome:
 
 
 def _check(path: str, options: Options, settings, outcome: Outcome, notes: list[str], want_graph: bool,
-           budget) -> Checked | None:
+           budget, annotations) -> Checked | None:
     from tflint_sg import ruledoc, suppress
     from tflint_sg.analysis import analyze
     from tflint_sg.load import load
@@ -198,7 +207,9 @@ def _check(path: str, options: Options, settings, outcome: Outcome, notes: list[
         result.findings = [f if f.severity else replace(f, severity=ruledoc.effective_severity(f, settings.severity))
                            for f in result.findings]
         locator = Locator(config)
-        result.findings, result.suppressed = suppress.split(result.findings, locator)
+        result.findings, result.suppressed = suppress.split(result.findings, locator, annotations.today)
+        if checking:
+            annotations.add(config.files, locator, result.findings)
     except InputError as error:
         outcome.cannot_read(Unreadable.of(error))
         return None

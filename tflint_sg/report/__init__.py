@@ -118,8 +118,21 @@ class QueryError(ValueError):
     pass
 
 
+def check_query(expression: str) -> None:
+    """Raises QueryError, with jmespath's whole message, when `expression` does not parse."""
+    import jmespath
+    from jmespath.exceptions import JMESPathError
+
+    try:
+        jmespath.compile(expression)
+    except JMESPathError as error:
+        raise QueryError(f"--query: {error}") from None
+
+
 def query(expression: str, document: str) -> str:
-    """A JMESPath expression applied to a JSON report, as the AWS CLI's --query does."""
+    """A JMESPath expression applied to a JSON report, as the AWS CLI does. Raises QueryError
+    with jmespath's whole message (a parse error shows the expression and where it goes wrong;
+    an unknown function or a value of the wrong type shows only when applied)."""
     import json
 
     import jmespath
@@ -128,5 +141,5 @@ def query(expression: str, document: str) -> str:
     try:
         selected = jmespath.search(expression, json.loads(document))
     except JMESPathError as error:
-        raise QueryError(f"--query: invalid JMESPath expression: {str(error).splitlines()[0]}") from None
+        raise QueryError(f"--query: {error}") from None
     return json.dumps(selected, indent=2) + "\n"

@@ -102,6 +102,8 @@ def load_directory(directory: str, var_files: list[str] = (), var_args: list[str
         config.group_uses |= uses
         config.strings_used |= strings
     config.call_spans.update(env.call_spans)
+    config.files = sorted(path for directory in definitions for path in
+                          hcl_sources.module_files(directory) + hcl_sources.override_files(directory))
     config.notes.extend(env.notes)
     if env.budget_ran_out_at is not None:
         # Always shown: an analysis cut short must not read as a clean run.
