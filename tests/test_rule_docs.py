@@ -75,13 +75,12 @@ def test_sarif_publishes_the_documents_tags_but_the_tools_own(tflint_sg):
                                                                                   "maintainability"]
 
 
-def test_markdown_marks_stores_and_exposed_endpoints_by_their_rules_tags(tflint_sg):
-    unreachable = tflint_sg("--format", "markdown", "fixtures/tier_db_unreachable")
-    assert "`aws_data_store_unreachable`" in unreachable.stdout
-    assert re.search(r'\["aws_\w+\.\w+ :\d+ ✗ blocked"\]', unreachable.stdout), unreachable.stdout
+def test_markdown_outlines_the_endpoints_of_exposure_findings_by_their_rules_tags(tflint_sg):
     exposed = tflint_sg("--format", "markdown", "fixtures/expose_db_public")
     assert "`aws_data_store_exposed`" in exposed.stdout
-    assert re.search(r'\["aws_\w+\.\w+ :\d+ ⚠ exposed"\]', exposed.stdout), exposed.stdout
+    node = re.search(r'(\w+)\["aws_db_instance\.main :3306"\]', exposed.stdout)
+    assert node, exposed.stdout
+    assert f"style {node[1]} stroke:#e80," in exposed.stdout, exposed.stdout
 
 
 def test_no_reporter_names_a_rule():

@@ -1,11 +1,17 @@
 """The model as a documented JSON document (`tflint-sg graph --format json`): endpoints with
-their tier, security groups with their rules, and flows with their verdicts and blockers.
-Users query it with JMESPath (`--query`, and `policy` blocks in the settings)."""
+their tier and the ports nothing admits, security groups with their rules, and flows with their
+verdicts, blockers and whether the configuration means them. Users query it with JMESPath
+(`--query`, and `policy` blocks in the settings); both pictures of the tiers (`graph --format
+mermaid` and the markdown report) are drawn from it alone, so they cannot disagree."""
 
 from __future__ import annotations
 
 from tflint_sg.context import Context
-from tflint_sg.topology import CLIENTS, Flow
+from tflint_sg.model import INGRESS, Endpoint, Port
+from tflint_sg.network import BLOCKED
+from tflint_sg.rules.queries import covers_port, groups_not_known, ingress_rules, judged_stores, named_clients, \
+    rules_cannot_be_judged
+from tflint_sg.topology import CLIENTS, DATA, Flow
 
 GRAPH_VERSION = 1
 
@@ -32,6 +38,7 @@ def document(context: Context) -> dict:
             "unresolved_groups": list(endpoint.unresolved_groups),
             "networks": [str(n) for n in endpoint.networks] if endpoint.networks is not None else None,
             "port": model.data_stores[address].port if address in model.data_stores else None,
+            "unreachable": _unreachable(context, address, endpoint),
         }
         for address, endpoint in sorted(model.endpoints.items())
     ]
@@ -56,11 +63,39 @@ def document(context: Context) -> dict:
         for address, group in sorted(model.groups.items())
     ]
     # An NLB's clients reach its targets directly: that is no flow of the load balancer's own.
-    flows = [_flow(context, flow) for flow in context.flows + context.data_flows if flow.kind != CLIENTS]
+    clients = _clients_by_store(context)
+    flows = [_flow(context, flow, flow.kind != DATA or flow.source in clients.get(flow.target, ()))
+             for flow in context.flows + context.data_flows if flow.kind != CLIENTS]
     return {"graph_version": GRAPH_VERSION, "endpoints": endpoints, "security_groups": groups, "flows": flows}
 
 
-def _flow(context: Context, flow: Flow) -> dict:
+def _clients_by_store(context: Context) -> dict[str, set[str]]:
+    """Each judged store's app tier, as the data-store rules infer it: the data flows meant."""
+    return {store.address: {client.address for client in named_clients(context, endpoint, store.port)}
+            for store, endpoint in judged_stores(context)}
+
+
+def _unreachable(context: Context, address: str, endpoint: Endpoint) -> list[dict]:
+    """The ports the endpoint serves (a data store's port, a load balancer's listeners) that no
+    rule of its groups admits from anywhere. Only a decided answer counts: groups or rules that
+    are not all known leave a port out."""
+    model = context.model
+    served: list[tuple[str | None, str, Port]] = []
+    if address in model.data_stores and model.data_stores[address].port is not None:
+        served.append((None, "tcp", model.data_stores[address].port))
+    balancer = model.load_balancers.get(address)
+    if balancer is not None and balancer.has_security_groups:
+        served += sorted((listener.address, listener.protocol, listener.port) for listener in model.listeners
+                         if listener.load_balancer == address and listener.port is not None)
+    if not served or groups_not_known(context, endpoint):
+        return []
+    return [{"listener": listener, "protocol": protocol, "port": port}
+            for listener, protocol, port in served
+            if not rules_cannot_be_judged(context, endpoint, INGRESS, port, protocol)
+            and all(covers_port(rule, port, protocol) == BLOCKED for rule in ingress_rules(context, endpoint))]
+
+
+def _flow(context: Context, flow: Flow, intended: bool) -> dict:
     verdict = context.verdict(flow)
     return {
         "kind": flow.kind,
@@ -75,5 +110,8 @@ def _flow(context: Context, flow: Flow) -> dict:
                      for b in verdict.blockers],
         "unresolved": list(verdict.unresolved),
         "via": list(flow.via),
+        # The load balancers' flows are configured; a data flow is meant when the store's rules
+        # name the source's tier (the rest show who else can reach a store).
+        "intended": intended,
     }
 

@@ -19,8 +19,7 @@ front matter, then the rest.
 Tags say what kind of problem a rule reports. Reporters read these, never rule ids:
 `blocked` (a flow the configuration intends is blocked), `exposure` (a tier is reachable from
 where it should not be), `smell` (configuration hygiene), and `unreachable` (a data store admits
-none of the clients it is meant to serve; no blocked edge of the tier diagram shows that, so the
-diagram marks the store). Every rule is exactly one of blocked, exposure or smell. The other
+none of the clients it is meant to serve). Every rule is exactly one of blocked, exposure or smell. The other
 tags (`security`, `availability`, `load-balancer`, ...) are published in SARIF `properties.tags`;
 `blocked`, `unreachable` and `smell` are the tool's own and are not published.
 """

@@ -1,7 +1,11 @@
 """The tiers as a picture: Mermaid (for pull-request comments and READMEs) or Graphviz DOT.
 
 Nodes are load balancers, compute and data stores, grouped by tier; edges are the flows the
-model knows, blocked ones drawn in red, and endpoints with an exposure finding marked.
+configuration means (the load balancers' flows, and each store's app tier towards it) with their
+verdicts, blocked ones drawn in red, plus any other flow that reaches a store. A store or a
+listener nothing admits is marked unreachable. Everything comes from the model's document, so
+`graph --format mermaid` and the markdown report draw the same picture; the report only
+outlines the endpoints its exposure findings name.
 """
 
 from __future__ import annotations
@@ -24,8 +28,8 @@ def _edges(graph: dict) -> list[tuple[str, str, str, str]]:
     rank = {"blocked": 2, "undecided": 1, "allowed": 0}
     edges: dict[tuple[str, str], tuple[str, str]] = {}
     for flow in graph["flows"]:
-        if flow["kind"] == "data" and flow["status"] != "allowed":
-            continue  # a data flow is drawn where the store admits it; the rules speak of the rest
+        if not flow["intended"] and flow["status"] != "allowed":
+            continue  # a flow nobody means is drawn only where it gets through
         key = (flow["from"], flow["to"])
         label = f"{flow['protocol']}/{flow['port']}" if flow["kind"] != "dynamic_ports" else "tcp/dynamic"
         if key not in edges or rank[flow["status"]] > rank[edges[key][1]]:
@@ -33,10 +37,20 @@ def _edges(graph: dict) -> list[tuple[str, str, str, str]]:
     return [(a, b, label, status) for (a, b), (label, status) in sorted(edges.items())]
 
 
-def mermaid(graph: dict, marks: dict[str, str] | None = None) -> str:
-    """One input's tiers. `marks` flags endpoints with a finding: address -> "exposed" or
-    "blocked" (outlined orange or red, with the word in the label)."""
-    return "flowchart LR\n" + "".join(_mermaid_body(graph, marks or {}, "", "  ", 0)[0])
+def _unreachable_mark(endpoint: dict) -> str:
+    """` ✗ unreachable` on a store nothing admits; the listeners of a load balancer nothing
+    admits, by port: ` ✗ tcp/443 unreachable`."""
+    ports = [f"{item['protocol']}/{item['port']}" for item in endpoint["unreachable"]
+             if item["listener"] is not None]
+    if ports:
+        return f" ✗ {', '.join(ports)} unreachable"
+    return " ✗ unreachable" if endpoint["unreachable"] else ""
+
+
+def mermaid(graph: dict, exposed: frozenset[str] = frozenset()) -> str:
+    """One input's tiers. `exposed`: addresses outlined orange (the markdown report's exposure
+    findings); the labels and edges are the document's alone."""
+    return "flowchart LR\n" + "".join(_mermaid_body(graph, exposed, "", "  ", 0)[0])
 
 
 def mermaid_many(graphs: list[tuple[str, dict]]) -> str:
@@ -45,13 +59,13 @@ def mermaid_many(graphs: list[tuple[str, dict]]) -> str:
     links = 0
     for index, (title, graph) in enumerate(graphs):
         lines.append(f'  subgraph input{index}["{_label(title)}"]\n')
-        body, links = _mermaid_body(graph, {}, f"i{index}", "    ", links)
+        body, links = _mermaid_body(graph, frozenset(), f"i{index}", "    ", links)
         lines.extend(body)
         lines.append("  end\n")
     return "".join(lines)
 
 
-def _mermaid_body(graph: dict, marks: dict[str, str], prefix: str, indent: str, first_link: int) -> tuple[list[str], int]:
+def _mermaid_body(graph: dict, exposed: frozenset[str], prefix: str, indent: str, first_link: int) -> tuple[list[str], int]:
     ids = _ids(graph, prefix)
     lines = []
     for tier, title in TIERS:
@@ -60,9 +74,7 @@ def _mermaid_body(graph: dict, marks: dict[str, str], prefix: str, indent: str, 
             continue
         lines.append(f'{indent}subgraph {prefix}{tier.replace(" ", "_")}["{title}"]\n')
         for endpoint in members:
-            port = f" :{endpoint['port']}" if endpoint.get("port") else ""
-            mark = {"exposed": " ⚠ exposed", "blocked": " ✗ blocked"}.get(marks.get(endpoint["address"], ""), "")
-            lines.append(f'{indent}  {ids[endpoint["address"]]}["{_label(endpoint["address"])}{port}{mark}"]\n')
+            lines.append(f'{indent}  {ids[endpoint["address"]]}["{_node_label(endpoint)}"]\n')
         lines.append(f"{indent}end\n")
     red = []
     link = first_link
@@ -76,15 +88,20 @@ def _mermaid_body(graph: dict, marks: dict[str, str], prefix: str, indent: str, 
         link += 1
     if red:
         lines.append(f"{indent}linkStyle {','.join(red)} stroke:#d00,stroke-width:2px,color:#d00\n")
-    for address, kind in sorted(marks.items()):
-        if address in ids:
-            color = "#e80" if kind == "exposed" else "#d00"
-            lines.append(f"{indent}style {ids[address]} stroke:{color},stroke-width:3px\n")
+    for endpoint in graph["endpoints"]:
+        if endpoint["unreachable"]:
+            lines.append(f"{indent}style {ids[endpoint['address']]} stroke:#d00,stroke-width:3px\n")
+        elif endpoint["address"] in exposed:
+            lines.append(f"{indent}style {ids[endpoint['address']]} stroke:#e80,stroke-width:3px\n")
     return lines, link
 
 
-def dot(graph: dict, marks: dict[str, str] | None = None) -> str:
-    marks = marks or {}
+def _node_label(endpoint: dict) -> str:
+    port = f" :{endpoint['port']}" if endpoint.get("port") else ""
+    return f"{_label(endpoint['address'])}{port}{_unreachable_mark(endpoint)}"
+
+
+def dot(graph: dict) -> str:
     ids = _ids(graph)
     lines = ["digraph tiers {", "  rankdir=LR;", "  node [shape=box, fontname=Helvetica];"]
     for index, (tier, title) in enumerate(TIERS):
@@ -93,9 +110,8 @@ def dot(graph: dict, marks: dict[str, str] | None = None) -> str:
             continue
         lines.append(f'  subgraph cluster_{index} {{ label="{title}";')
         for endpoint in members:
-            kind = marks.get(endpoint["address"])
-            color = {"exposed": ', color="#e08000", penwidth=3', "blocked": ', color="#d00000", penwidth=3'}.get(kind, "")
-            lines.append(f'    {ids[endpoint["address"]]} [label="{_label(endpoint["address"])}"{color}];')
+            color = ', color="#d00000", penwidth=3' if endpoint["unreachable"] else ""
+            lines.append(f'    {ids[endpoint["address"]]} [label="{_node_label(endpoint)}"{color}];')
         lines.append("  }")
     for source, target, label, status in _edges(graph):
         if source in ids and target in ids:

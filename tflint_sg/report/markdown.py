@@ -1,5 +1,6 @@
 """`--format markdown`: a pull-request comment: a summary, a table of findings, and a Mermaid
-diagram of the tiers of each input (blocked flows in red, exposed endpoints marked)."""
+diagram of the tiers of each input: the picture `graph --format mermaid` draws, with the
+endpoints the exposure findings name outlined."""
 
 from __future__ import annotations
 
@@ -32,11 +33,9 @@ def render(checked: list[Checked]) -> str:
     for item in checked:
         if item.result.graph is None:
             continue
-        # A store its clients cannot reach has no blocked edge to show it, so its node says so.
-        marks = {f.subject: "blocked" for f in item.result.findings if ruledoc.UNREACHABLE in ruledoc.tags(f.rule)}
-        marks.update({f.subject: "exposed" for f in item.result.findings if ruledoc.EXPOSURE in ruledoc.tags(f.rule)})
+        exposed = frozenset(f.subject for f in item.result.findings if ruledoc.EXPOSURE in ruledoc.tags(f.rule))
         lines += [f"### Tiers of `{item.locator.source_uri}`", "", "```mermaid",
-                  mermaid(item.result.graph, marks).rstrip("\n"), "```", ""]
+                  mermaid(item.result.graph, exposed).rstrip("\n"), "```", ""]
     return "\n".join(lines)
 
 
