@@ -91,7 +91,7 @@ def test_readable_formats_name_an_outside_plan_by_a_path_that_opens(tflint_sg, t
         path, line_number, _ = line.split(":", 2)
         assert Path(path) == plan.resolve() and line_number == "1"
     text = tflint_sg(str(plan)).stdout
-    assert text.startswith(f"{plan.resolve().as_posix()}\n")
+    assert text.startswith(f"{plan.resolve().as_posix()}:1:1: ")
     assert ".." not in text.split()
 
 

@@ -145,9 +145,9 @@ class Locator:
 
     def _part_location(self, part: Block | Attribute, file: str) -> Location:
         if isinstance(part, Block):
-            return Location(relative_uri(file, self.root), part.start_line, part.end_line, part.start_column,
+            return Location(self.paths.uri(file), part.start_line, part.end_line, part.start_column,
                             part.end_column)
-        return Location(relative_uri(file, self.root), part.line, part.end_line, part.column, part.end_column)
+        return Location(self.paths.uri(file), part.line, part.end_line, part.column, part.end_column)
 
     def call_site(self, address: str) -> Location | None:
         """For a resource made by a module, the call of that module in the root module."""

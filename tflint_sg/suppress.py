@@ -136,7 +136,7 @@ class AnnotationScan:
         for path in files:
             # Modules `terraform init` installed are not the repository's to annotate.
             if ".terraform" not in Path(path).parts:
-                self.files.setdefault(os.path.abspath(path), locator.root)
+                self.files.setdefault(os.path.abspath(path), locator.paths.root)
         for suppression in lapsed(kept, locator):
             path, line = suppression.annotation
             self.back.setdefault((os.path.realpath(path), line), set()).add(
