@@ -279,3 +279,15 @@ def line_of(path, text: str) -> int:
     numbers = [n for n, line in enumerate(Path(path).read_text().splitlines(), 1) if text in line]
     assert len(numbers) == 1, f"{text!r} is on lines {numbers} of {path}"
     return numbers[0]
+
+
+def block_lines(lines: list[str], header: str) -> tuple[int, int]:
+    """First and last line (1-based) of the top-level block whose first line starts with
+    `header`, found by counting braces in the .tf text."""
+    start = next(i for i, line in enumerate(lines) if line.startswith(header))
+    depth = 0
+    for end in range(start, len(lines)):
+        depth += lines[end].count("{") - lines[end].count("}")
+        if depth == 0:
+            return start + 1, end + 1
+    raise AssertionError(header)

@@ -5,19 +5,11 @@ import re
 
 import pytest
 
-from conftest import FIXTURES
+from conftest import FIXTURES, block_lines
 
 
 def _block_lines(path, header):
-    """The first and last line of the block that starts with `header`, read from the file."""
-    lines = path.read_text().splitlines()
-    start = next(i for i, line in enumerate(lines) if line.startswith(header))
-    depth = 0
-    for end in range(start, len(lines)):
-        depth += lines[end].count("{") - lines[end].count("}")
-        if depth == 0:
-            return start + 1, end + 1
-    raise AssertionError(header)
+    return block_lines(path.read_text().splitlines(), header)
 
 
 def _result(log, subject):

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Union
 
-from tflint_sg.load.hcl.syntax import Attribute, Block, Literal, TupleExpr
+from tflint_sg.addresses import strip_keys
+from tflint_sg.load.hcl.syntax import Attribute, Block, GetAttr, Index, Literal, Name, TupleExpr
 from tflint_sg.model import Rule
 from tflint_sg.modeling.groups import normalize_protocol
 from tflint_sg.modeling.lookup import network
@@ -79,7 +80,47 @@ def _agrees(block: Block, rule: Rule) -> bool:
             isinstance(item, Literal) for item in cidrs.expr.items):
         if any(network(item.value) not in rule.cidrs for item in cidrs.expr.items):
             return False
-    return True
+    return _same_kinds_of_peer(block, rule) and _names_its_groups(block, rule)
+
+
+def _same_kinds_of_peer(block: Block, rule: Rule) -> bool:
+    """A rule with addresses comes from a block that lists some, a rule naming groups from one
+    with `security_groups`, a self rule from one with `self`: two blocks on one port are told
+    apart by whom they admit."""
+    written = block.attributes
+    if rule.cidrs and "cidr_blocks" not in written and "ipv6_cidr_blocks" not in written:
+        return False
+    if rule.groups and "security_groups" not in written:
+        return False
+    return not (rule.self_ref and "self" not in written)
+
+
+def _names_its_groups(block: Block, rule: Rule) -> bool:
+    """`security_groups = [aws_security_group.alb.id]` declares a rule naming that group (in
+    whatever module instance); a list that is not only such references agrees with any rule."""
+    groups = block.attributes.get("security_groups")
+    if groups is None or not isinstance(groups.expr, TupleExpr) or not groups.expr.items:
+        return True
+    named = [_resource_of(item) for item in groups.expr.items]
+    if None in named:
+        return True
+    declared = {".".join(strip_keys(group).split(".")[-2:]) for group in rule.groups}
+    return bool(set(named) & declared)
+
+
+def _resource_of(expr) -> str | None:
+    """`aws_security_group.alb` for `aws_security_group.alb.id` or `aws_security_group.alb[0].id`."""
+    steps: list[str] = []
+    while isinstance(expr, (GetAttr, Index)):
+        if isinstance(expr, GetAttr):
+            steps.append(expr.name)
+        expr = expr.target
+    if not isinstance(expr, Name) or "_" not in expr.name or expr.name in _NOT_RESOURCES or not steps:
+        return None
+    return f"{expr.name}.{steps[-1]}"
+
+
+_NOT_RESOURCES = frozenset({"each", "count", "self", "path", "terraform"})
 
 
 _COMPUTED = object()

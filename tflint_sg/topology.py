@@ -70,8 +70,12 @@ def data_flows(model: Model) -> list[Flow]:
 
 
 def _port_set_at(target) -> tuple[str, str]:
-    """Where a target's own port is set: an ECS service's container port, else the attachment's port."""
+    """Where a target's own port is set: an ECS task's container port (awsvpc), the host port its
+    task definition maps the container port to (bridge: the targets are the hosts), else the
+    attachment's port."""
     if parse_resource_address(target.declared_by).resource.startswith("aws_ecs_service."):
+        if target.endpoint != target.declared_by:
+            return (target.declared_by, "task_definition")
         return (target.declared_by, "load_balancer.container_port")
     return (target.declared_by, "port")
 

@@ -27,13 +27,15 @@ def render(checked: list[Checked]) -> str:
         lines += ["| severity | rule | resource | where | what |", "|---|---|---|---|---|"]
         for finding, locator in findings:
             location = locator.place(finding.place)
-            lines.append(f"| {severity(finding)} | `{finding.rule}` | `{_cell(finding.subject)}` | "
+            instances = f" ({len(finding.instances)} instances)" if finding.instances else ""
+            lines.append(f"| {severity(finding)} | `{finding.rule}` | `{_cell(finding.subject)}`{instances} | "
                          f"`{location.uri}:{location.start_line}` | {_cell(finding.message)} |")
         lines.append("")
     for item in checked:
         if item.result.graph is None:
             continue
-        exposed = frozenset(f.subject for f in item.result.findings if ruledoc.EXPOSURE in ruledoc.tags(f.rule))
+        exposed = frozenset(address for f in item.result.findings if ruledoc.EXPOSURE in ruledoc.tags(f.rule)
+                            for address in f.instances or (f.subject,))
         lines += [f"### Tiers of `{item.locator.source_uri}`", "", "```mermaid",
                   mermaid(item.result.graph, exposed).rstrip("\n"), "```", ""]
     return "\n".join(lines)

@@ -123,12 +123,15 @@ def _notes(finding: Finding, locator: Locator, primary: Location) -> list[str]:
     places = (own[:1] or [Related(finding.subject, "subject")]) if finding.primary is not None else []
     places += [place for place in finding.related if place not in places]
     seen = {(primary.uri, primary.start_line)}
+    named: set[str] = set()
     notes = []
     for place in places:
         location = locator.place(place)
-        if (location.uri, location.start_line) in seen:
+        # Each place once, and each resource once: its port rather than its block again.
+        if (location.uri, location.start_line) in seen or place.address in named:
             continue
         seen.add((location.uri, location.start_line))
+        named.add(place.address)
         notes.append(f"{_short(location.uri, primary.uri)}:{location.start_line} {place.describe()}")
     call = locator.call_site(finding.subject)
     if call is not None and (call.uri, call.start_line) not in seen:

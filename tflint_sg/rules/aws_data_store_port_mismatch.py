@@ -35,7 +35,10 @@ def check(context):
         first, verdict = refused[0]
         site = fix_site(context.model, verdict.blockers, peer_of(first), "tcp", store.port)
         client_groups = sorted({group for client, _ in refused for group in client.groups})
-        fixes = [f"Admit tcp/{store.port} from {' or '.join(client_groups)} in a security group of {store.address}."]
+        fixes = [f"Admit tcp/{store.port} from {' or '.join(client_groups)} in {site.place.address}, whose rule admits "
+                 f"{'the client' if len(clients) == 1 else 'the clients'} on {site.ports_admitted()} only (or in "
+                 f"another security group of {store.address})." if site.port_suspect else
+                 f"Admit tcp/{store.port} from {' or '.join(client_groups)} in a security group of {store.address}."]
         port = site.single_port()
         if port is not None:
             fixes.append(f"Set the port of {store.address} to {port}, the one its groups admit "

@@ -131,6 +131,7 @@ _PORT_ROLES = {
     "load_balancer.container_port": "container port",
     "listener.instance_port": "instance port",
     "health_check.target": "health check target",
+    "task_definition": "host port mapping",
 }
 
 
@@ -146,11 +147,13 @@ def _set_port_back(context: Context, flow: Flow, site, port_places: list[Related
         if traffic and all(context.verdict(other).status == ALLOWED for other in traffic):
             return (f"Set health_check.port of {where.address} back to \"traffic-port\" (tcp/{traffic[0].port}, "
                     "which the security groups admit).")
-        return None
-    if flow.kind != TRAFFIC or not site.port_suspect:
+    if flow.kind not in (TRAFFIC, HEALTH_CHECK) or not site.port_suspect:
         return None
     port = site.single_port()
     to = f"{port}" if port is not None else f"a port the group admits ({site.ports_admitted()})"
+    if where.attribute == "task_definition":
+        return (f"Map the container port to host port {to} in the task definition of {where.address} (its "
+                f"portMappings), where {site.place.address} admits the load balancer.")
     return f"Set {where.attribute} of {where.address} to {to}, where {site.place.address} admits the load balancer."
 
 

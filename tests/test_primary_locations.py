@@ -1,0 +1,130 @@
+"""Every finding of every bad fixture points where the fix goes: its SARIF primary location is
+inside the block to edit, computed here from the .tf text. A pull request that changes that
+block gets the annotation on its diff.
+
+Each expectation says why that is the place, from the fixture's configuration: the rule on the
+blocking side that names the peer on another port puts the port first (the port may be the
+mistake); a rule on the right port from another source is the rule to change; otherwise the
+group that must admit the traffic; an exposure points at the open rule.
+"""
+
+import pytest
+
+from conftest import FIXTURES, block_lines
+
+
+RULE = "rule: "  # a marker inside an inline rule: the whole `ingress`/`egress` block is expected
+
+
+def _inner(lines: list[str], start: int, end: int, marker: str) -> tuple[int, int]:
+    """The line holding `marker` inside lines start..end (an attribute), or for a RULE marker
+    the nested block around it, from its opening line to its closing brace."""
+    if marker.startswith(RULE):
+        holding = next(n for n in range(start, end + 1) if marker[len(RULE):] in lines[n - 1])
+        line = max(n for n in range(start + 1, holding) if lines[n - 1].rstrip().endswith("{"))
+    else:
+        line = next(n for n in range(start, end + 1) if marker in lines[n - 1])
+    if not lines[line - 1].rstrip().endswith("{"):
+        return line, line
+    depth = 0
+    for last in range(line, end + 1):
+        depth += lines[last - 1].count("{") - lines[last - 1].count("}")
+        if depth == 0:
+            return line, last
+    raise AssertionError(marker)
+
+
+# fixture, rule -> (file, resource header, the part inside it: a line of the attribute, or RULE
+# and a line only that inline rule holds; None for the whole block)
+EXPECTED = {
+    # The load balancer's own group has no egress: the group that must allow it.
+    ("alb_no_egress", "aws_lb_target_traffic_blocked"): ("main.tf", 'resource "aws_security_group" "grafana_alb"', None),
+    # The API group admits the ALB on 443 only, the target group sends 8080: the port first.
+    ("both_sides_blocked", "aws_lb_target_traffic_blocked"): ("main.tf", 'resource "aws_lb_target_group" "api"', "port     = 8080"),
+    # The app group admits the ELB on 80, the listener sends instance_port 8080.
+    ("classic_elb", "aws_lb_target_traffic_blocked"): ("main.tf", 'resource "aws_elb" "web"', "instance_port"),
+    # The green attachment overrides the port to 8443; the group admits the ALB on 443.
+    ("count_for_each", "aws_lb_target_traffic_blocked"): ("main.tf", 'resource "aws_lb_target_group_attachment" "api"', "port "),
+    # The managed default group admits only itself: no rule names the ALB; the group.
+    ("default_security_group", "aws_lb_target_traffic_blocked"): ("main.tf", 'resource "aws_default_security_group" "default"', None),
+    # The task group admits the ALB on 80, the service registers container port 3000.
+    ("ecs_awsvpc", "aws_lb_target_traffic_blocked"): ("main.tf", 'resource "aws_ecs_service" "orders"', "container_port"),
+    # Dynamic host ports: the rule that admits the ALB (on 8080 only) is the one to widen.
+    ("ecs_bridge_dynamic_blocked", "aws_ecs_service_dynamic_ports_blocked"): ("main.tf", 'resource "aws_security_group" "ecs_hosts"', RULE + "App port from the ALB"),
+    # Bridge mode maps container 8080 to host 8081, the hosts admit the ALB on 8080: the mapping.
+    ("ecs_bridge_templatefile", "aws_lb_target_traffic_blocked"): ("main.tf", 'resource "aws_ecs_service" "web"', "task_definition"),
+    # The open rules themselves.
+    ("expose_db_public", "aws_data_store_exposed"): ("main.tf", 'resource "aws_security_group" "db"', RULE + "MySQL for the reporting vendor"),
+    ("expose_db_to_lb", "aws_data_store_exposed"): ("main.tf", 'resource "aws_security_group" "db"', RULE + "Postgres from the ALB"),
+    ("expose_target_open", "aws_lb_target_exposed"): ("main.tf", 'resource "aws_security_group" "api"', RULE + "temporary debugging"),
+    # The listener is on 443; the ALB's group admits clients (anywhere) on 80 only: that rule.
+    ("expose_listener_unreachable", "aws_lb_listener_unreachable"): ("main.tf", 'resource "aws_security_group" "alb"', RULE + "HTTP from anywhere"),
+    # Health checks on 8081; the group admits the ALB on the traffic port 80.
+    ("health_check_port", "aws_lb_target_health_check_blocked"): ("main.tf", 'resource "aws_lb_target_group" "web"', 'port     = "8081"'),
+    ("listener_rules_weighted", "aws_lb_target_traffic_blocked"): ("main.tf", 'resource "aws_lb_target_group" "admin"', "port     = 9000"),
+    # The target port is a variable of the lb module; its target group is where it is set.
+    ("modules_three_levels", "aws_lb_target_traffic_blocked"): ("modules/lb/main.tf", 'resource "aws_lb_target_group" "this"', "port     = var.target_port"),
+    ("nlb", "aws_lb_target_health_check_blocked"): ("main.tf", 'resource "aws_lb_target_group" "gateway"', 'port     = "8080"'),
+    # Clients arrive with their own addresses; the rule on 443 admits only the VPC.
+    ("nlb_clients_blocked", "aws_lb_target_clients_blocked"): ("main.tf", 'resource "aws_security_group" "web"', RULE + "HTTPS from the NLB"),
+    ("plan_dynamic_interfaces", "aws_lb_target_traffic_blocked"): ("main.tf", 'resource "aws_lb_target_group" "web"', "port     = 80"),
+    ("plan_module_defaults", "aws_lb_target_traffic_blocked"): ("main.tf", 'resource "aws_lb_target_group" "web"', "port     = 80"),
+    ("rule_styles", "aws_lb_target_traffic_blocked"): ("main.tf", 'resource "aws_lb_target_group" "metrics"', "port     = 9090"),
+    # The rule on 8080 names a group nothing carries: its source is what to change.
+    ("smell_unattached_source", "aws_lb_target_traffic_blocked"): ("main.tf", 'resource "aws_vpc_security_group_ingress_rule" "app_from_lb"', None),
+    ("source_count_from_plan_var", "aws_lb_target_traffic_blocked"): ("main.tf", 'resource "aws_lb_target_group" "web"', "port     = 80"),
+    # The tasks admit the ALB on 80; the service's dynamic load_balancer block gives 8080.
+    ("source_ecs_dynamic_load_balancer", "aws_lb_target_traffic_blocked"): ("service/main.tf", 'resource "aws_ecs_service" "this"', "container_port"),
+    ("source_asg_locals", "aws_lb_target_traffic_blocked"): ("main.tf", 'resource "aws_lb_target_group" "app"', "port     = 8443"),
+    ("source_unattached_through_local", "aws_lb_target_traffic_blocked"): ("main.tf", 'resource "aws_vpc_security_group_ingress_rule" "app_from_lb"', None),
+    # The story: the office-only group is on every tier; no rule names the ALB or the app tier.
+    ("story", "aws_lb_target_traffic_blocked"): ("main.tf", 'resource "aws_security_group" "public"', None),
+    ("story", "aws_data_store_unreachable"): ("main.tf", 'resource "aws_security_group" "public"', None),
+    # The app tier's own group lets nothing out to the cache: that group.
+    ("tier_client_egress_blocked", "aws_data_store_client_egress_blocked"): ("main.tf", 'resource "aws_security_group" "app"', None),
+    # The database group admits the app tier on 3306, the database listens on 5432: that rule.
+    ("tier_db_port_mismatch", "aws_data_store_port_mismatch"): ("main.tf", 'resource "aws_security_group" "db"', RULE + "MySQL from the app tier"),
+    ("tier_db_unreachable", "aws_data_store_unreachable"): ("main.tf", 'resource "aws_security_group" "office"', None),
+    # The standby's group admits the ALB on 8000; its target group (and health check) use 8080.
+    ("weighted_standby", "aws_lb_target_health_check_blocked"): ("main.tf", 'resource "aws_lb_target_group" "green"', "port     = 8080"),
+}
+
+
+# A variable without a value, a data source read while planning.
+NEEDS_THE_PLAN = {"source_count_from_plan_var", "source_ecs_dynamic_load_balancer"}
+
+
+def _results(tflint_sg, target: str) -> list[dict]:
+    return tflint_sg("--format", "sarif", target).json()["runs"][0]["results"]
+
+
+@pytest.mark.parametrize("mode", ["plan", "source"])
+@pytest.mark.parametrize("case, rule", sorted(EXPECTED))
+def test_the_primary_location_is_the_block_to_edit(case, rule, mode, tflint_sg):
+    target = f"fixtures/{case}/plan.json" if mode == "plan" else f"fixtures/{case}"
+    if mode == "source" and (case.startswith("plan_") or case in NEEDS_THE_PLAN):
+        pytest.skip("its .tf files alone leave the flow open: it needs the values its plan records")
+    relative, header, marker = EXPECTED[(case, rule)]
+    lines = (FIXTURES / case / relative).read_text().splitlines()
+    start, end = block_lines(lines, header)
+    if marker is not None:
+        start, end = _inner(lines, start, end, marker)
+    (result,) = [r for r in _results(tflint_sg, target) if r["ruleId"] == rule]
+    location = result["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"]["uri"] == f"fixtures/{case}/{relative}"
+    region = location["region"]
+    assert (region["startLine"], region["endLine"]) == (start, end)
+    # The span starts where the written part does: its first non-blank column.
+    first = lines[start - 1]
+    assert region["startColumn"] == len(first) - len(first.lstrip()) + 1
+
+
+def test_every_bad_fixture_has_its_expected_place():
+    """A new bad fixture needs an expectation here."""
+    import json
+
+    bad = {(case.name, finding["rule"]) for case in FIXTURES.iterdir() if (case / "expected.json").is_file()
+           for finding in json.loads((case / "expected.json").read_text())["findings"]}
+    # Smells are about the group or rule itself: their subject is the place.
+    bad = {pair for pair in bad if not pair[1].startswith("aws_security_group_")}
+    assert bad == set(EXPECTED)
