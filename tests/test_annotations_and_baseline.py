@@ -111,3 +111,38 @@ def test_compact_and_github_formats(tflint_sg):
     github = tflint_sg("--format", "github", "fixtures/story").stdout.splitlines()
     assert len(github) == 2
     assert github[1].startswith(f"::error file=fixtures/story/main.tf,line={group},endLine=") and f"title={TRAFFIC}::" in github[1]
+
+
+def test_a_baseline_survives_scaling_count(story, tflint_sg, tmp_path):
+    """One problem, one fingerprint: the instances of aws_instance.web are one finding, so a
+    third instance blocked the same way is the same problem."""
+    baseline = tmp_path / "baseline.json"
+    assert tflint_sg("--write-baseline", str(baseline), str(story)).code == 2
+    main = story / "main.tf"
+    text = main.read_text()
+    assert text.count("count                  = 2") == 1 and text.count("count            = 2") == 1
+    main.write_text(text.replace("count                  = 2", "count                  = 3")
+                    .replace("count            = 2", "count            = 3"))
+    scaled = tflint_sg("--format", "json", str(story)).json()["findings"]
+    (web,) = [f for f in scaled if f["rule"] == TRAFFIC]
+    assert web["instances"] == ["aws_instance.web[0]", "aws_instance.web[1]", "aws_instance.web[2]"]
+    run = tflint_sg("--format", "json", "--baseline", str(baseline), str(story))
+    assert run.code == 0 and run.json()["inputs"][0]["baselined"] == 2
+
+
+def test_a_baseline_of_version_1_still_matches(story, tflint_sg, tmp_path):
+    """Version 1 recorded one fingerprint per instance: sha256 over the rule, the instance's
+    address, the load balancer, protocol and port (and the peer), joined by NUL, 32 hex digits."""
+    import hashlib
+
+    def recorded(*identity: str) -> dict:
+        return {"fingerprint": hashlib.sha256("\x00".join(identity).encode()).hexdigest()[:32]}
+
+    baseline = tmp_path / "baseline.json"
+    baseline.write_text(json.dumps({"tool": "tflint-sg", "baseline_version": 1, "findings": [
+        recorded(TRAFFIC, "aws_instance.web[0]", "aws_lb.web", "tcp", "80"),
+        recorded(TRAFFIC, "aws_instance.web[1]", "aws_lb.web", "tcp", "80"),
+        recorded("aws_data_store_unreachable", "aws_db_instance.main", "", "tcp", "5432"),
+    ]}))
+    run = tflint_sg("--format", "json", "--baseline", str(baseline), str(story))
+    assert run.code == 0 and run.json()["inputs"][0]["baselined"] == 2

@@ -90,3 +90,17 @@ def test_verbose_names_the_data_store_rules_an_unknown_silenced(tflint_sg, tmp_p
     with_source = tflint_sg(str(plan), "--source", "benchmarks/stack", "-v")
     assert with_source.code == 2 and "note:" not in with_source.stdout
     assert "not decided" not in with_source.stdout
+
+
+def test_the_readme_shows_the_story_as_the_tool_prints_it(tflint_sg):
+    readme = (ROOT / "README.md").read_text()
+    shown = readme.split("$ tflint-sg fixtures/story\n", 1)[1].split("```", 1)[0]
+    assert shown == tflint_sg("fixtures/story").stdout
+
+
+def test_a_finding_takes_at_most_eight_lines(tflint_sg):
+    """file:line:col and the sentence, the flow, the marked line, the places, the fixes, the docs."""
+    for case in ("fixtures/story", "fixtures/health_check_port", "fixtures/modules_three_levels",
+                 "fixtures/tier_db_port_mismatch", "fixtures/both_sides_blocked"):
+        findings = tflint_sg(case).stdout.split("\n\n")[:-1]
+        assert findings and all(len(finding.strip("\n").splitlines()) <= 8 for finding in findings), case

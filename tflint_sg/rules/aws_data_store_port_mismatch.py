@@ -52,7 +52,7 @@ def check(context):
             fix=fixes[0],
             other_fixes=tuple(fixes[1:]),
             primary=site.place,
-            related=unique_places([Related(store.address, "port", "port")]
+            related=unique_places([Related(store.address, store.kind), Related(store.address, "port", "port")]
                                   + [Related(client, "client") for client in clients]
                                   + [site.place] + [Related(group, "security group") for group in endpoint.groups]),
             blockers=blockers,

@@ -35,7 +35,7 @@ def check(context):
             fix=(f"Admit tcp/{store.port} from the app tier's security group in a group of {store.address}, "
                  "or give the app tier and the store a shared group with a self-referencing rule."),
             primary=fix_site(model, blockers, _NOBODY, "tcp", store.port).place,
-            related=(Related(store.address, "port", "port"),)
+            related=(Related(store.address, store.kind), Related(store.address, "port", "port"))
             + tuple(Related(group, "security group") for group in endpoint.groups[1:]),
             blockers=blockers,
             protocol="tcp",
