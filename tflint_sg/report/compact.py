@@ -9,5 +9,6 @@ def render(checked: list[Checked]) -> str:
     lines = []
     for finding, locator in all_findings(checked):
         location = locator.place(finding.place)
-        lines.append(f"{location.uri}:{location.start_line}:1: {severity(finding)}: {finding.message} [{finding.rule}]")
+        lines.append(f"{location.uri}:{location.start_line}:{location.start_column or 1}: {severity(finding)}: "
+                     f"{finding.message} [{finding.rule}]")
     return "".join(line + "\n" for line in lines)

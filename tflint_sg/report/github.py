@@ -20,7 +20,10 @@ def render(checked: list[Checked]) -> str:
     for finding, locator in all_findings(checked):
         location = locator.place(finding.place)
         level = _LEVELS.get(severity(finding), "warning")
+        columns = (f"col={location.start_column},endColumn={location.end_column},"
+                   if location.start_column and location.start_line == location.end_line else "")
         properties = (f"file={_property(location.uri)},line={location.start_line},endLine={location.end_line},"
-                      f"title={_property(finding.rule)}")
-        lines.append(f"::{level} {properties}::{_data(finding.message + ' Fix: ' + finding.fix)}")
+                      f"{columns}title={_property(finding.rule)}")
+        fixes = " ".join([f"Fix: {finding.fix}"] + [f"Or: {fix}" for fix in finding.other_fixes])
+        lines.append(f"::{level} {properties}::{_data(finding.message + ' ' + fixes)}")
     return "".join(line + "\n" for line in lines)
