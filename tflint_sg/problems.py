@@ -23,27 +23,44 @@ _TAIL = r"(?![\w\[\"-]|\.\w)"
 
 
 def one_per_problem(findings: list[Finding]) -> list[Finding]:
-    """The findings, with those that are one problem merged, in the order of their first."""
-    problems: dict[tuple, list[Finding]] = {}
+    """The findings, with those that are one problem merged (the caller sorts them)."""
+    candidates: dict[tuple, list[Finding]] = {}
     for finding in findings:
-        problems.setdefault(_problem(finding), []).append(finding)
-    return [group[0] if len(group) == 1 else _merge(group) for group in problems.values()]
+        candidates.setdefault(_facts(finding), []).append(finding)
+    merged: list[Finding] = []
+    for group in candidates.values():
+        if len(group) == 1:
+            merged.append(group[0])
+            continue
+        # Only findings that agree on the facts are compared word for word.
+        problems: dict[tuple, list[Finding]] = {}
+        for finding in group:
+            problems.setdefault(_words(finding), []).append(finding)
+        merged += [same[0] if len(same) == 1 else _merge(same) for same in problems.values()]
+    return merged
 
 
 def _mask(text: str, address: str) -> str:
     return re.sub(_EDGE + re.escape(address) + _TAIL, "\x00", text)
 
 
-def _problem(finding: Finding) -> tuple:
+def _facts(finding: Finding) -> tuple:
+    """What findings of one problem share, whatever their words: the rule, the resource, the
+    flow, and who blocks it."""
     subject = finding.subject
     blockers = tuple(sorted({(b.direction, b.group, b.admits) for b in finding.blockers}))
     # Places that differ by instance too (each instance's attachment) share one block.
     related = tuple(sorted({(strip_keys(r.address), r.role, r.attribute, r.rule) for r in finding.related
                             if r.address != subject}, key=repr))
     return (finding.rule, strip_keys(subject), finding.load_balancer, finding.protocol, str(finding.port),
-            finding.peer, finding.severity, blockers, related, finding.primary,
-            _mask(finding.message, subject), _mask(finding.fix, subject),
-            tuple(_mask(fix, subject) for fix in finding.other_fixes), finding.unresolved)
+            finding.peer, finding.severity, blockers, related, finding.primary, finding.unresolved)
+
+
+def _words(finding: Finding) -> tuple:
+    """The message and fixes with the subject's address set aside."""
+    subject = finding.subject
+    return (_mask(finding.message, subject), _mask(finding.fix, subject),
+            tuple(_mask(fix, subject) for fix in finding.other_fixes))
 
 
 def _merge(group: list[Finding]) -> Finding:
