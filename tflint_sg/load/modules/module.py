@@ -20,6 +20,7 @@ from tflint_sg.load.expressions.library_files import render_template
 from tflint_sg.load.expressions.values import (Lazy, Missing, ReferenceCycle, Scope, TfSet, as_number, to_string,
                                                unknown_in)
 from tflint_sg.load.hcl.syntax import GetAttr, Index, Name
+from tflint_sg.load.modules.references import Declarations
 from tflint_sg.load.expressions.types import convert
 from tflint_sg.load.hcl.syntax import Block
 
@@ -48,8 +49,11 @@ class Span:
 class ModuleDef:
     """The blocks of one module directory, parsed once however often it is called."""
 
-    def __init__(self, directory: str, blocks: list[Block]):
+    def __init__(self, directory: str, blocks: list[Block], overrides: list[Block] = ()):
+        """`blocks`: with override files merged in; `overrides`: the override files' own blocks."""
         self.directory = directory
+        self.blocks = blocks
+        self.declared = Declarations.of(list(blocks) + list(overrides))
         self.variables: dict[str, Block] = {}
         self.locals: dict[str, Any] = {}
         self.outputs: dict[str, Block] = {}

@@ -1,0 +1,184 @@
+"""Every reference in a module must name something the module declares: Terraform refuses a
+configuration that refers to an undeclared variable, local value, module call, resource or data
+source, so this tool does too, instead of evaluating the reference to an unknown value.
+
+The check errs on the side of silence: names whose scope this module does not follow (iterators,
+`self`, provider-defined functions, the blocks of `moved`, `import`, `removed` and `check`) are
+never reported.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterator
+
+from tflint_sg.errors import InputError
+from tflint_sg.load.hcl.syntax import (Binary, Block, Call, Conditional, For, GetAttr, Index, Literal, Name,
+                                       ObjectExpr, Splat, Template, TupleExpr, Unary)
+
+# Roots of references that are not a resource type, even where they hold an underscore.
+_BUILT_IN_ROOTS = frozenset({"count", "each", "self", "path", "terraform", "var", "local", "module", "data",
+                             "ephemeral", "resource"})
+# Blocks whose expressions are addresses or have scopes of their own.
+_UNCHECKED_BLOCKS = frozenset({"terraform", "moved", "import", "removed", "check"})
+# Attributes that hold provider addresses, attribute names or types, not references.
+_UNCHECKED_ATTRIBUTES = {
+    "resource": {"provider"}, "data": {"provider"}, "ephemeral": {"provider"}, "module": {"providers"},
+    "variable": {"type"}, "lifecycle": {"ignore_changes"},
+}
+_ANY_NAME = "*"  # bound where an iterator's name cannot be read: no reference is checked there
+
+
+@dataclass
+class Declarations:
+    """What one module declares, override files included."""
+
+    variables: set[str] = field(default_factory=set)
+    locals: set[str] = field(default_factory=set)
+    calls: set[str] = field(default_factory=set)
+    resources: set[tuple[str, str]] = field(default_factory=set)
+    data: set[tuple[str, str]] = field(default_factory=set)
+    ephemeral: set[tuple[str, str]] = field(default_factory=set)
+
+    @classmethod
+    def of(cls, blocks: list[Block]) -> Declarations:
+        declared = cls()
+        for block in blocks:
+            labels = block.labels
+            if block.type == "locals":
+                declared.locals.update(block.attributes)
+            elif block.type == "variable" and labels:
+                declared.variables.add(labels[0])
+            elif block.type == "module" and labels:
+                declared.calls.add(labels[0])
+            elif block.type in ("resource", "data", "ephemeral") and len(labels) == 2:
+                getattr(declared, block.type if block.type != "resource" else "resources").add((labels[0], labels[1]))
+        return declared
+
+
+@dataclass(frozen=True)
+class _Reference:
+    root: str
+    names: tuple[str, ...]  # the attribute names right after the root, up to the first index
+    file: str
+    line: int
+
+
+def check_references(blocks: list[Block], declared: Declarations, module: str, display=str) -> None:
+    """Raise an InputError for the first reference (by file and line) in `blocks` to something
+    not in `declared`. `module`: "the root module" or `module.app`, as Terraform names it;
+    `display` turns a block's file into the path the user reads."""
+    problems = sorted(((reference.file, reference.line, problem)
+                       for reference in _references(blocks)
+                       for problem in [_undeclared(reference, declared)] if problem), key=lambda p: p[:2])
+    if problems:
+        file, line, problem = problems[0]
+        raise InputError(display(file), f"{problem} is not declared in {module}", line)
+
+
+def _undeclared(reference: _Reference, declared: Declarations) -> str | None:
+    root, names = reference.root, reference.names
+    if root == "var" and names and names[0] not in declared.variables:
+        return f"Reference to undeclared input variable: var.{names[0]}"
+    if root == "local" and names and names[0] not in declared.locals:
+        return f"Reference to undeclared local value: local.{names[0]}"
+    if root == "module" and names and names[0] not in declared.calls:
+        return f"Reference to undeclared module: module.{names[0]}"
+    if root == "data" and len(names) >= 2 and (names[0], names[1]) not in declared.data:
+        return f"Reference to undeclared resource: data.{names[0]}.{names[1]}"
+    if root == "ephemeral" and len(names) >= 2 and (names[0], names[1]) not in declared.ephemeral:
+        return f"Reference to undeclared ephemeral resource: ephemeral.{names[0]}.{names[1]}"
+    if root not in _BUILT_IN_ROOTS and "_" in root and names and (root, names[0]) not in declared.resources:
+        return f"Reference to undeclared resource: {root}.{names[0]}"
+    return None
+
+
+def _references(blocks: list[Block]) -> Iterator[_Reference]:
+    for block in blocks:
+        if block.type not in _UNCHECKED_BLOCKS:
+            yield from _block_references(block, frozenset())
+
+
+def _block_references(block: Block, bound: frozenset[str]) -> Iterator[_Reference]:
+    if block.type == "dynamic":
+        bound = bound | _iterator_names(block)
+    skipped = _UNCHECKED_ATTRIBUTES.get(block.type, ())
+    for name, attribute in block.attributes.items():
+        if name not in skipped:
+            for root, names in _expression_references(attribute.expr, bound):
+                yield _Reference(root, names, block.file, attribute.line)
+    for nested in block.blocks:
+        yield from _block_references(nested, bound)
+
+
+def _iterator_names(dynamic: Block) -> frozenset[str]:
+    """The names a `dynamic` block binds: its label, and its `iterator` (a bare name in HCL, a
+    string in JSON); `_ANY_NAME` when the iterator is written some other way."""
+    names = set(dynamic.labels[:1])
+    iterator = dynamic.attributes.get("iterator")
+    if iterator is not None:
+        expr = iterator.expr
+        if isinstance(expr, Name):
+            names.add(expr.name)
+        elif isinstance(expr, Literal) and isinstance(expr.value, str):
+            names.add(expr.value)
+        else:
+            names.add(_ANY_NAME)
+    return frozenset(names)
+
+
+def _expression_references(expr, bound: frozenset[str]) -> Iterator[tuple[str, tuple[str, ...]]]:
+    """(root, attribute names after it) of each reference in `expr` whose root `bound` leaves free."""
+    steps: list[str | None] = []  # from the outside in; None for an index
+    node = expr
+    while isinstance(node, (GetAttr, Index)):
+        if isinstance(node, GetAttr):
+            steps.append(node.name)
+        else:
+            steps.append(None)
+            yield from _expression_references(node.key, bound)
+        node = node.target
+    if steps:
+        if isinstance(node, Name):
+            if node.name not in bound and _ANY_NAME not in bound:
+                names = []
+                for step in reversed(steps):
+                    if step is None:
+                        break
+                    names.append(step)
+                yield node.name, tuple(names)
+        else:
+            yield from _expression_references(node, bound)
+        return
+    if isinstance(node, Splat):
+        yield from _expression_references(node.target, bound)
+        for kind, step in node.steps:
+            if kind == "index":
+                yield from _expression_references(step, bound)
+    elif isinstance(node, For):
+        yield from _expression_references(node.collection, bound)
+        inner = bound | {node.value_name} | ({node.key_name} if node.key_name else set())
+        for part in (node.key, node.value, node.condition):
+            if part is not None:
+                yield from _expression_references(part, inner)
+    else:
+        for child in _children(node):
+            yield from _expression_references(child, bound)
+
+
+def _children(node) -> tuple:
+    if isinstance(node, Template):
+        return tuple(part for part in node.parts if not isinstance(part, str))
+    if isinstance(node, TupleExpr):
+        return node.items
+    if isinstance(node, ObjectExpr):
+        return tuple(part for item in node.items for part in item)
+    if isinstance(node, Call):
+        return node.args
+    if isinstance(node, Conditional):
+        return node.condition, node.if_true, node.if_false
+    if isinstance(node, Binary):
+        return node.left, node.right
+    if isinstance(node, Unary):
+        return (node.operand,)
+    return ()  # a literal, a lone name, or an expression this tool does not read
