@@ -88,6 +88,15 @@ def test_a_json_file_reference_is_checked_too(tflint_sg, tmp_path):
     assert line.endswith("Reference to undeclared resource: aws_security_group.api is not declared in the root module")
 
 
+def test_a_reference_an_override_file_sets_names_the_override_file(tflint_sg, tmp_path):
+    root = _write(tmp_path, {"main.tf": GROUP, "main_override.tf": '\nresource "aws_security_group" "web" {\n'
+                                                                  '  name = local.group_name\n}\n'})
+    run = tflint_sg(str(root), cwd=tmp_path)
+    assert run.code == 1
+    assert run.stderr.splitlines() == ["tflint-sg: error: main_override.tf:3: Reference to undeclared local value: "
+                                       "local.group_name is not declared in the root module"]
+
+
 def test_other_inputs_are_still_analyzed(tflint_sg, tmp_path):
     bad = _write(tmp_path / "bad", {"main.tf": 'output "x" {\n  value = var.missing\n}\n'})
     good = FIXTURES / "story"

@@ -97,10 +97,11 @@ def load_directory(directory: str, var_files: list[str] = (), var_args: list[str
     checked: set[str] = set()
     for instance in visited:
         # Terraform checks a module's references once, whatever its instances: so does this.
-        if instance.definition.directory not in checked:
-            checked.add(instance.definition.directory)
-            module = strip_keys(instance.path) or "the root module"
-            check_references(instance.definition.blocks, instance.definition.declared, module, hcl_sources.display_path)
+        definition = instance.definition
+        if definition.directory not in checked:
+            checked.add(definition.directory)
+            check_references(definition.blocks, definition.overrides, strip_keys(instance.path) or "the root module",
+                             hcl_sources.display_path)
     config.group_uses = set()
     walked: set[tuple[str, str]] = set()
     for instance in visited:

@@ -20,7 +20,6 @@ from tflint_sg.load.expressions.library_files import render_template
 from tflint_sg.load.expressions.values import (Lazy, Missing, ReferenceCycle, Scope, TfSet, as_number, to_string,
                                                unknown_in)
 from tflint_sg.load.hcl.syntax import GetAttr, Index, Name
-from tflint_sg.load.modules.references import Declarations
 from tflint_sg.load.expressions.types import convert
 from tflint_sg.load.hcl.syntax import Block
 
@@ -53,7 +52,7 @@ class ModuleDef:
         """`blocks`: with override files merged in; `overrides`: the override files' own blocks."""
         self.directory = directory
         self.blocks = blocks
-        self.declared = Declarations.of(list(blocks) + list(overrides))
+        self.overrides = overrides
         self.variables: dict[str, Block] = {}
         self.locals: dict[str, Any] = {}
         self.outputs: dict[str, Block] = {}

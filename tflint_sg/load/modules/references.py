@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 from tflint_sg.errors import InputError
-from tflint_sg.load.hcl.syntax import (Binary, Block, Call, Conditional, For, GetAttr, Index, Literal, Name,
+from tflint_sg.load.hcl.syntax import (Attribute, Binary, Block, Call, Conditional, For, GetAttr, Index, Literal, Name,
                                        ObjectExpr, Splat, Template, TupleExpr, Unary)
 
 # Roots of references that are not a resource type, even where they hold an underscore.
@@ -60,16 +60,18 @@ class Declarations:
 class _Reference:
     root: str
     names: tuple[str, ...]  # the attribute names right after the root, up to the first index
-    file: str
-    line: int
 
 
-def check_references(blocks: list[Block], declared: Declarations, module: str, display=str) -> None:
+def check_references(blocks: list[Block], overrides: list[Block], module: str, display=str) -> None:
     """Raise an InputError for the first reference (by file and line) in `blocks` to something
-    not in `declared`. `module`: "the root module" or `module.app`, as Terraform names it;
-    `display` turns a block's file into the path the user reads."""
-    problems = sorted(((reference.file, reference.line, problem)
-                       for reference in _references(blocks)
+    the module does not declare. `blocks`: the module's, override files merged in; `overrides`:
+    the override files' own blocks, which declare too. `module`: "the root module" or
+    `module.app`, as Terraform names it; `display` turns a file into the path the user reads."""
+    declared = Declarations.of(list(blocks) + list(overrides))
+    # A merged block keeps its own file; an attribute an override file set is on that file's line.
+    override_files = {id(attribute): block.file for block in overrides for attribute in block.attributes.values()}
+    problems = sorted(((override_files.get(id(attribute), file), attribute.line, problem)
+                       for reference, attribute, file in _references(blocks)
                        for problem in [_undeclared(reference, declared)] if problem), key=lambda p: p[:2])
     if problems:
         file, line, problem = problems[0]
@@ -93,20 +95,21 @@ def _undeclared(reference: _Reference, declared: Declarations) -> str | None:
     return None
 
 
-def _references(blocks: list[Block]) -> Iterator[_Reference]:
+def _references(blocks: list[Block]) -> Iterator[tuple[_Reference, Attribute, str]]:
+    """Each reference, with the attribute that holds it and the file of its block."""
     for block in blocks:
         if block.type not in _UNCHECKED_BLOCKS:
             yield from _block_references(block, frozenset())
 
 
-def _block_references(block: Block, bound: frozenset[str]) -> Iterator[_Reference]:
+def _block_references(block: Block, bound: frozenset[str]) -> Iterator[tuple[_Reference, Attribute, str]]:
     if block.type == "dynamic":
         bound = bound | _iterator_names(block)
     skipped = _UNCHECKED_ATTRIBUTES.get(block.type, ())
     for name, attribute in block.attributes.items():
         if name not in skipped:
             for root, names in _expression_references(attribute.expr, bound):
-                yield _Reference(root, names, block.file, attribute.line)
+                yield _Reference(root, names), attribute, block.file
     for nested in block.blocks:
         yield from _block_references(nested, bound)
 
