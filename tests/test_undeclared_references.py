@@ -175,6 +175,14 @@ DECLARED = {
         "vars.tf.json": json.dumps({"variable": {"from_json": {"default": 1}}}),
         "main_override.tf": 'resource "aws_instance" "app" {\n  ami = "ami-1"\n}\nlocals {\n  overridden = 1\n}\n',
     },
+    "literal strings of the JSON syntax": {
+        "main.tf.json": json.dumps({
+            "variable": {"pattern": {"default": "${aws_instance.web.id}", "description": "${var.none}"}},
+            "ephemeral": {"aws_secretsmanager_secret_version": {"db": {"secret_id": "x"}}},
+            "output": {"secret": {"value": "${ephemeral.aws_secretsmanager_secret_version.db.secret_string}",
+                                  "ephemeral": True}},
+        }),
+    },
     "references inside a template file": {
         "main.tf": 'output "user_data" {\n  value = templatefile("${path.module}/init.tpl", { port = 80 })\n}\n',
         "init.tpl": "listen ${port} ${aws_instance.not_a_reference.id} ${var.nor_this}\n",

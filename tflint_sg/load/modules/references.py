@@ -21,10 +21,12 @@ _BUILT_IN_ROOTS = frozenset({"count", "each", "self", "path", "terraform", "var"
                              "ephemeral", "resource"})
 # Blocks whose expressions are addresses or have scopes of their own.
 _UNCHECKED_BLOCKS = frozenset({"terraform", "moved", "import", "removed", "check"})
-# Attributes that hold provider addresses, attribute names or types, not references.
+# Attributes that hold provider addresses, attribute names, types or literals (the JSON syntax
+# reads a variable's default and description as they are written, `${` and all), not references.
 _UNCHECKED_ATTRIBUTES = {
-    "resource": {"provider"}, "data": {"provider"}, "ephemeral": {"provider"}, "module": {"providers"},
-    "variable": {"type"}, "lifecycle": {"ignore_changes"},
+    "resource": {"provider"}, "data": {"provider"}, "ephemeral": {"provider"},
+    "module": {"providers", "source", "version"}, "variable": {"type", "default", "description"},
+    "output": {"description"}, "lifecycle": {"ignore_changes"},
 }
 _ANY_NAME = "*"  # bound where an iterator's name cannot be read: no reference is checked there
 
@@ -38,7 +40,7 @@ class Declarations:
     calls: set[str] = field(default_factory=set)
     resources: set[tuple[str, str]] = field(default_factory=set)
     data: set[tuple[str, str]] = field(default_factory=set)
-    ephemeral: set[tuple[str, str]] = field(default_factory=set)
+    ephemeral: set[tuple[str, str]] | None = field(default_factory=set)  # None: not all could be read
 
     @classmethod
     def of(cls, blocks: list[Block]) -> Declarations:
@@ -51,8 +53,13 @@ class Declarations:
                 declared.variables.add(labels[0])
             elif block.type == "module" and labels:
                 declared.calls.add(labels[0])
-            elif block.type in ("resource", "data", "ephemeral") and len(labels) == 2:
-                getattr(declared, block.type if block.type != "resource" else "resources").add((labels[0], labels[1]))
+            elif block.type in ("resource", "data") and len(labels) == 2:
+                (declared.resources if block.type == "resource" else declared.data).add((labels[0], labels[1]))
+            elif block.type == "ephemeral" and declared.ephemeral is not None:
+                if len(labels) == 2:
+                    declared.ephemeral.add((labels[0], labels[1]))
+                else:  # the JSON syntax's reader does not take ephemeral blocks' labels
+                    declared.ephemeral = None
         return declared
 
 
@@ -88,7 +95,8 @@ def _undeclared(reference: _Reference, declared: Declarations) -> str | None:
         return f"Reference to undeclared module: module.{names[0]}"
     if root == "data" and len(names) >= 2 and (names[0], names[1]) not in declared.data:
         return f"Reference to undeclared resource: data.{names[0]}.{names[1]}"
-    if root == "ephemeral" and len(names) >= 2 and (names[0], names[1]) not in declared.ephemeral:
+    if root == "ephemeral" and len(names) >= 2 and declared.ephemeral is not None and \
+            (names[0], names[1]) not in declared.ephemeral:
         return f"Reference to undeclared ephemeral resource: ephemeral.{names[0]}.{names[1]}"
     if root not in _BUILT_IN_ROOTS and "_" in root and names and (root, names[0]) not in declared.resources:
         return f"Reference to undeclared resource: {root}.{names[0]}"
