@@ -155,13 +155,15 @@ DECLARED = {
                    '      error_message = "down"\n    }\n    ignore_changes = [launch_template.version, tags_all]\n'
                    '  }\n}\n',
     },
-    "moved, import, removed and check blocks": {
+    "moved, import, removed, check and newer blocks": {
         "main.tf": GROUP +
                    'moved {\n  from = aws_security_group.old\n  to   = aws_security_group.web\n}\n'
                    'import {\n  to = aws_security_group.imported\n  id = "sg-1"\n}\n'
                    'removed {\n  from = aws_instance.gone\n}\n'
                    'check "health" {\n  data "http" "site" {\n    url = "https://example.com"\n  }\n'
-                   '  assert {\n    condition = data.http.site.status_code == 200\n    error_message = "down"\n  }\n}\n',
+                   '  assert {\n    condition = data.http.site.status_code == 200\n    error_message = "down"\n  }\n}\n'
+                   'action "aws_lambda_invoke" "notify" {\n  config {\n    function_name = aws_lambda_function.x.arn\n'
+                   '  }\n}\n',
     },
     "provider-defined functions and provider arguments": {
         "main.tf": GROUP +

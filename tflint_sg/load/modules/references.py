@@ -3,8 +3,8 @@ configuration that refers to an undeclared variable, local value, module call, r
 source, so this tool does too, instead of evaluating the reference to an unknown value.
 
 The check errs on the side of silence: names whose scope this module does not follow (iterators,
-`self`, provider-defined functions, the blocks of `moved`, `import`, `removed` and `check`) are
-never reported.
+`self`, provider-defined functions, the blocks of `moved`, `import`, `removed` and `check`, and
+block types newer than this tool) are never reported.
 """
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ from tflint_sg.load.hcl.syntax import (Attribute, Binary, Block, Call, Condition
 # Roots of references that are not a resource type, even where they hold an underscore.
 _BUILT_IN_ROOTS = frozenset({"count", "each", "self", "path", "terraform", "var", "local", "module", "data",
                              "ephemeral", "resource"})
-# Blocks whose expressions are addresses or have scopes of their own.
-_UNCHECKED_BLOCKS = frozenset({"terraform", "moved", "import", "removed", "check"})
+# The top-level blocks whose references are checked. The others hold addresses (`moved`, `import`,
+# `removed`), have scopes of their own (`check`), or are newer than this tool.
+_CHECKED_BLOCKS = frozenset({"resource", "data", "ephemeral", "module", "output", "locals", "variable", "provider"})
 # Attributes that hold provider addresses, attribute names, types or literals (the JSON syntax
 # reads a variable's default and description as they are written, `${` and all), not references.
 _UNCHECKED_ATTRIBUTES = {
@@ -106,7 +107,7 @@ def _undeclared(reference: _Reference, declared: Declarations) -> str | None:
 def _references(blocks: list[Block]) -> Iterator[tuple[_Reference, Attribute, str]]:
     """Each reference, with the attribute that holds it and the file of its block."""
     for block in blocks:
-        if block.type not in _UNCHECKED_BLOCKS:
+        if block.type in _CHECKED_BLOCKS:
             yield from _block_references(block, frozenset())
 
 
