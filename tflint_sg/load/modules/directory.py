@@ -14,6 +14,7 @@ from msgspec.structs import replace
 from tflint_sg.config import CHECKED_TYPES, NETWORK_TYPES, Config, Resource, canonical_type
 from tflint_sg.errors import InputError
 from tflint_sg.load.modules import sources as hcl_sources
+from tflint_sg.load.modules.references import check_references
 from tflint_sg.load.modules.module import (INSTANCE_BUDGET, MAX_MODULE_DEPTH, Environment, InstanceBudget, ModuleDef,
                                           ModuleInstance, Span)
 from tflint_sg.addresses import strip_keys
@@ -53,9 +54,12 @@ def load_directory(directory: str, var_files: list[str] = (), var_args: list[str
         module_dir = os.path.normpath(module_dir)
         if module_dir not in definitions:
             blocks = [block for path in hcl_sources.module_files(module_dir) for block in parse_file(path)]
+            overrides: list[Block] = []
             for path in hcl_sources.override_files(module_dir):
-                blocks = merge_override(blocks, parse_file(path))
-            definitions[module_dir] = ModuleDef(module_dir, blocks)
+                override = parse_file(path)
+                overrides.extend(override)
+                blocks = merge_override(blocks, override)
+            definitions[module_dir] = ModuleDef(module_dir, blocks, overrides)
         return definitions[module_dir]
 
     def resolve_source(caller_dir: str, key: str, source: str):
@@ -90,6 +94,14 @@ def load_directory(directory: str, var_files: list[str] = (), var_args: list[str
                 config.resources[resource.address] = Resource(
                     resource.address, resource_type, resource.values(), instance.path, resource.declared())
         pending.extend(instance.child_instances())
+    checked: set[str] = set()
+    for instance in visited:
+        # Terraform checks a module's references once, whatever its instances: so does this.
+        definition = instance.definition
+        if definition.directory not in checked:
+            checked.add(definition.directory)
+            check_references(definition.blocks, definition.overrides, strip_keys(instance.path) or "the root module",
+                             hcl_sources.display_path)
     config.group_uses = set()
     walked: set[tuple[str, str]] = set()
     for instance in visited:

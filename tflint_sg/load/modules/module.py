@@ -54,8 +54,11 @@ class Span:
 class ModuleDef:
     """The blocks of one module directory, parsed once however often it is called."""
 
-    def __init__(self, directory: str, blocks: list[Block]):
+    def __init__(self, directory: str, blocks: list[Block], overrides: list[Block] = ()):
+        """`blocks`: with override files merged in; `overrides`: the override files' own blocks."""
         self.directory = directory
+        self.blocks = blocks
+        self.overrides = overrides
         self.variables: dict[str, Block] = {}
         self.locals: dict[str, Any] = {}
         self.outputs: dict[str, Block] = {}

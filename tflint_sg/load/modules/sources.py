@@ -278,7 +278,7 @@ def resolve_module_source(
     if _is_local_source(source):
         directory = os.path.normpath(os.path.join(caller_dir, source))
         if not _within(directory, boundary):
-            return None, (f"module {module_key}: source {source} is outside the repository ({_display(boundary)}); "
+            return None, (f"module {module_key}: source {source} is outside the repository ({display_path(boundary)}); "
                           "not followed (the repository is the nearest folder above with .git, else the "
                           "current directory: run tflint-sg from the top of the checkout)")
         if not os.path.isdir(directory):
@@ -394,7 +394,8 @@ def _ancestors(directory: str) -> list[str]:
     return found
 
 
-def _display(path: str) -> str:
+def display_path(path: str) -> str:
+    """`path` relative to the working directory when it is inside it, as a user would type it."""
     cwd = os.getcwd()
     return os.path.relpath(path, cwd) if _within(path, cwd) else path
 
@@ -421,7 +422,7 @@ def module_roots(paths: list[str]) -> tuple[list[str], list[str]]:
         if _has_terraform_files(directory):
             candidates.add(os.path.normpath(directory))
         else:
-            notes.append(f"{path}: {_display(directory)} holds no .tf or .tf.json files; ignored")
+            notes.append(f"{path}: {display_path(directory)} holds no .tf or .tf.json files; ignored")
 
     searched: set[str] = set()
     repositories: set[str] = set()
@@ -466,4 +467,4 @@ def module_roots(paths: list[str]) -> tuple[list[str], list[str]]:
                 seen.add(caller)
                 frontier.append(caller)
         roots |= tops or {directory}  # a cycle of modules with no outside caller
-    return sorted({_display(root) for root in roots}), notes
+    return sorted({display_path(root) for root in roots}), notes
