@@ -157,6 +157,9 @@ resource "aws_lb_target_group" "tg" {
   port = 8080
   health_check { /* caf\u00e9 */ port = "8081" }
 }
+
+variable "ports" {}
+variable "balancers" {}
 '''
 
 

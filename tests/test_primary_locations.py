@@ -45,8 +45,9 @@ EXPECTED = {
     ("classic_elb", "aws_lb_target_traffic_blocked"): ("main.tf", 'resource "aws_elb" "web"', "instance_port"),
     # The green attachment overrides the port to 8443; the group admits the ALB on 443.
     ("count_for_each", "aws_lb_target_traffic_blocked"): ("main.tf", 'resource "aws_lb_target_group_attachment" "api"', "port "),
-    # The managed default group admits only itself: no rule names the ALB; the group.
-    ("default_security_group", "aws_lb_target_traffic_blocked"): ("main.tf", 'resource "aws_default_security_group" "default"', None),
+    # The instances declare no groups, so they get the VPC's default group, which admits only
+    # itself: the instances need a group of their own, attached in their block.
+    ("default_security_group", "aws_lb_target_traffic_blocked"): ("main.tf", 'resource "aws_instance" "app"', None),
     # The task group admits the ALB on 80, the service registers container port 3000.
     ("ecs_awsvpc", "aws_lb_target_traffic_blocked"): ("main.tf", 'resource "aws_ecs_service" "orders"', "container_port"),
     # Dynamic host ports: the rule that admits the ALB (on 8080 only) is the one to widen.
@@ -69,7 +70,8 @@ EXPECTED = {
     ("nlb_clients_blocked", "aws_lb_target_clients_blocked"): ("main.tf", 'resource "aws_security_group" "web"', RULE + "HTTPS from the NLB"),
     ("plan_dynamic_interfaces", "aws_lb_target_traffic_blocked"): ("main.tf", 'resource "aws_lb_target_group" "web"', "port     = 80"),
     ("plan_module_defaults", "aws_lb_target_traffic_blocked"): ("main.tf", 'resource "aws_lb_target_group" "web"', "port     = 80"),
-    ("rule_styles", "aws_lb_target_traffic_blocked"): ("main.tf", 'resource "aws_lb_target_group" "metrics"', "port     = 9090"),
+    # The metrics group admits the ALB on 9000-9089, one short of the target port 9090: that rule.
+    ("rule_styles", "aws_lb_target_traffic_blocked"): ("main.tf", 'resource "aws_vpc_security_group_ingress_rule" "metrics_from_alb"', None),
     # The rule on 8080 names a group nothing carries: its source is what to change.
     ("smell_unattached_source", "aws_lb_target_traffic_blocked"): ("main.tf", 'resource "aws_vpc_security_group_ingress_rule" "app_from_lb"', None),
     ("source_count_from_plan_var", "aws_lb_target_traffic_blocked"): ("main.tf", 'resource "aws_lb_target_group" "web"', "port     = 80"),
@@ -128,3 +130,75 @@ def test_every_bad_fixture_has_its_expected_place():
     # Smells are about the group or rule itself: their subject is the place.
     bad = {pair for pair in bad if not pair[1].startswith("aws_security_group_")}
     assert bad == set(EXPECTED)
+
+
+STORY_INGRESS = '''  ingress {
+    description = "HTTPS from office"
+    from_port   = 443
+    to_port     = 443
+    protocol    = "tcp"
+    cidr_blocks = ["203.0.113.0/24"]
+  }
+'''
+
+
+# A rule for the group's own members (the ALB carries it) on 8080.
+SELF_ON_8080 = STORY_INGRESS + '''  ingress {
+    from_port = 8080
+    to_port   = 8080
+    protocol  = "tcp"
+    self      = true
+  }
+'''
+
+
+def _story_with(tmp_path, ingress: str, egress_removed: bool = False):
+    story = tmp_path / "story"
+    story.mkdir()
+    (story / ".git").mkdir()
+    text = (FIXTURES / "story" / "main.tf").read_text()
+    assert STORY_INGRESS in text
+    text = text.replace(STORY_INGRESS, ingress)
+    if egress_removed:
+        egress = text[text.index("  egress {"):text.index("}\n", text.index("  egress {")) + 2]
+        text = text.replace(egress, "")
+    (story / "main.tf").write_text(text)
+    return story
+
+
+def _traffic(tflint_sg, story) -> dict:
+    (finding,) = [f for f in tflint_sg("--format", "json", str(story)).json()["findings"]
+                  if f["rule"] == "aws_lb_target_traffic_blocked"]
+    return finding
+
+
+def test_a_rule_for_the_load_balancer_on_another_port_puts_the_port_first(tflint_sg, tmp_path):
+    # The group admits itself (the ALB carries it) on 8080; the target group sends 80.
+    story = _story_with(tmp_path, SELF_ON_8080)
+    finding = _traffic(tflint_sg, story)
+    assert finding["primary"]["address"] == "aws_lb_target_group.web" and finding["primary"]["attribute"] == "port"
+    assert "the port may be the mistake" in finding["message"]
+    assert finding["fix"].startswith("Set port of aws_lb_target_group.web to 8080")
+
+
+def test_a_rule_open_to_the_internet_on_ssh_says_nothing_of_the_port(tflint_sg, tmp_path):
+    # 0.0.0.0/0 covers the ALB's subnets, but a rule for SSH from anywhere is for people.
+    story = _story_with(tmp_path, STORY_INGRESS + '''  ingress {
+    from_port   = 22
+    to_port     = 22
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+''')
+    finding = _traffic(tflint_sg, story)
+    assert finding["primary"]["address"] == "aws_security_group.public" and "attribute" not in finding["primary"]
+    assert "may be the mistake" not in finding["message"] and not finding["other_fixes"]
+
+
+def test_a_port_the_load_balancer_cannot_send_is_no_way_out(tflint_sg, tmp_path):
+    # The group admits the ALB on 8080, but the ALB's only group has no egress at all: setting
+    # the target group's port to 8080 would still be blocked, so the group comes first.
+    story = _story_with(tmp_path, SELF_ON_8080, egress_removed=True)
+    finding = _traffic(tflint_sg, story)
+    assert "may be the mistake" not in finding["message"]
+    assert not any("Set port" in fix for fix in [finding["fix"], *finding["other_fixes"]])

@@ -106,6 +106,8 @@ class Locator:
                 self._fallback = Location(self.paths.uri(first), 1, 1)
 
     def _location(self, span) -> Location:
+        if span.block is not None:
+            return self._part_location(span.block, span.file)
         return Location(self.paths.uri(span.file), span.start_line, span.end_line)
 
     def path_of(self, uri: str) -> str | None:

@@ -52,8 +52,10 @@ def _facts(finding: Finding) -> tuple:
     # Places that differ by instance too (each instance's attachment) share one block.
     related = tuple(sorted({(strip_keys(r.address), r.role, r.attribute, r.rule) for r in finding.related
                             if r.address != subject}, key=repr))
+    primary = finding.primary and (strip_keys(finding.primary.address), finding.primary.role,
+                                   finding.primary.attribute, finding.primary.rule)
     return (finding.rule, strip_keys(subject), finding.load_balancer, finding.protocol, str(finding.port),
-            finding.peer, finding.severity, blockers, related, finding.primary, finding.unresolved)
+            finding.peer, finding.severity, blockers, related, primary, finding.unresolved)
 
 
 def _words(finding: Finding) -> tuple:
@@ -74,6 +76,7 @@ def _merge(group: list[Finding]) -> Finding:
         Blocker(resource if b.endpoint in instances else b.endpoint, b.direction, b.group, b.admits)
         for f in group for b in f.blockers))
     related = _merged_places([r for f in group for r in f.related])
+    primaries = _merged_places([f.primary for f in group if f.primary is not None])
     return replace(
         first,
         subject=resource,
@@ -81,6 +84,7 @@ def _merge(group: list[Finding]) -> Finding:
         fix=_mask(first.fix, first.subject).replace("\x00", resource),
         other_fixes=tuple(_mask(fix, first.subject).replace("\x00", resource) for fix in first.other_fixes),
         related=tuple(related),
+        primary=primaries[0] if primaries else None,
         blockers=blockers,
         instances=instances,
     )

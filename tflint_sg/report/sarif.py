@@ -207,7 +207,9 @@ def _result(finding: Finding, locator: Locator, rule_index: int, level: str, bas
                 {"endpoint": b.endpoint, "direction": b.direction, "securityGroup": b.group} for b in finding.blockers
             ],
             **{key: value for key, value in (("loadBalancer", finding.load_balancer), ("peer", finding.peer),
-                                              ("protocol", finding.protocol), ("port", finding.port))
+                                              ("protocol", finding.protocol),
+                                              ("port", finding.port if isinstance(finding.port, int) else
+                                               None if finding.port is None else str(finding.port)))
                if value is not None},
             **({"instances": list(finding.instances)} if finding.instances else {}),
         },

@@ -108,7 +108,8 @@ def _finding(finding: Finding, locator: Locator, sources: SourceLines, verbose: 
             side = "ingress of" if blocker.direction == "ingress" else "egress of"
             lines.append(f"  {label} {blocker.group} ({side} {blocker.endpoint})")
     lines.append(f"  fix: {finding.fix}")
-    lines += [f"  or: {fix}" for fix in finding.other_fixes]
+    if finding.other_fixes:  # one line, so that a finding stays within eight
+        lines.append("  or: " + " Or: ".join(finding.other_fixes))
     if ruledoc.exists(finding.rule):  # a policy from the settings has no document
         lines.append(f"  docs: {ruledoc.load(finding.rule).help_uri}")
     return lines

@@ -3,7 +3,7 @@
 from tflint_sg.addresses import name_together
 from tflint_sg.findings import Finding, Related
 from tflint_sg.model import INGRESS, describe_ports
-from tflint_sg.network import BLOCKED, peer_of
+from tflint_sg.network import ALLOWED, BLOCKED, peer_of
 from tflint_sg.rules.lb_flows import unique_places
 from tflint_sg.rules.places import fix_site
 from tflint_sg.rules.queries import ingress_rules, judged_stores, named_clients, unjudged_stores, unknown_clients
@@ -35,11 +35,15 @@ def check(context):
         first, verdict = refused[0]
         site = fix_site(context.model, verdict.blockers, peer_of(first), "tcp", store.port)
         client_groups = sorted({group for client, _ in refused for group in client.groups})
-        fixes = [f"Admit tcp/{store.port} from {' or '.join(client_groups)} in {site.place.address}, whose rule admits "
+        fixes = [f"Admit tcp/{store.port} from {' or '.join(client_groups)} in {site.admitting}, whose rule admits "
                  f"{'the client' if len(clients) == 1 else 'the clients'} on {site.ports_admitted()} only (or in "
                  f"another security group of {store.address})." if site.port_suspect else
                  f"Admit tcp/{store.port} from {' or '.join(client_groups)} in a security group of {store.address}."]
-        port = site.single_port()
+        # The store's port set to one its groups admit the clients on, if that passes for every client.
+        candidates = sorted({rule.from_port for rule in site.admits_peer_elsewhere if rule.from_port == rule.to_port})
+        port = next((candidate for candidate in candidates
+                     if all(context.verdict(data_flow(client.address, store.address, candidate)).status == ALLOWED
+                            for client, _ in refused)), None)
         if port is not None:
             fixes.append(f"Set the port of {store.address} to {port}, the one its groups admit "
                          f"{'the client' if len(clients) == 1 else 'the clients'} on.")

@@ -32,8 +32,8 @@ def check(context):
         yield Finding(
             rule=ID,
             subject=flow.target,
-            message=(f"{flow.target} sits behind {flow.source} on {port}, but also admits {port} from "
-                     f"anywhere: " + "; ".join(f"{b.group} admits {', '.join(b.admits)}" for b in exposing)
+            message=(f"{flow.source} forwards {port} to {flow.target}, but that port is open from anywhere "
+                     f"too: " + "; ".join(f"{b.group} admits {', '.join(b.admits)}" for b in exposing)
                      + ". Anything that can route to it can go around the load balancer."),
             fix=(f"Remove the 0.0.0.0/0 and ::/0 sources for {port} from "
                  f"{', '.join(b.group for b in exposing)}; admit the load balancer's security group instead."),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Iterator
 
 from tflint_sg.context import Context
@@ -88,19 +89,20 @@ def _finding(context: Context, rule_id: str, flow: Flow, verdict, what: str) -> 
         fixes.append(f"Allow egress {ports} to {destination} in a security group attached to {flow.source}.")
     fixes = [" ".join(fixes)]
     primary = site.place
-    port_back = _set_port_back(context, flow, site, port_places)
+    traffic_port = _traffic_port_instead(context, flow, port_places)
+    port_back = _port_that_passes(context, flow, site, port_places)
+    if port_back is None and traffic_port is not None:
+        fixes.append(traffic_port)
     if port_back is not None:
-        if site.port_suspect and port_places:
-            peer_name = "the load balancer" if ingress else "the target"
-            # The headline says it: the port is as likely the mistake as the group.
-            message = message.replace(
-                f", but security groups on {where} block it.",
-                f", but {site.place.address} admits {peer_name} only on {site.ports_admitted()}: the port may be "
-                "the mistake.", 1)
-            primary = port_places[0]
-            fixes.insert(0, port_back)
-        else:
-            fixes.append(port_back)
+        port_back = traffic_port or port_back  # for a health check, "traffic-port" says it best
+        peer_name = "the load balancer" if ingress else "the target"
+        # The headline says it: the port is as likely the mistake as the group.
+        message = message.replace(
+            f", but security groups on {where} block it.",
+            f", but {site.admitting} admits {peer_name} only on {site.ports_admitted()}: the port may be the "
+            "mistake.", 1)
+        primary = port_places[0]
+        fixes.insert(0, port_back)
 
     related = [Related(flow.target, "target"), Related(flow.source, "load balancer")]
     related += port_places
@@ -135,26 +137,34 @@ _PORT_ROLES = {
 }
 
 
-def _set_port_back(context: Context, flow: Flow, site, port_places: list[Related]) -> str | None:
-    """The other way out of a port mismatch: point the flow back at a port the groups admit."""
-    if not port_places:
+def _traffic_port_instead(context: Context, flow: Flow, port_places: list[Related]) -> str | None:
+    """A health check on a port of its own, where the traffic port passes: check that instead."""
+    if flow.kind != HEALTH_CHECK or not port_places or port_places[0].attribute != "health_check.port":
         return None
-    where = port_places[0]
-    if flow.kind == HEALTH_CHECK and where.attribute == "health_check.port":
-        traffic = [other for other in context.flows
-                   if other.kind == TRAFFIC and other.source == flow.source and other.target == flow.target
-                   and set(other.target_groups) & set(flow.target_groups)]
-        if traffic and all(context.verdict(other).status == ALLOWED for other in traffic):
-            return (f"Set health_check.port of {where.address} back to \"traffic-port\" (tcp/{traffic[0].port}, "
-                    "which the security groups admit).")
-    if flow.kind not in (TRAFFIC, HEALTH_CHECK) or not site.port_suspect:
+    traffic = [other for other in context.flows
+               if other.kind == TRAFFIC and other.source == flow.source and other.target == flow.target
+               and set(other.target_groups) & set(flow.target_groups)]
+    if not traffic or any(context.verdict(other).status != ALLOWED for other in traffic):
         return None
-    port = site.single_port()
-    to = f"{port}" if port is not None else f"a port the group admits ({site.ports_admitted()})"
+    return (f"Set health_check.port of {port_places[0].address} back to \"traffic-port\" (tcp/{traffic[0].port}, "
+            "which the security groups admit).")
+
+
+def _port_that_passes(context: Context, flow: Flow, site, port_places: list[Related]) -> str | None:
+    """When the blocking side admits the peer on another port, and that port would pass both
+    sides, the port is as likely the mistake as the group: the fix that sets it there. A port
+    that would still be blocked (the load balancer sends nothing out, say) is no way out."""
+    if not port_places or not site.port_suspect or flow.kind not in (TRAFFIC, HEALTH_CHECK):
+        return None
+    candidates = sorted({rule.from_port for rule in site.admits_peer_elsewhere if rule.from_port == rule.to_port})
+    passing = [port for port in candidates if context.verdict(replace(flow, port=port)).status == ALLOWED]
+    if not passing:
+        return None
+    where, port = port_places[0], passing[0]
     if where.attribute == "task_definition":
-        return (f"Map the container port to host port {to} in the task definition of {where.address} (its "
-                f"portMappings), where {site.place.address} admits the load balancer.")
-    return f"Set {where.attribute} of {where.address} to {to}, where {site.place.address} admits the load balancer."
+        return (f"Map the container port to host port {port} in the task definition of {where.address} (its "
+                f"portMappings), where {site.admitting} admits the load balancer.")
+    return f"Set {where.attribute} of {where.address} to {port}, where {site.admitting} admits the load balancer."
 
 
 def unique_places(places: list[Related]) -> tuple[Related, ...]:

@@ -16,6 +16,11 @@ from tflint_sg.model import INGRESS, Model, Port, Rule, describe_ports
 from tflint_sg.network import ALLOWED, Blocker, Peer, ports_match, rule_admits
 
 
+# Ports for administering hosts, which a rule opens for people, never for a load balancer or a
+# client tier: a rule on them says nothing about which port the application uses.
+_ADMIN_PORTS = frozenset({22, 3389})
+
+
 @dataclass(frozen=True)
 class FixSite:
     place: Related  # the rule or group to edit
@@ -27,16 +32,16 @@ class FixSite:
     def port_suspect(self) -> bool:
         return bool(self.admits_peer_elsewhere)
 
+    @property
+    def admitting(self) -> str:
+        """Who admits the peer elsewhere: the group, or the groups, of those rules."""
+        groups = sorted({rule.group for rule in self.admits_peer_elsewhere})
+        return groups[0] if len(groups) == 1 else "the security groups " + ", ".join(groups)
+
     def ports_admitted(self) -> str:
         """`tcp/8080` or `tcp/8080 and tcp/8443`: where the peer is admitted instead."""
         described = sorted({describe_ports(r.protocol, r.from_port, r.to_port) for r in self.admits_peer_elsewhere})
         return described[0] if len(described) == 1 else ", ".join(described[:-1]) + " and " + described[-1]
-
-    def single_port(self) -> Port | None:
-        """The one port the peer is admitted on, when there is exactly one."""
-        ports = {rule.from_port for rule in self.admits_peer_elsewhere if rule.from_port == rule.to_port}
-        ranges = [rule for rule in self.admits_peer_elsewhere if rule.from_port != rule.to_port]
-        return next(iter(ports)) if len(ports) == 1 and not ranges else None
 
 
 def rule_place(rule: Rule, role: str = "rule") -> Related:
@@ -67,11 +72,30 @@ def fix_site(model: Model, blockers: tuple[Blocker, ...], peer: Peer, protocol: 
         return FixSite(rule_place(elsewhere[0]), tuple(elsewhere))
     if other_source:
         return FixSite(rule_place(other_source[0]))
-    own = [b.group for b in side if b.group not in peer.groups]
-    return FixSite(Related((own or [b.group for b in side])[0], "security group"))
+    return FixSite(_group_to_edit(model, side, peer))
+
+
+def _group_to_edit(model: Model, side: list[Blocker], peer: Peer) -> Related:
+    """One the peer does not carry, when there is a choice. An endpoint that has only its VPC's
+    default group (it declares none) needs a group of its own: the endpoint is what to edit."""
+    own = [b.group for b in side if b.group not in peer.groups] or [b.group for b in side]
+    defaults = [group for group in own if model.groups.get(group) is not None and model.groups[group].is_vpc_default]
+    if defaults and len(defaults) == len(own) and side[0].endpoint:
+        return Related(side[0].endpoint, "resource with only its VPC's default group")
+    return Related(own[0], "security group")
 
 
 def _admits_peer_on_other_ports(rule: Rule, peer: Peer, protocol: str) -> bool:
+    """A rule made for the peer: it names one of the peer's groups, or private addresses that
+    hold the peer, on other ports. A rule open to the internet, or on an administration port,
+    is not about the peer."""
     if rule.protocol != protocol or not isinstance(rule.from_port, int) or not isinstance(rule.to_port, int):
+        return False
+    if rule.from_port == rule.to_port and rule.from_port in _ADMIN_PORTS:
+        return False
+    named = set(rule.groups) & set(peer.groups) or (rule.self_ref and rule.group in peer.groups)
+    public = any(cidr.prefixlen == 0 or cidr.is_global for cidr in rule.cidrs)
+    # (Clients of a listener are anyone: there a public network is the peer itself.)
+    if not named and (not rule.cidrs or public and peer.networks is not None):
         return False
     return rule_admits(replace(rule, from_port=0, to_port=65535), peer, protocol, rule.from_port) == ALLOWED

@@ -76,9 +76,11 @@ def check_references(blocks: list[Block], overrides: list[Block], module: str, d
     the override files' own blocks, which declare too. `module`: "the root module" or
     `module.app`, as Terraform names it; `display` turns a file into the path the user reads."""
     declared = Declarations.of(list(blocks) + list(overrides))
-    # A merged block keeps its own file; an attribute an override file set is on that file's line.
-    override_files = {id(attribute): block.file for block in overrides for attribute in block.attributes.values()}
-    problems = sorted(((override_files.get(id(attribute), file), attribute.line, problem)
+    # A merged block keeps its own file; an attribute an override file set is on that file's line
+    # (the merged copy keeps no position, but holds the same expression).
+    in_override = {id(attribute.expr): (block.file, attribute.line)
+                   for block in overrides for attribute in block.attributes.values()}
+    problems = sorted((in_override.get(id(attribute.expr), (file, attribute.line)) + (problem,)
                        for reference, attribute, file in _references(blocks)
                        for problem in [_undeclared(reference, declared)] if problem), key=lambda p: p[:2])
     if problems:
