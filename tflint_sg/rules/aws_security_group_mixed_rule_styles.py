@@ -1,6 +1,6 @@
 """One security group declares inline rules and also gets standalone rule resources."""
 
-from tflint_sg.findings import Finding
+from tflint_sg.findings import Finding, Related
 
 ID = "aws_security_group_mixed_rule_styles"
 
@@ -21,4 +21,5 @@ def check(context):
             fix=(f"Move the inline {directions} blocks of {address} into standalone "
                  "aws_vpc_security_group_ingress_rule / aws_vpc_security_group_egress_rule resources "
                  "(or the other way round), never both."),
+            related=tuple(Related(rule, "standalone rule") for rule in standalone),
         )
