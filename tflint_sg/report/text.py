@@ -98,7 +98,7 @@ def _finding(finding: Finding, locator: Locator, sources: SourceLines, verbose: 
     if drawn:
         lines.append(f"  {drawn}")
     lines += sources.excerpt(locator.path_of(location.uri), location, color)
-    notes = _notes(finding, locator, location)
+    notes = _notes(finding, locator, location, every=verbose)
     if notes:
         lines.append("  see: " + "; ".join(notes))
     if verbose:
@@ -118,8 +118,9 @@ def _finding(finding: Finding, locator: Locator, sources: SourceLines, verbose: 
 _NOTED = 4  # other places named on the note line
 
 
-def _notes(finding: Finding, locator: Locator, primary: Location) -> list[str]:
-    """The other places, as `file:line role address`, each line once: the subject first."""
+def _notes(finding: Finding, locator: Locator, primary: Location, every: bool = False) -> list[str]:
+    """The other places, as `file:line role address`, each line once: the subject first (the
+    first few of them unless `every`)."""
     own = [place for place in finding.related if place.address == finding.subject and not place.attribute]
     places = (own[:1] or [Related(finding.subject, "subject")]) if finding.primary is not None else []
     places += [place for place in finding.related if place not in places]
@@ -137,7 +138,9 @@ def _notes(finding: Finding, locator: Locator, primary: Location) -> list[str]:
     call = locator.call_site(finding.subject)
     if call is not None and (call.uri, call.start_line) not in seen:
         notes.append(f"{_short(call.uri, primary.uri)}:{call.start_line} module call")
-    return notes[:_NOTED] + ([f"{len(notes) - _NOTED} more"] if len(notes) > _NOTED else [])
+    if every or len(notes) <= _NOTED:
+        return notes
+    return notes[:_NOTED] + [f"{len(notes) - _NOTED} more (--verbose lists them)"]
 
 
 def _short(uri: str, beside: str) -> str:
