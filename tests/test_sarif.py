@@ -119,3 +119,21 @@ def test_plain_text_keeps_what_looks_like_markdown_inside_code():
 
     document = "# r\n\nUse `name_prefix`.\n\n```hcl\n# main.tf\nname = \"`x`\"\n\n```\n"
     assert plain_text(document) == "r\n\nUse name_prefix.\n\n    # main.tf\n    name = \"`x`\"\n\n"
+
+
+def test_a_port_the_configuration_names_but_does_not_give_is_written_as_its_expression(tflint_sg, tmp_path, validator):
+    """`port = var.app_port` with no value: still blocked (the group admits nothing from the
+    ALB), and SARIF says which port by its expression."""
+    import shutil
+
+    story = tmp_path / "story"
+    shutil.copytree(FIXTURES / "story", story, ignore=shutil.ignore_patterns("plan.json", "expected.json"))
+    main = story / "main.tf"
+    main.write_text(main.read_text().replace("port     = 80", "port     = var.app_port", 1)
+                    + '\nvariable "app_port" {\n  type = number\n}\n')
+    run = tflint_sg("--format", "sarif", str(story))
+    assert run.code == 2, run.stderr
+    log = run.json()
+    validator.validate(log)
+    (result,) = [r for r in log["runs"][0]["results"] if r["ruleId"] == "aws_lb_target_traffic_blocked"]
+    assert result["properties"]["port"] == "var.app_port"
