@@ -39,6 +39,37 @@ class Undecided:
     reason: str
 
 
+SAFE = "safe"  # adds what the flow needs, changes nothing others rely on
+UNSAFE = "unsafe"  # changes behaviour for others too (a port clients or checks use): --fix-unsafe
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace the text of one file from (line, column) up to (end_line, end_column) with
+    `text`; an insertion when the two are equal. Lines and columns count from 1 in code points,
+    the end column is the one after the replaced text (SARIF's convention). `path` is the file
+    on this machine."""
+
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Fix:
+    """One way out of a finding, written as edits to .tf files. `edits` is empty when no edit
+    can be offered (the place is in a module `terraform init` installed); `note` then says
+    where the change belongs."""
+
+    description: str
+    edits: tuple[Edit, ...] = ()
+    applicability: str = SAFE
+    note: str = ""
+
+
 @dataclass(frozen=True)
 class Finding:
     rule: str
