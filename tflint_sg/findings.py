@@ -84,6 +84,9 @@ class Finding:
     # The subject's instances when the finding covers several (count, for_each, module
     # instances blocked the same way); the subject is then the address without instance keys.
     instances: tuple[str, ...] = ()
+    # The fixes written as edits to the .tf files, in order (the first is what --fix applies);
+    # set after the rules, by the writer that reads the source.
+    changes: tuple[Fix, ...] = ()
     blockers: tuple[Blocker, ...] = ()
     unresolved: tuple[str, ...] = ()  # parts of the path that stayed undecided
     # The flow, for findings about one (the subject is then its target).
