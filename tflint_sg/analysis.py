@@ -27,11 +27,12 @@ class Result:
     not_expanded: int = 0  # resources whose count or for_each is unknown until apply
     reasons: dict[str, int] = field(default_factory=dict)  # why the notes stayed open -> how many notes cite it
     graph: dict | None = None  # the model as a JSON document (graph.py), when asked for
+    model: object = None  # the model the rules judged (for writing their fixes)
 
 
 def analyze(config: Config, rules, policies=(), want_graph: bool = False) -> Result:
     context = Context(build_model(config))
-    result = Result()
+    result = Result(model=context.model)
     if want_graph or policies:
         from tflint_sg.graph import document
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from tflint_sg.addresses import strip_keys
 from tflint_sg.model import Port, Rule
+from tflint_sg.remedy import SAFE, UNSAFE, Remedy  # noqa: F401 (SAFE and UNSAFE are read from here too)
 from tflint_sg.network import Blocker
 
 SEVERITIES = ("error", "warning", "notice")  # most severe first
@@ -37,10 +38,6 @@ class Undecided:
 
     subject: str  # the flow or resource the rule could not judge
     reason: str
-
-
-SAFE = "safe"  # adds what the flow needs, changes nothing others rely on
-UNSAFE = "unsafe"  # changes behaviour for others too (a port clients or checks use): --fix-unsafe
 
 
 @dataclass(frozen=True)
@@ -84,8 +81,10 @@ class Finding:
     # The subject's instances when the finding covers several (count, for_each, module
     # instances blocked the same way); the subject is then the address without instance keys.
     instances: tuple[str, ...] = ()
-    # The fixes written as edits to the .tf files, in order (the first is what --fix applies);
-    # set after the rules, by the writer that reads the source.
+    # The fixes in the model's terms, in order (the rules say them) ...
+    remedies: tuple[Remedy, ...] = ()
+    # ... and written as edits to the .tf files (the first is what --fix applies); set after
+    # the rules, by the writer that reads the source (fixwrite.py).
     changes: tuple[Fix, ...] = ()
     blockers: tuple[Blocker, ...] = ()
     unresolved: tuple[str, ...] = ()  # parts of the path that stayed undecided

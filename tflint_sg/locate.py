@@ -137,6 +137,20 @@ class Locator:
         call = self.call_site(address)
         return call if call is not None else self._fallback
 
+    def block(self, address: str) -> Block | None:
+        """The block that declares `address`, when the repository holds it (not a module
+        `terraform init` installed, not a plan without its source): what a fix may edit."""
+        span = self._spans.get(address)
+        if span is None and address == strip_keys(address):
+            span = self._declared_spans().get(address)
+        if span is None or span.block is None or ".terraform" in Path(span.file).parts:
+            return None
+        return span.block if self.paths.uri(span.file) == relative_uri(span.file, self.paths.root) else None
+
+    def addresses(self) -> list[str]:
+        """Every resource instance whose block is known."""
+        return list(self._spans)
+
     def _declared_spans(self) -> dict:
         """Spans by address without instance keys, made when first asked for."""
         if self._by_declared_address is None:

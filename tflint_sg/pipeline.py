@@ -190,6 +190,7 @@ def _check(path: str, options: Options, settings, outcome: Outcome, notes: list[
            budget, annotations) -> Checked | None:
     from tflint_sg import ruledoc, suppress
     from tflint_sg.analysis import analyze
+    from tflint_sg.fixwrite import write_fixes
     from tflint_sg.load import load
     from tflint_sg.locate import Locator
 
@@ -207,6 +208,7 @@ def _check(path: str, options: Options, settings, outcome: Outcome, notes: list[
         result.findings = [f if f.severity else replace(f, severity=ruledoc.effective_severity(f, settings.severity))
                            for f in result.findings]
         locator = Locator(config)
+        result.findings = write_fixes(result.findings, result.model, locator)
         result.findings, result.suppressed = suppress.split(result.findings, locator, annotations.today)
         if checking:
             annotations.add(config.files, locator, result.findings)

@@ -3,7 +3,8 @@
 from tflint_sg.findings import Finding, Related
 from tflint_sg.model import EGRESS, INGRESS
 from tflint_sg.network import ALLOWED, BLOCKED, peer_of
-from tflint_sg.rules.places import fix_site
+from tflint_sg.remedy import Remedy
+from tflint_sg.rules.places import admitting_steps, fix_site
 from tflint_sg.rules.queries import judged_stores, named_clients, unjudged_stores, unknown_clients
 from tflint_sg.topology import data_flow
 
@@ -32,6 +33,7 @@ def check(context):
                 fix=(f"Allow egress tcp/{store.port} to {' or '.join(endpoint.groups)} in a security group of "
                      f"{client.address}."),
                 primary=fix_site(context.model, verdict.blockers, peer_of(endpoint), "tcp", store.port).place,
+                remedies=_remedies(context, verdict, client, endpoint, store),
                 related=(Related(store.address, store.kind),)
                 + tuple(Related(b.group, "security group") for b in verdict.blockers),
                 blockers=verdict.blockers,
@@ -40,3 +42,9 @@ def check(context):
                 peer=store.address,
             )
     yield from unjudged_stores(context)
+
+
+def _remedies(context, verdict, client, endpoint, store) -> tuple[Remedy, ...]:
+    steps = admitting_steps(context.model, verdict.blockers, client, endpoint, "tcp", store.port)
+    return (Remedy(f"Allow egress tcp/{store.port} to {' or '.join(endpoint.groups)} in a security group of "
+                   f"{client.address}.", steps),) if steps else ()

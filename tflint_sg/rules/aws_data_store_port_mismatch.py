@@ -1,11 +1,14 @@
 """A data store's groups admit an app tier, but not on the port the store listens on."""
 
+from dataclasses import replace
+
 from tflint_sg.addresses import name_together
 from tflint_sg.findings import Finding, Related
-from tflint_sg.model import INGRESS, describe_ports
+from tflint_sg.model import INGRESS, Endpoint
 from tflint_sg.network import ALLOWED, BLOCKED, peer_of
 from tflint_sg.rules.lb_flows import unique_places
-from tflint_sg.rules.places import fix_site
+from tflint_sg.remedy import UNSAFE, Remedy, SetPort
+from tflint_sg.rules.places import admitting_steps, fix_site
 from tflint_sg.rules.queries import ingress_rules, judged_stores, named_clients, unjudged_stores, unknown_clients
 from tflint_sg.topology import data_flow
 
@@ -44,10 +47,15 @@ def check(context):
         port = next((candidate for candidate in candidates
                      if all(context.verdict(data_flow(client.address, store.address, candidate)).status == ALLOWED
                             for client, _ in refused)), None)
+        clients_as_one = Endpoint(", ".join(clients), "clients", tuple(client_groups))
+        steps = admitting_steps(context.model, blockers_of(refused), clients_as_one, endpoint, "tcp", store.port,
+                                (store.address, "port"))
+        remedies = [Remedy(fixes[0], steps)] if steps else []
         if port is not None:
+            remedies.append(Remedy("", (SetPort(store.address, "port", port),), UNSAFE))
             fixes.append(f"Set the port of {store.address} to {port}, the one its groups admit "
                          f"{'the client' if len(clients) == 1 else 'the clients'} on.")
-        blockers = tuple(dict.fromkeys(b for _, verdict in refused for b in verdict.blockers))
+        blockers = blockers_of(refused)
         yield Finding(
             rule=ID,
             subject=store.address,
@@ -55,6 +63,7 @@ def check(context):
                      f"{store.port}, but its security groups admit {admits}."),
             fix=fixes[0],
             other_fixes=tuple(fixes[1:]),
+            remedies=tuple(replace(remedy, description=remedy.description or fixes[-1]) for remedy in remedies),
             primary=site.place,
             related=unique_places([Related(store.address, store.kind), Related(store.address, "port", "port")]
                                   + [Related(client, "client") for client in clients]
@@ -64,3 +73,8 @@ def check(context):
             port=store.port,
         )
     yield from unjudged_stores(context)
+
+
+def blockers_of(refused) -> tuple:
+    """Each group that refuses a client, once."""
+    return tuple(dict.fromkeys(b for _, verdict in refused for b in verdict.blockers))

@@ -4,7 +4,8 @@ balancer) do not open the ephemeral range to each other."""
 from tflint_sg.findings import Finding, Related
 from tflint_sg.model import INGRESS
 from tflint_sg.network import BLOCKED, UNDECIDED, peer_of
-from tflint_sg.rules.places import fix_site
+from tflint_sg.remedy import Remedy
+from tflint_sg.rules.places import admitting_steps, fix_site
 from tflint_sg.rules.lb_flows import undecided_flow
 from tflint_sg.topology import DYNAMIC, DYNAMIC_RANGE
 
@@ -36,6 +37,7 @@ def check(context):
                      f"is blocked: {reasons}."),
             fix=(f"Admit tcp/{first}-{last} from the load balancer's security group on the container instances "
                  f"({target}), and allow that range out of the load balancer's groups."),
+            remedies=_remedies(context, flow, verdict, first, last),
             primary=fix_site(context.model, verdict.blockers, _side_peer(context, flow, verdict), "tcp", flow.port).place,
             related=(Related(balancer, "load balancer"),) + tuple(Related(s, "ECS service") for s in services)
             + tuple(Related(group, "target group") for group in flow.target_groups)
@@ -53,3 +55,11 @@ def _side_peer(context, flow, verdict):
     if any(b.direction == INGRESS for b in verdict.blockers):
         return peer_of(model.endpoints[flow.source])
     return peer_of(model.endpoints[flow.target])
+
+
+def _remedies(context, flow, verdict, first, last) -> tuple[Remedy, ...]:
+    model = context.model
+    steps = admitting_steps(model, verdict.blockers, model.endpoints[flow.source], model.endpoints[flow.target], "tcp",
+                            first, last_port=last)
+    return (Remedy(f"Admit tcp/{first}-{last} from the load balancer's security group on the container instances "
+                   f"({flow.target}), and allow that range out of the load balancer's groups.", steps),) if steps else ()

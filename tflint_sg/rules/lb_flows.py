@@ -9,7 +9,8 @@ from tflint_sg.context import Context
 from tflint_sg.findings import Finding, Related, Undecided
 from tflint_sg.model import EGRESS, INGRESS, describe_ports
 from tflint_sg.network import ALLOWED, BLOCKED, UNDECIDED, Verdict, peer_of
-from tflint_sg.rules.places import fix_site
+from tflint_sg.remedy import UNSAFE, Remedy, SetPort
+from tflint_sg.rules.places import admitting_steps, fix_site
 from tflint_sg.topology import HEALTH_CHECK, TRAFFIC, Flow
 
 
@@ -88,11 +89,16 @@ def _finding(context: Context, rule_id: str, flow: Flow, verdict, what: str) -> 
         destination = "security group " + " or ".join(target.groups) if target.groups else "the target's subnets"
         fixes.append(f"Allow egress {ports} to {destination} in a security group attached to {flow.source}.")
     fixes = [" ".join(fixes)]
+    set_at = (port_places[0].address, port_places[0].attribute) if port_places else None
+    steps = admitting_steps(model, verdict.blockers, balancer, target, flow.protocol, flow.port, set_at,
+                            sender_filtered=flow.source_filtered)
+    remedies = [Remedy(fixes[0], steps)] if steps else []
     primary = site.place
     traffic_port = _traffic_port_instead(context, flow, port_places)
     port_back = _port_that_passes(context, flow, site, port_places)
     if port_back is None and traffic_port is not None:
-        fixes.append(traffic_port)
+        fixes.append(traffic_port.description)
+        remedies.append(traffic_port)
     if port_back is not None:
         port_back = traffic_port or port_back  # for a health check, "traffic-port" says it best
         peer_name = "the load balancer" if ingress else "the target"
@@ -102,7 +108,8 @@ def _finding(context: Context, rule_id: str, flow: Flow, verdict, what: str) -> 
             f", but {site.admitting} admits {peer_name} only on {site.ports_admitted()}: the port may be the "
             "mistake.", 1)
         primary = port_places[0]
-        fixes.insert(0, port_back)
+        fixes.insert(0, port_back.description)
+        remedies.insert(0, port_back)
 
     related = [Related(flow.target, "target"), Related(flow.source, "load balancer")]
     related += port_places
@@ -118,6 +125,7 @@ def _finding(context: Context, rule_id: str, flow: Flow, verdict, what: str) -> 
         other_fixes=tuple(fixes[1:]),
         related=unique_places(related),
         primary=primary,
+        remedies=tuple(remedies),
         blockers=verdict.blockers,
         unresolved=verdict.unresolved,
         load_balancer=flow.source,
@@ -137,7 +145,7 @@ _PORT_ROLES = {
 }
 
 
-def _traffic_port_instead(context: Context, flow: Flow, port_places: list[Related]) -> str | None:
+def _traffic_port_instead(context: Context, flow: Flow, port_places: list[Related]) -> Remedy | None:
     """A health check on a port of its own, where the traffic port passes: check that instead."""
     if flow.kind != HEALTH_CHECK or not port_places or port_places[0].attribute != "health_check.port":
         return None
@@ -146,11 +154,12 @@ def _traffic_port_instead(context: Context, flow: Flow, port_places: list[Relate
                and set(other.target_groups) & set(flow.target_groups)]
     if not traffic or any(context.verdict(other).status != ALLOWED for other in traffic):
         return None
-    return (f"Set health_check.port of {port_places[0].address} back to \"traffic-port\" (tcp/{traffic[0].port}, "
-            "which the security groups admit).")
+    where = port_places[0]
+    return Remedy(f"Set health_check.port of {where.address} back to \"traffic-port\" (tcp/{traffic[0].port}, "
+                  "which the security groups admit).", (SetPort(where.address, where.attribute, "traffic-port"),), UNSAFE)
 
 
-def _port_that_passes(context: Context, flow: Flow, site, port_places: list[Related]) -> str | None:
+def _port_that_passes(context: Context, flow: Flow, site, port_places: list[Related]) -> Remedy | None:
     """When the blocking side admits the peer on another port, and that port would pass both
     sides, the port is as likely the mistake as the group: the fix that sets it there. A port
     that would still be blocked (the load balancer sends nothing out, say) is no way out."""
@@ -162,9 +171,11 @@ def _port_that_passes(context: Context, flow: Flow, site, port_places: list[Rela
         return None
     where, port = port_places[0], passing[0]
     if where.attribute == "task_definition":
-        return (f"Map the container port to host port {port} in the task definition of {where.address} (its "
-                f"portMappings), where {site.admitting} admits the load balancer.")
-    return f"Set {where.attribute} of {where.address} to {port}, where {site.admitting} admits the load balancer."
+        # The mapping is in JSON inside the task definition: described, not written.
+        return Remedy(f"Map the container port to host port {port} in the task definition of {where.address} (its "
+                      f"portMappings), where {site.admitting} admits the load balancer.", (), UNSAFE)
+    return Remedy(f"Set {where.attribute} of {where.address} to {port}, where {site.admitting} admits the load "
+                  "balancer.", (SetPort(where.address, where.attribute, port),), UNSAFE)
 
 
 def unique_places(places: list[Related]) -> tuple[Related, ...]:

@@ -12,8 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from tflint_sg.findings import Related
-from tflint_sg.model import INGRESS, Model, Port, Rule, describe_ports
+from tflint_sg.model import EGRESS, INGRESS, Endpoint, Model, Port, Rule, describe_ports
 from tflint_sg.network import ALLOWED, Blocker, Peer, ports_match, rule_admits
+from tflint_sg.remedy import Admit, OwnGroup, Step
 
 
 # Ports for administering hosts, which a rule opens for people, never for a load balancer or a
@@ -99,3 +100,30 @@ def _admits_peer_on_other_ports(rule: Rule, peer: Peer, protocol: str) -> bool:
     if not named and (not rule.cidrs or public and peer.networks is not None):
         return False
     return rule_admits(replace(rule, from_port=0, to_port=65535), peer, protocol, rule.from_port) == ALLOWED
+
+
+def admitting_steps(model: Model, blockers: tuple[Blocker, ...], sender: Endpoint, receiver: Endpoint, protocol: str,
+                    port: Port, port_set_at: tuple[str, str] | None = None, last_port: Port | None = None,
+                    sender_filtered: bool = True) -> tuple[Step, ...]:
+    """The rules that let a blocked path through, the smallest change that keeps tiers apart:
+    on each blocking side, a rule for exactly this protocol and port naming the other end's
+    security groups, in a group of that side that the other end does not carry; where every
+    group of the side is one the other end carries too (or its VPC's default group), a new
+    group of its own. Empty when a side has no group to name (the other end has none)."""
+    steps: list[Step] = []
+    for direction, endpoint, other in ((INGRESS, receiver, sender), (EGRESS, sender, receiver)):
+        side = [b for b in blockers if b.direction == direction]
+        if not side:
+            continue
+        peers = tuple(group for group in other.groups if group in model.groups) if (
+            direction == EGRESS or sender_filtered) else ()
+        if not peers:
+            return ()
+        admit = Admit("", direction, protocol, port, peers, port_set_at, last_port)
+        own = [b.group for b in side if b.group not in other.groups and b.group in model.groups
+               and not model.groups[b.group].is_vpc_default]
+        if own:
+            steps.append(replace(admit, group=own[0]))
+        else:
+            steps.append(OwnGroup(endpoint.address, side[0].group, admit))
+    return tuple(steps)

@@ -1,0 +1,283 @@
+"""A finding's remedies written as edits to the .tf files it came from: the one place that turns
+"admit tcp/80 from the load balancer's group in aws_security_group.web" into text.
+
+What it writes follows the configuration: a rule goes into the group in the style the group
+already uses (an inline `ingress`/`egress` block, or a rule resource of the type its standalone
+rules have, so that a fix never mixes the two), inside the module that declares the group, and
+says the port with the expression the configuration uses for it when that reads the same there
+(`var.app_port`). Nothing is written into a module `terraform init` installed, or where a
+reference cannot be said from the module being edited (a group of another module): the fix
+then has a note and no edits.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from tflint_sg.addresses import parse_resource_address, split_key
+from tflint_sg.findings import Edit, Finding, Fix
+from tflint_sg.load.hcl.syntax import Attribute, Block, GetAttr, Literal, Name, TupleExpr
+from tflint_sg.locate import Locator
+from tflint_sg.model import EGRESS, INGRESS, Model
+from tflint_sg.positions import find_part
+from tflint_sg.remedy import Admit, OwnGroup, Remedy, SetPort
+
+# The attribute that lists an endpoint's security groups, by resource type.
+GROUPS_ATTRIBUTE = {
+    "aws_instance": "vpc_security_group_ids",
+    "aws_db_instance": "vpc_security_group_ids",
+    "aws_rds_cluster": "vpc_security_group_ids",
+    "aws_redshift_cluster": "vpc_security_group_ids",
+    "aws_elasticache_cluster": "security_group_ids",
+    "aws_elasticache_replication_group": "security_group_ids",
+    "aws_lb": "security_groups",
+    "aws_alb": "security_groups",
+    "aws_efs_mount_target": "security_groups",
+    "aws_launch_template": "vpc_security_group_ids",
+}
+_INDENT = "  "
+
+
+class CannotWrite(Exception):
+    """Why a step cannot be written as edits: the note the fix carries instead."""
+
+
+def write_fixes(findings: list[Finding], model: Model, locator: Locator) -> list[Finding]:
+    writer = _Writer(model, locator)
+    return [replace(finding, changes=tuple(writer.fix(remedy) for remedy in finding.remedies))
+            if finding.remedies else finding for finding in findings]
+
+
+class _Writer:
+    def __init__(self, model: Model, locator: Locator):
+        self.model = model
+        self.locator = locator
+        self._files: dict[str, list[str]] = {}
+        self._names: set[str] | None = None
+
+    def fix(self, remedy: Remedy) -> Fix:
+        if not remedy.steps:
+            return Fix(remedy.description, (), remedy.applicability, "this change is not written by tflint-sg")
+        try:
+            edits = tuple(edit for step in remedy.steps for edit in self._step(step))
+        except CannotWrite as reason:
+            return Fix(remedy.description, (), remedy.applicability, str(reason))
+        return Fix(remedy.description, edits, remedy.applicability)
+
+    def _step(self, step) -> list[Edit]:
+        if isinstance(step, SetPort):
+            return [self._set_port(step)]
+        if isinstance(step, Admit):
+            return [self._admit(step)]
+        return self._own_group(step)
+
+    # --- reading the source ---------------------------------------------------------------
+
+    def _lines(self, path: str) -> list[str]:
+        if path not in self._files:
+            with open(path, encoding="utf-8-sig", newline="") as handle:
+                self._files[path] = handle.read().split("\n")
+        return self._files[path]
+
+    def _block(self, address: str) -> Block:
+        block = self.locator.block(address)
+        if block is None:
+            raise CannotWrite(f"{address} is not in a file of this repository (a module `terraform init` "
+                              "installed, or a plan without its source): the change belongs there")
+        return block
+
+    def _text_of(self, attribute: Attribute, file: str) -> str:
+        """The expression of an attribute as written (one line)."""
+        line = self._lines(file)[attribute.line - 1]
+        if attribute.end_line != attribute.line or attribute.column is None:
+            raise CannotWrite("the expression spans several lines")
+        written = line[attribute.column - 1:attribute.end_column - 1]
+        return written.split("=", 1)[1].strip()
+
+    # --- steps ------------------------------------------------------------------------------
+
+    def _set_port(self, step: SetPort) -> Edit:
+        block = self._block(step.address)
+        part, file = find_part(block, step.attribute)
+        if not isinstance(part, Attribute) or part.column is None or part.end_line != part.line:
+            raise CannotWrite(f"{step.attribute} of {step.address} is not written as one attribute to change")
+        name = step.attribute.rsplit(".", 1)[-1]
+        line = self._lines(file)[part.line - 1]
+        written = line[part.column - 1:part.end_column - 1]
+        value = f'"{step.value}"' if isinstance(step.value, str) else str(step.value)
+        spaced = written.split("=", 1)[0]  # the name and the padding that aligns it
+        assert spaced.strip() == name
+        return Edit(file, part.line, part.column, part.line, part.end_column, f"{spaced}= {value}")
+
+    def _admit(self, step: Admit) -> Edit:
+        group_block = self._block(step.group)
+        group = self.model.groups[step.group]
+        module = parse_resource_address(step.group).module
+        peers = [self._reference(peer, module) for peer in step.peers]
+        port = self._port_expression(step, module)
+        last = port if step.last_port is None else str(step.last_port)
+        inline = any(nested.type in (INGRESS, EGRESS) or (nested.type == "dynamic" and nested.labels[:1] in (
+            (INGRESS,), (EGRESS,))) for nested in group_block.blocks)
+        standalone = sorted(rule.declared_by.rsplit(".", 1)[0].split(".")[-1] for rule in group.rules
+                            if rule.declared_by and rule.declared_by != step.group)
+        if inline or not standalone:
+            return self._inline_rule(group_block, step, port, last, peers)
+        kind = max(set(standalone), key=standalone.count)
+        return self._rule_resource(group_block, step, kind, port, last, peers, module)
+
+    def _inline_rule(self, group_block: Block, step: Admit, port: str, last: str, peers: list[str]) -> Edit:
+        lines = self._lines(group_block.file)
+        closing = lines[group_block.end_line - 1]
+        if closing.strip() != "}" or group_block.end_line == group_block.start_line:
+            raise CannotWrite(f"the block of {step.group} does not end with a line of its own")
+        indent = closing[:len(closing) - len(closing.lstrip())] + _INDENT
+        nested = [b for b in group_block.blocks if b.start_column]
+        if nested:
+            indent = " " * (nested[0].start_column - 1)
+        body = _aligned([("description", _quote(_description(step))), ("from_port", port), ("to_port", last),
+                         ("protocol", f'"{step.protocol}"'), ("security_groups", f"[{', '.join(peers)}]")],
+                        indent + _INDENT)
+        text = f"\n{indent}{step.direction} {{\n{body}\n{indent}}}\n"
+        previous = lines[group_block.end_line - 2] if group_block.end_line >= 2 else ""
+        if not previous.strip():
+            text = text[1:]  # a blank line is there already
+        return Edit(group_block.file, group_block.end_line, 1, group_block.end_line, 1, text)
+
+    def _rule_resource(self, group_block: Block, step: Admit, kind: str, port: str, last: str, peers: list[str],
+                       module: str) -> Edit:
+        group_ref = self._reference(step.group, module)
+        peer = peers[0]
+        name = self._new_name(kind, module, f"{group_block.labels[1]}_{step.protocol}{step.port}_{_peer_word(step)}")
+        if kind == "aws_security_group_rule":
+            settings = [("type", f'"{step.direction}"'), ("security_group_id", group_ref),
+                        ("protocol", f'"{step.protocol}"'), ("from_port", port), ("to_port", last),
+                        ("source_security_group_id", peer), ("description", _quote(_description(step)))]
+            resource = kind
+        else:
+            resource = f"aws_vpc_security_group_{step.direction}_rule"
+            settings = [("security_group_id", group_ref), ("referenced_security_group_id", peer),
+                        ("ip_protocol", f'"{step.protocol}"'), ("from_port", port), ("to_port", last),
+                        ("description", _quote(_description(step)))]
+        text = f'\n\nresource "{resource}" "{name}" {{\n{_aligned(settings, _INDENT)}\n}}'
+        return Edit(group_block.file, group_block.end_line, group_block.end_column, group_block.end_line,
+                    group_block.end_column, text)
+
+    def _own_group(self, step: OwnGroup) -> list[Edit]:
+        endpoint_block = self._block(step.endpoint)
+        beside_block = self.locator.block(step.beside)
+        module = parse_resource_address(step.endpoint).module
+        if beside_block is None or parse_resource_address(step.beside).module != module:
+            beside_block = endpoint_block
+        resource_type = parse_resource_address(step.endpoint).resource.split(".")[0]
+        attribute_name = GROUPS_ATTRIBUTE.get(resource_type)
+        if attribute_name is None:
+            raise CannotWrite(f"the security groups of {step.endpoint} are not set in its own block")
+        name = self._new_name("aws_security_group", module, f"{endpoint_block.labels[1]}_from_{_peer_word(step.admit)}")
+        new_ref = f"aws_security_group.{name}.id"
+        admit = step.admit
+        peers = [self._reference(peer, module) for peer in admit.peers]
+        port = self._port_expression(admit, module)
+        last = port if admit.last_port is None else str(admit.last_port)
+        vpc = beside_block.attributes.get("vpc_id")
+        settings = [("description", _quote(_description(admit)))]
+        if vpc is not None and beside_block.type == "resource" and beside_block.labels[0] in (
+                "aws_security_group", "aws_default_security_group"):
+            settings.append(("vpc_id", self._text_of(vpc, beside_block.file)))
+        rule = _aligned([("from_port", port), ("to_port", last), ("protocol", f'"{admit.protocol}"'),
+                         ("security_groups", f"[{', '.join(peers)}]")], _INDENT * 2)
+        group_text = (f'\n\nresource "aws_security_group" "{name}" {{\n{_aligned(settings, _INDENT)}\n\n'
+                      f"{_INDENT}{admit.direction} {{\n{rule}\n{_INDENT}}}\n}}")
+        target_block = beside_block if beside_block.file == endpoint_block.file else endpoint_block
+        edits = [Edit(target_block.file, target_block.end_line, target_block.end_column, target_block.end_line,
+                      target_block.end_column, group_text)]
+        edits.append(self._attach(endpoint_block, attribute_name, new_ref, step))
+        return edits
+
+    def _attach(self, block: Block, attribute_name: str, new_ref: str, step: OwnGroup) -> Edit:
+        """The new group added to the endpoint's list of groups (or the list written, keeping
+        the VPC default group it had)."""
+        attribute = block.attributes.get(attribute_name)
+        if attribute is None:
+            default = self.model.groups.get(step.beside)
+            if default is None or not default.is_vpc_default:
+                raise CannotWrite(f"{step.endpoint} sets no {attribute_name} to add the new group to")
+            kept = self._reference(step.beside, parse_resource_address(step.endpoint).module)
+            lines = self._lines(block.file)
+            first = lines[block.start_line - 1]
+            indent = first[:len(first) - len(first.lstrip())] + _INDENT
+            return Edit(block.file, block.start_line + 1, 1, block.start_line + 1, 1,
+                        f"{indent}{attribute_name} = [{kept}, {new_ref}]\n")
+        if not isinstance(attribute.expr, TupleExpr) or attribute.end_line != attribute.line:
+            raise CannotWrite(f"{attribute_name} of {step.endpoint} is not a list written on one line")
+        line = self._lines(block.file)[attribute.line - 1]
+        close = attribute.end_column - 2  # the index of its closing bracket
+        if line[close] != "]":
+            raise CannotWrite(f"{attribute_name} of {step.endpoint} does not end with its list")
+        separator = ", " if attribute.expr.items else ""
+        return Edit(block.file, attribute.line, close + 1, attribute.line, close + 1, f"{separator}{new_ref}")
+
+    # --- saying things from inside a module -----------------------------------------------
+
+    def _reference(self, address: str, module: str) -> str:
+        """`aws_security_group.alb.id` for a group of `module`; a group elsewhere cannot be
+        named from inside it."""
+        parsed = parse_resource_address(address)
+        if parsed.module != module:
+            raise CannotWrite(f"{address} is not in {module or 'the root module'}: pass its id to that module as "
+                              "a variable, then admit it there")
+        key = parsed.key or ""
+        return f"{parsed.resource}{key}.id"
+
+    def _port_expression(self, step: Admit, module: str) -> str:
+        """The port as the configuration says it, when that reads the same from `module`."""
+        if step.port_set_at is not None:
+            address, attribute = step.port_set_at
+            block = self.locator.block(address)
+            if block is not None and parse_resource_address(address).module == module:
+                part, file = find_part(block, attribute)
+                if isinstance(part, Attribute) and _portable(part.expr):
+                    try:
+                        return self._text_of(part, file)
+                    except CannotWrite:
+                        pass
+        return str(step.port)
+
+    def _new_name(self, kind: str, module: str, wanted: str) -> str:
+        taken = {parse_resource_address(address).resource for address in self.locator.addresses()
+                 if parse_resource_address(address).module == module}
+        base = re.sub(r"[^A-Za-z0-9_-]", "_", wanted)
+        name, n = base, 2
+        while f"{kind}.{name}" in taken or f"aws_security_group.{name}" in taken:
+            name, n = f"{base}_{n}", n + 1
+        return name
+
+
+def _quote(text: str) -> str:
+    """An HCL string literal holding `text` (addresses may hold quotes)."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("${", "$${").replace("%{", "%%{") + '"'
+
+
+def _portable(expr) -> bool:
+    """A literal, or `var.x` / `local.x`: reads the same anywhere in its module."""
+    if isinstance(expr, Literal):
+        return True
+    return isinstance(expr, GetAttr) and isinstance(expr.target, Name) and expr.target.name in ("var", "local")
+
+
+def _aligned(settings: list[tuple[str, str]], indent: str) -> str:
+    """`name = value` lines with the equals signs aligned, as `terraform fmt` writes them."""
+    width = max(len(name) for name, _ in settings)
+    return "\n".join(f"{indent}{name.ljust(width)} = {value}" for name, value in settings)
+
+
+def _description(step: Admit) -> str:
+    ports = f"{step.port}" if step.last_port is None else f"{step.port}-{step.last_port}"
+    word = "from" if step.direction == INGRESS else "to"
+    return f"{step.protocol}/{ports} {word} {', '.join(step.peers)}"
+
+
+def _peer_word(step: Admit) -> str:
+    """A short name for the peer in a new resource's name: its group's name."""
+    parsed = parse_resource_address(step.peers[0])
+    return split_key(parsed.resource.split(".")[-1])[0]
