@@ -54,7 +54,6 @@ class _Writer:
         self.model = model
         self.locator = locator
         self._files: dict[str, list[str]] = {}
-        self._names: set[str] | None = None
 
     def fix(self, remedy: Remedy) -> Fix:
         if not remedy.steps:
@@ -63,6 +62,11 @@ class _Writer:
             edits = tuple(edit for step in remedy.steps for edit in self._step(step))
         except CannotWrite as reason:
             return Fix(remedy.description, (), remedy.applicability, str(reason))
+        except (OSError, UnicodeDecodeError, IndexError, KeyError, ValueError) as error:
+            # A file changed under the run, or text laid out as the writer does not expect:
+            # the finding stands, with no edits offered.
+            return Fix(remedy.description, (), remedy.applicability,
+                       f"not written ({type(error).__name__}: {error})")
         return Fix(remedy.description, edits, remedy.applicability)
 
     def _step(self, step) -> list[Edit]:
@@ -117,16 +121,33 @@ class _Writer:
         peers = [self._reference(peer, module) for peer in step.peers]
         port = self._port_expression(step, module)
         last = port if step.last_port is None else str(step.last_port)
-        inline = any(nested.type in (INGRESS, EGRESS) or (nested.type == "dynamic" and nested.labels[:1] in (
-            (INGRESS,), (EGRESS,))) for nested in group_block.blocks)
-        standalone = sorted(rule.declared_by.rsplit(".", 1)[0].split(".")[-1] for rule in group.rules
+        inline = {_direction_of(nested) for nested in group_block.blocks} - {None}
+        standalone = sorted(parse_resource_address(rule.declared_by).resource.split(".")[0] for rule in group.rules
                             if rule.declared_by and rule.declared_by != step.group)
-        if inline or not standalone:
+        if step.direction in inline:
+            if any(self._names(self._block(peer), step.group) for peer in step.peers):
+                # The peer's group names this one: naming it back inline is a cycle Terraform
+                # refuses. The peer's addresses say the same without it.
+                if not step.peer_networks:
+                    raise CannotWrite(f"{step.group} and {', '.join(step.peers)} would name each other inline, "
+                                      "a dependency cycle; write their rules as rule resources")
+                return self._inline_rule(group_block, step, port, last, [], list(step.peer_networks))
             return self._inline_rule(group_block, step, port, last, peers)
-        kind = max(set(standalone), key=standalone.count)
+        if not inline and not standalone:
+            return self._inline_rule(group_block, step, port, last, peers)
+        # No inline rule in this direction: a rule resource, of the kind the group's standalone
+        # rules are (or the current one), which no group's block depends on.
+        kind = max(set(standalone), key=standalone.count) if standalone else "aws_vpc_security_group_ingress_rule"
         return self._rule_resource(group_block, step, kind, port, last, peers, module)
 
-    def _inline_rule(self, group_block: Block, step: Admit, port: str, last: str, peers: list[str]) -> Edit:
+    def _names(self, block: Block, address: str) -> bool:
+        """Whether `block`'s text names the resource `address` (of the same module)."""
+        resource = re.escape(parse_resource_address(address).resource)
+        text = "\n".join(self._lines(block.file)[block.start_line - 1:block.end_line])
+        return re.search(rf"(?<![\w.]){resource}(?![\w-])", text) is not None
+
+    def _inline_rule(self, group_block: Block, step: Admit, port: str, last: str, peers: list[str],
+                     cidrs: list[str] = ()) -> Edit:
         lines = self._lines(group_block.file)
         closing = lines[group_block.end_line - 1]
         if closing.strip() != "}" or group_block.end_line == group_block.start_line:
@@ -135,9 +156,11 @@ class _Writer:
         nested = [b for b in group_block.blocks if b.start_column]
         if nested:
             indent = " " * (nested[0].start_column - 1)
-        body = _aligned([("description", _quote(_description(step))), ("from_port", port), ("to_port", last),
-                         ("protocol", f'"{step.protocol}"'), ("security_groups", f"[{', '.join(peers)}]")],
-                        indent + _INDENT)
+        source = (("security_groups", f"[{', '.join(peers)}]") if peers else
+                  ("cidr_blocks", "[" + ", ".join(f'"{cidr}"' for cidr in cidrs) + "]"))
+        description = _description(step) if peers else f"{_description(step, list(cidrs))} (where {step.peers[0]} is)"
+        body = _aligned([("description", _quote(description)), ("from_port", port), ("to_port", last),
+                         ("protocol", f'"{step.protocol}"'), source], indent + _INDENT)
         text = f"\n{indent}{step.direction} {{\n{body}\n{indent}}}\n"
         previous = lines[group_block.end_line - 2] if group_block.end_line >= 2 else ""
         if not previous.strip():
@@ -253,6 +276,12 @@ class _Writer:
         return name
 
 
+def _direction_of(block: Block) -> str | None:
+    """INGRESS or EGRESS for an inline rule block (static or dynamic), else None."""
+    kind = block.labels[0] if block.type == "dynamic" and block.labels else block.type
+    return kind if kind in (INGRESS, EGRESS) else None
+
+
 def _quote(text: str) -> str:
     """An HCL string literal holding `text` (addresses may hold quotes)."""
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("${", "$${").replace("%{", "%%{") + '"'
@@ -271,10 +300,10 @@ def _aligned(settings: list[tuple[str, str]], indent: str) -> str:
     return "\n".join(f"{indent}{name.ljust(width)} = {value}" for name, value in settings)
 
 
-def _description(step: Admit) -> str:
+def _description(step: Admit, names: list[str] | None = None) -> str:
     ports = f"{step.port}" if step.last_port is None else f"{step.port}-{step.last_port}"
     word = "from" if step.direction == INGRESS else "to"
-    return f"{step.protocol}/{ports} {word} {', '.join(step.peers)}"
+    return f"{step.protocol}/{ports} {word} {', '.join(names if names is not None else step.peers)}"
 
 
 def _peer_word(step: Admit) -> str:

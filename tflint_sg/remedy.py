@@ -30,6 +30,9 @@ class Admit:
     peers: tuple[str, ...]
     port_set_at: tuple[str, str] | None = None
     last_port: Port | None = None  # a range from `port` to this one (ECS dynamic host ports)
+    # Where the peer's addresses lie: what a rule can name instead of its groups when naming
+    # them would make the two groups depend on each other (Terraform refuses the cycle).
+    peer_networks: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -119,7 +119,8 @@ def admitting_steps(model: Model, blockers: tuple[Blocker, ...], sender: Endpoin
             direction == EGRESS or sender_filtered) else ()
         if not peers:
             return ()
-        admit = Admit("", direction, protocol, port, peers, port_set_at, last_port)
+        admit = Admit("", direction, protocol, port, peers, port_set_at, last_port,
+                      tuple(str(network) for network in other.networks or ()))
         own = [b.group for b in side if b.group not in other.groups and b.group in model.groups
                and not model.groups[b.group].is_vpc_default]
         if own:
