@@ -1,0 +1,156 @@
+"""The fixes as edits: what each rule's first way out writes into the .tf files, checked as the
+text a reviewer would read, and by checking the edited copy again."""
+
+import shutil
+
+import pytest
+
+from conftest import FIXTURES, block_lines, line_of
+from tflint_sg import pipeline
+from tflint_sg.findings import SAFE, UNSAFE
+
+
+def _copy(tmp_path, case):
+    copy = tmp_path / case
+    shutil.copytree(FIXTURES / case, copy, ignore=shutil.ignore_patterns("plan.json", "expected.json", "plan.args"))
+    (copy / ".git").mkdir()
+    return copy
+
+
+def _findings(path):
+    outcome = pipeline.run(pipeline.Options(paths=(str(path),), cache=False))
+    assert not outcome.failed, outcome.messages
+    return outcome.checked[0].result.findings
+
+
+def _applied(fix) -> dict:
+    """Each file's text with the fix's edits made (from the end backwards)."""
+    texts = {}
+    for edit in sorted(fix.edits, key=lambda e: (e.path, e.line, e.column), reverse=True):
+        lines = texts.setdefault(edit.path, open(edit.path, encoding="utf-8").read()).split("\n")
+        start = sum(len(line) + 1 for line in lines[:edit.line - 1]) + edit.column - 1
+        end = sum(len(line) + 1 for line in lines[:edit.end_line - 1]) + edit.end_column - 1
+        texts[edit.path] = texts[edit.path][:start] + edit.text + texts[edit.path][end:]
+    return texts
+
+
+def _apply(fix):
+    for path, text in _applied(fix).items():
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(text)
+
+
+def _first_safe(finding):
+    return next(change for change in finding.changes if change.applicability == SAFE)
+
+
+def test_the_story_gets_a_group_of_its_own_for_the_instances(tmp_path):
+    """The office group is on the ALB and the instances: opening it would open the ALB too. The
+    fix is a group that admits the ALB's group on 80, beside it, attached to the instances."""
+    story = _copy(tmp_path, "story")
+    main = story / "main.tf"
+    (finding,) = [f for f in _findings(story) if f.rule == "aws_lb_target_traffic_blocked"]
+    fix = _first_safe(finding)
+    text = _applied(fix)[str(main)]
+    assert '''  }
+}
+
+resource "aws_security_group" "web_from_public" {
+  description = "tcp/80 from aws_security_group.public"
+  vpc_id      = aws_vpc.main.id
+
+  ingress {
+    from_port       = 80
+    to_port         = 80
+    protocol        = "tcp"
+    security_groups = [aws_security_group.public.id]
+  }
+}
+
+resource "aws_lb" "web" {''' in text
+    assert ("  vpc_security_group_ids = [aws_security_group.public.id, aws_security_group.web_from_public.id]\n"
+            in text)
+    _apply(fix)
+    assert not [f for f in _findings(story) if f.rule == "aws_lb_target_traffic_blocked"]
+
+
+def test_a_rule_says_the_port_as_the_configuration_does(tmp_path):
+    story = _copy(tmp_path, "story")
+    main = story / "main.tf"
+    main.write_text(main.read_text().replace("port     = 80", "port     = var.app_port", 1)
+                    + '\nvariable "app_port" {\n  type    = number\n  default = 8080\n}\n')
+    (finding,) = [f for f in _findings(story) if f.rule == "aws_lb_target_traffic_blocked"]
+    text = _applied(_first_safe(finding))[str(main)]
+    assert "    from_port       = var.app_port\n    to_port         = var.app_port\n" in text
+
+
+def test_a_group_without_inline_egress_gets_a_rule_resource(tmp_path):
+    """The ALB's group declares ingress inline and no egress: an inline egress naming the
+    targets' group, which names the ALB's group, would be a dependency cycle."""
+    case = _copy(tmp_path, "alb_no_egress")
+    (finding,) = _findings(case)
+    fix = _first_safe(finding)
+    (edit,) = fix.edits
+    assert edit.text.startswith('\n\nresource "aws_vpc_security_group_egress_rule" "grafana_alb_tcp80_grafana" {\n')
+    assert "  referenced_security_group_id = aws_security_group.grafana.id\n" in edit.text
+    # Right after the ALB group's block.
+    lines = (case / "main.tf").read_text().splitlines()
+    assert edit.line == block_lines(lines, 'resource "aws_security_group" "grafana_alb"')[1]
+    _apply(fix)
+    assert _findings(case) == []
+
+
+def test_a_group_of_another_module_is_not_named_from_inside_one(tmp_path):
+    """count_for_each: the api group is made by module.sg["api"]; the ALB's group is the
+    root's. The module cannot name it: the fix says where the change belongs instead."""
+    case = _copy(tmp_path, "count_for_each")
+    (finding,) = [f for f in _findings(case) if f.rule == "aws_lb_target_traffic_blocked"]
+    safe = _first_safe(finding)
+    assert safe.edits == () and "pass its id to that module as a variable" in safe.note
+
+
+def test_a_port_change_is_unsafe_and_keeps_the_alignment(tmp_path):
+    case = _copy(tmp_path, "health_check_port")
+    (finding,) = _findings(case)
+    first = finding.changes[0]
+    assert first.applicability == UNSAFE
+    (edit,) = first.edits
+    line = line_of(case / "main.tf", 'port     = "8081"')
+    assert (edit.line, edit.text) == (line, 'port     = "traffic-port"')
+    assert finding.changes[1].applicability == SAFE
+
+
+def test_nothing_is_written_into_an_installed_module(tmp_path):
+    """The same three-level fixture with its modules where `terraform init` puts them."""
+    import json
+
+    repo = _copy(tmp_path, "modules_three_levels")
+    for name in ("network",):
+        shutil.move(str(repo / "modules" / name), repo / ".terraform" / "modules" / name)
+    main = repo / "main.tf"
+    text = main.read_text()
+    start = line_of(main, 'module "network"')
+    source = next(line for line in text.splitlines()[start - 1:start + 5] if "source" in line)
+    main.write_text(text.replace(source, '  source = "example-corp/network/aws"', 1))
+    (repo / ".terraform" / "modules" / "modules.json").write_text(json.dumps({"Modules": [
+        {"Key": "", "Source": "", "Dir": "."},
+        {"Key": "network", "Source": "registry.terraform.io/example-corp/network/aws",
+         "Dir": ".terraform/modules/network"}]}))
+    (finding,) = _findings(repo)
+    for change in finding.changes:
+        assert all(".terraform" not in edit.path for edit in change.edits)
+    safe = _first_safe(finding)
+    assert safe.edits == () and "is not in a file of this repository" in safe.note
+
+
+@pytest.mark.parametrize("case", ["both_sides_blocked", "classic_elb", "default_security_group", "ecs_awsvpc",
+                                  "ecs_bridge_dynamic_blocked", "health_check_port", "listener_rules_weighted",
+                                  "modules_three_levels", "nlb", "rule_styles", "tier_client_egress_blocked",
+                                  "tier_db_port_mismatch", "weighted_standby"])
+def test_the_first_safe_fix_clears_the_blocked_flow(case, tmp_path):
+    copy = _copy(tmp_path, case)
+    before = [f for f in _findings(copy) if f.changes]
+    assert before
+    for finding in before:
+        _apply(_first_safe(finding))
+    assert [(f.rule, f.subject) for f in _findings(copy)] == []
