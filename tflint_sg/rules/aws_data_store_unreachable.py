@@ -1,9 +1,10 @@
 """No rule of a data store's groups admits anything on the port it listens on."""
 
 from tflint_sg.findings import Finding, Related
-from tflint_sg.model import INGRESS
+from tflint_sg.model import INGRESS, Endpoint
+from tflint_sg.remedy import Remedy
 from tflint_sg.network import BLOCKED, Blocker, Peer
-from tflint_sg.rules.places import fix_site
+from tflint_sg.rules.places import admitting_steps, fix_site
 from tflint_sg.rules.queries import (covers_port, ingress_rules, judged_stores, named_clients, rules_cannot_be_judged,
                                     unjudged_stores)
 
@@ -35,6 +36,7 @@ def check(context):
             fix=(f"Admit tcp/{store.port} from the app tier's security group in a group of {store.address}, "
                  "or give the app tier and the store a shared group with a self-referencing rule."),
             primary=fix_site(model, blockers, _NOBODY, "tcp", store.port).place,
+            remedies=_remedies(model, blockers, endpoint, store),
             related=(Related(store.address, store.kind), Related(store.address, "port", "port"))
             + tuple(Related(group, "security group") for group in endpoint.groups[1:]),
             blockers=blockers,
@@ -42,3 +44,20 @@ def check(context):
             port=store.port,
         )
     yield from unjudged_stores(context)
+
+
+def _remedies(model, blockers, endpoint, store) -> tuple[Remedy, ...]:
+    """When the configuration has one app tier (every compute endpoint carries the same groups
+    of its own, none a load balancer's), the store admits that tier; otherwise which tier it
+    serves is not for a fix to guess."""
+    balancer_groups = {group for address in model.load_balancers if address in model.endpoints
+                       for group in model.endpoints[address].groups}
+    tiers = {tuple(sorted(set(model.endpoints[address].groups) - balancer_groups))
+             for address in model.compute if address in model.endpoints}
+    if len(tiers) != 1 or not next(iter(tiers)):
+        return ()
+    (groups,) = tiers
+    app_tier = Endpoint("the app tier", "compute", groups)
+    steps = admitting_steps(model, blockers, app_tier, endpoint, "tcp", store.port, (store.address, "port"))
+    return (Remedy(f"Admit tcp/{store.port} from the app tier's security group {' or '.join(groups)} in a group "
+                   f"of {store.address}.", steps),) if steps else ()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from tflint_sg.addresses import strip_keys
 from tflint_sg.findings import Related
 from tflint_sg.model import EGRESS, INGRESS, Endpoint, Model, Port, Rule, describe_ports
 from tflint_sg.network import ALLOWED, Blocker, Peer, ports_match, rule_admits
@@ -122,9 +123,17 @@ def admitting_steps(model: Model, blockers: tuple[Blocker, ...], sender: Endpoin
         admit = Admit("", direction, protocol, port, peers, port_set_at, last_port,
                       tuple(str(network) for network in other.networks or ()))
         own = [b.group for b in side if b.group not in other.groups and b.group in model.groups
-               and not model.groups[b.group].is_vpc_default]
+               and not model.groups[b.group].is_vpc_default and _only_on(model, b.group, endpoint.address)]
         if own:
             steps.append(replace(admit, group=own[0]))
         else:
             steps.append(OwnGroup(endpoint.address, side[0].group, admit))
     return tuple(steps)
+
+
+def _only_on(model: Model, group: str, address: str) -> bool:
+    """Whether nothing but `address` (and the other instances of its resource) carries the
+    group: a rule added there opens no other tier."""
+    resource = strip_keys(address)
+    return all(strip_keys(carrier) == resource for carrier, endpoint in model.endpoints.items()
+               if group in endpoint.groups)
