@@ -100,13 +100,37 @@ def test_a_group_without_inline_egress_gets_a_rule_resource(tmp_path):
     assert _findings(case) == []
 
 
-def test_a_group_of_another_module_is_not_named_from_inside_one(tmp_path):
-    """count_for_each: the api group is made by module.sg["api"]; the ALB's group is the
-    root's. The module cannot name it: the fix says where the change belongs instead."""
+def test_a_module_called_for_each_is_not_edited_for_one_instance(tmp_path):
+    """count_for_each: the api group is made by module.sg["api"], one of two instances of
+    modules/service_sg: a rule in its code would open the web instance too. The fix says
+    where the change belongs instead."""
     case = _copy(tmp_path, "count_for_each")
     (finding,) = [f for f in _findings(case) if f.rule == "aws_lb_target_traffic_blocked"]
     safe = _first_safe(finding)
-    assert safe.edits == () and "pass its id to that module as a variable" in safe.note
+    assert safe.edits == () and "called with count or for_each" in safe.note
+
+
+def test_a_module_group_on_two_tiers_is_left_alone_for_a_group_of_the_targets_own(tmp_path):
+    """The service module called once: its one group is on the web and the api instances, so
+    a rule in it would open the web tier too. The api instances get a group of their own in
+    the root, which can name the root's ALB group."""
+    case = _copy(tmp_path, "count_for_each")
+    main = case / "main.tf"
+    text = main.read_text()
+    call = text[text.index('module "sg" {'):text.index("}\n", text.index('module "sg" {')) + 2]
+    single = call.replace('  for_each = toset(["web", "api"])\n', "").replace('"portal-${each.key}"', '"portal-api"')
+    main.write_text(text.replace(call, single).replace('module.sg["web"].id', "module.sg.id")
+                    .replace('module.sg["api"].id', "module.sg.id"))
+    blocked = [f for f in _findings(case) if f.rule == "aws_lb_target_traffic_blocked"]
+    assert [f.subject for f in blocked] == ['aws_instance.api["green"]']
+    safe = _first_safe(blocked[0])
+    new, attach = safe.edits
+    assert new.path == attach.path == str(main)
+    assert new.text.startswith('\n\nresource "aws_security_group" "api_from_alb" {\n')
+    assert "    security_groups = [aws_security_group.alb.id]\n" in new.text and "from_port       = 8443" in new.text
+    assert attach.text == ", aws_security_group.api_from_alb.id"
+    _apply(safe)
+    assert not [f for f in _findings(case) if f.rule == "aws_lb_target_traffic_blocked"]
 
 
 def test_a_port_change_is_unsafe_and_keeps_the_alignment(tmp_path):

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from tflint_sg.addresses import parse_resource_address, split_key
+from tflint_sg.addresses import parse_resource_address, split_key, strip_keys
 from tflint_sg.findings import Edit, Finding, Fix
 from tflint_sg.load.hcl.syntax import Attribute, Block, GetAttr, Literal, Name, TupleExpr
 from tflint_sg.locate import Locator
@@ -118,6 +118,9 @@ class _Writer:
         group_block = self._block(step.group)
         group = self.model.groups[step.group]
         module = parse_resource_address(step.group).module
+        if module != strip_keys(module):
+            raise CannotWrite(f"{step.group} is made by a module called with count or for_each: a rule in the "
+                              "module's code would be in every instance; give the call an input for it")
         peers = [self._reference(peer, module) for peer in step.peers]
         port = self._port_expression(step, module)
         last = port if step.last_port is None else str(step.last_port)
