@@ -20,7 +20,7 @@ from tflint_sg.findings import Edit, Finding, Fix
 from tflint_sg.load.hcl.syntax import Attribute, Block, GetAttr, Literal, Name, TupleExpr
 from tflint_sg.locate import Locator
 from tflint_sg.model import EGRESS, INGRESS, Model
-from tflint_sg.positions import find_part
+from tflint_sg.positions import find_part, inline_rule_block
 from tflint_sg.remedy import Admit, OwnGroup, Remedy, SetPort
 
 # The attribute that lists an endpoint's security groups, by resource type.
@@ -246,14 +246,40 @@ class _Writer:
     # --- saying things from inside a module -----------------------------------------------
 
     def _reference(self, address: str, module: str) -> str:
-        """`aws_security_group.alb.id` for a group of `module`; a group elsewhere cannot be
-        named from inside it."""
+        """`aws_security_group.alb.id` for a group of `module`; for a group elsewhere, the
+        variable by which the module's own rules already name it (`var.lb_security_group_id`),
+        else it cannot be named from inside the module."""
         parsed = parse_resource_address(address)
         if parsed.module != module:
-            raise CannotWrite(f"{address} is not in {module or 'the root module'}: pass its id to that module as "
-                              "a variable, then admit it there")
+            carrier = self._carrier(address, module)
+            if carrier is None:
+                raise CannotWrite(f"{address} is not in {module or 'the root module'}: pass its id to that module "
+                                  "as a variable, then admit it there")
+            return carrier
         key = parsed.key or ""
         return f"{parsed.resource}{key}.id"
+
+    def _carrier(self, address: str, module: str) -> str | None:
+        """How a rule of `module` names the group `address` of another module, when it does so
+        by one variable."""
+        for group_address, group in sorted(self.model.groups.items()):
+            if parse_resource_address(group_address).module != module:
+                continue
+            for rule in group.rules:
+                if address not in rule.groups:
+                    continue
+                block = self.locator.block(rule.declared_by) if rule.declared_by != group_address else None
+                if rule.declared_by == group_address:
+                    group_block = self.locator.block(group_address)
+                    block = group_block and inline_rule_block(group_block, rule)
+                for name in ("security_groups", "source_security_group_id", "referenced_security_group_id"):
+                    attribute = block.attributes.get(name) if block is not None else None
+                    expr = attribute.expr if attribute is not None else None
+                    if isinstance(expr, TupleExpr) and len(expr.items) == 1:
+                        expr = expr.items[0]
+                    if isinstance(expr, GetAttr) and isinstance(expr.target, Name) and expr.target.name == "var":
+                        return f"var.{expr.name}"
+        return None
 
     def _port_expression(self, step: Admit, module: str) -> str:
         """The port as the configuration says it, when that reads the same from `module`."""
