@@ -154,3 +154,42 @@ def test_markdown_offers_the_fix_as_a_suggestion_on_the_closing_line(tflint_sg, 
     assert f"#### `main.tf` line {line} ({BLOCKED}, `aws_instance.web`)" in text
     assert block in text and text.count("```suggestion") == 1
     assert text.index("| severity |") < text.index("### Suggested fixes") < text.index("### Tiers")
+
+
+@pytest.mark.parametrize("output_format", ["sarif", "markdown", "json"])
+def test_reports_with_fixes_are_the_same_bytes_each_run(tflint_sg, story, monkeypatch, output_format):
+    offer_fix(monkeypatch, story / "main.tf")
+    first = tflint_sg("-f", output_format, ".", cwd=story).stdout
+    assert "admit tcp/80" in first and tflint_sg("-f", output_format, ".", cwd=story).stdout == first
+
+
+def test_overlapping_fixes_of_one_run_leave_the_second_for_the_next(tflint_sg, story, monkeypatch):
+    """Both findings get an edit of the same closing brace: the first in report order is made."""
+    from tflint_sg import analysis
+
+    main = story / "main.tf"
+    analyze = analysis.analyze
+
+    def clashing(*args, **kwargs):
+        result = analyze(*args, **kwargs)
+        line = closing_brace(main, 'resource "aws_security_group" "public"')
+        result.findings = [replace(f, changes=(Fix(f"mark {f.rule}", (Edit(str(main), line, 1, line, 2,
+                                                                          f"}} # {f.rule}"),)),))
+                           for f in result.findings]
+        return result
+
+    monkeypatch.setattr(analysis, "analyze", clashing)
+    run = tflint_sg("--fix", "-f", "compact", ".", cwd=story)
+    assert run.stderr.count("fixed main.tf: mark ") == 1 and run.stderr.count("not fixed: ") == 1
+    assert "overlaps an earlier finding's fix" in run.stderr
+    assert main.read_text().count("} # aws_") == 1
+
+
+def test_a_warning_of_the_first_run_is_not_said_again_by_the_second(tflint_sg, story, monkeypatch):
+    main = story / "main.tf"
+    main.write_text("# tflint-sg-ignore: no_such_rule\n" + main.read_text())
+    offer_fix(monkeypatch, main)
+    warning = tflint_sg(".", cwd=story).stderr
+    assert "no_such_rule" in warning
+    run = tflint_sg("--fix", ".", cwd=story)
+    assert "fixed main.tf" in run.stderr and run.stderr.count("no_such_rule") == 1

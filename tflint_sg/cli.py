@@ -213,17 +213,18 @@ def graph_command(paths, output_format, output, var_files, var_args, source, con
     return EXIT_ERROR if outcome.failed else EXIT_OK
 
 
-def _run(options):
-    """The pipeline's outcome, with its messages printed; None when the run stopped."""
+def _run(options, said=()):
+    """The pipeline's outcome, with its messages printed (but those in `said`, which an
+    earlier run printed); None when the run stopped."""
     from tflint_sg import pipeline
 
     try:
         outcome = pipeline.run(options)
     except pipeline.RunError as error:
-        _print_messages(error.messages)
+        _print_messages([message for message in error.messages if message not in said])
         _fail(str(error))
         return None
-    _print_messages(outcome.messages)
+    _print_messages([message for message in outcome.messages if message not in said])
     return outcome
 
 
@@ -262,7 +263,7 @@ def _fix(outcome, options, unsafe: bool):
             click.echo(f"fixed {change.relative}: {fix.description}", err=True)
     # The parse cache knows a file by its time and size, which an edit within a second that
     # keeps the size would not change.
-    return _run(replace(options, cache=False))
+    return _run(replace(options, cache=False), said=outcome.messages)
 
 
 def _query_parses(query: str) -> bool:
