@@ -117,11 +117,17 @@ def cli():
 @click.option("--minimum-failure-severity", type=click.Choice(["error", "warning", "notice"]),
               help="Exit 2 only for findings at least this severe (default: any finding).")
 @click.option("--query", metavar="EXPR", help="Apply a JMESPath expression to the JSON output (--format json).")
+@click.option("--fix", is_flag=True,
+              help="Apply the first safe fix of each finding to the .tf files, then report what remains.")
+@click.option("--fix-unsafe", is_flag=True,
+              help="As --fix, also applying fixes that change behaviour for others (a port clients use).")
+@click.option("--diff", "show_diff", is_flag=True,
+              help="Print what --fix (or --fix-unsafe) would change as a unified diff; change nothing.")
 @click.option("--explain", metavar="RULE", help="Print the document of RULE and exit.")
 @_version
 def check_command(paths, output_format, output, force, verbose, var_files, var_args, source, config_file,
                   no_cache, include_suppressed, baseline_file, write_baseline_file, enable_rules, disable_rules,
-                  only_rules, minimum_failure_severity, query, explain):
+                  only_rules, minimum_failure_severity, query, fix, fix_unsafe, show_diff, explain):
     """Report the traffic a Terraform configuration intends but its AWS security groups block.
 
     PATHS are `terraform show -json PLANFILE` outputs (.json), Terraform source directories, or
@@ -139,15 +145,27 @@ def check_command(paths, output_format, output, force, verbose, var_files, var_a
     if query and not _query_parses(query):
         return EXIT_ERROR
     given = click.get_current_context().get_parameter_source("output_format") != click.core.ParameterSource.DEFAULT
-    outcome = _run(pipeline.Options(
+    options = pipeline.Options(
         paths=tuple(paths), var_files=var_files, var_args=var_args,
         variables_in_order=_variables_in_order(var_files, var_args), source=source, config_file=config_file,
         enable_rules=enable_rules, disable_rules=disable_rules, only_rules=only_rules,
         baseline_file=baseline_file, write_baseline_file=write_baseline_file, cache=not no_cache,
         output_format=output_format if given else None, force=force,
-        minimum_failure_severity=minimum_failure_severity, query=query))
+        minimum_failure_severity=minimum_failure_severity, query=query)
+    outcome = _run(options)
     if outcome is None:
         return EXIT_ERROR
+    if show_diff:
+        applied = _fixes(outcome, unsafe=fix_unsafe)
+        from tflint_sg import apply
+
+        if not _write(apply.unified_diff(applied.changes), output):
+            return EXIT_ERROR
+        return pipeline.exit_code(outcome)
+    if fix or fix_unsafe:
+        outcome = _fix(outcome, options, unsafe=fix_unsafe)
+        if outcome is None:
+            return EXIT_ERROR
     view = report.View(
         rule_ids=tuple(rule.ID for rule in outcome.rules),
         policies={policy.name: policy for policy in outcome.settings.policies},
@@ -195,18 +213,57 @@ def graph_command(paths, output_format, output, var_files, var_args, source, con
     return EXIT_ERROR if outcome.failed else EXIT_OK
 
 
-def _run(options):
-    """The pipeline's outcome, with its messages printed; None when the run stopped."""
+def _run(options, said=()):
+    """The pipeline's outcome, with its messages printed (but those in `said`, which an
+    earlier run printed); None when the run stopped."""
     from tflint_sg import pipeline
 
     try:
         outcome = pipeline.run(options)
     except pipeline.RunError as error:
-        _print_messages(error.messages)
+        _print_messages([message for message in error.messages if message not in said])
         _fail(str(error))
         return None
-    _print_messages(outcome.messages)
+    _print_messages([message for message in outcome.messages if message not in said])
     return outcome
+
+
+def _fixes(outcome, unsafe: bool):
+    """The fixes the outcome's findings offer, applied to the files' text; what cannot be
+    applied is said on standard error."""
+    from tflint_sg import pipeline
+
+    applied, notes = pipeline.fix(outcome, unsafe=unsafe)
+    for note in notes:
+        click.echo(f"tflint-sg: warning: {note}", err=True)
+    for skipped in applied.skipped:
+        click.echo(f"tflint-sg: warning: not fixed: {skipped.finding.rule} {skipped.finding.subject}: "
+                   f"{skipped.reason}", err=True)
+    return applied
+
+
+def _fix(outcome, options, unsafe: bool):
+    """Writes the fixes, says what changed, and analyzes the changed files again: the report
+    and the exit code are about what remains. None when a file could not be written."""
+    from dataclasses import replace
+
+    from tflint_sg import apply
+    from tflint_sg.errors import InputError
+
+    applied = _fixes(outcome, unsafe)
+    if not applied.changes:
+        return outcome
+    try:
+        apply.write(applied.changes)
+    except InputError as error:
+        _fail(str(error))
+        return None
+    for change in applied.changes:
+        for fix in change.fixes:
+            click.echo(f"fixed {change.relative}: {fix.description}", err=True)
+    # The parse cache knows a file by its time and size, which an edit within a second that
+    # keeps the size would not change.
+    return _run(replace(options, cache=False), said=outcome.messages)
 
 
 def _query_parses(query: str) -> bool:

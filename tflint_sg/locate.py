@@ -97,6 +97,8 @@ class Locator:
         base = Path(os.path.commonpath(outside)) if outside else root
         self.paths = RepositoryPaths(root, base)
         self.source_uri = self.paths.uri(config.source)
+        # A plan without its .tf files has nothing --fix could edit.
+        self.has_configuration = config.source_directory is not None or os.path.isdir(config.source)
         self._spans = config.spans
         self._call_spans = config.call_spans
         self._fallback = Location(self.source_uri, 1, 1)

@@ -224,6 +224,22 @@ def _check(path: str, options: Options, settings, outcome: Outcome, notes: list[
     return Checked(result, locator)
 
 
+def fix(outcome: Outcome, unsafe: bool = False):
+    """What --fix would change: each finding's first fix (safe ones only unless `unsafe`)
+    applied to the text of the .tf files, in the order reports list the findings; nothing is
+    written (apply.write does that). Returns the apply.Applied and one note per plan input
+    whose configuration is not at hand."""
+    from tflint_sg import apply
+    from tflint_sg.report.common import all_findings
+
+    notes = [f"{item.locator.source_uri}: the plan's configuration (.tf files beside it, or --source) "
+             "is not at hand: nothing in it can be fixed" for item in outcome.checked
+             if not item.locator.has_configuration and item.result.findings]
+    findings = [(finding, locator.paths.root) for finding, locator in all_findings(outcome.checked)
+                if locator.has_configuration]
+    return apply.apply(findings, unsafe=unsafe), notes
+
+
 def _variables_in_order(options: Options, settings) -> list[tuple[str, str]] | None:
     if options.variables_in_order is None:
         return None

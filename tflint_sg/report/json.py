@@ -35,6 +35,8 @@ def render(checked: list[Checked]) -> str:
                 for b in finding.blockers
             ],
             "related": [_place(r, locator) for r in finding.related],
+            # The fixes written as edits, in order: --fix applies the first safe one.
+            "changes": [_change(fix, locator) for fix in finding.changes],
             "unresolved": list(finding.unresolved),
             # Where the fix goes (the primary location), and the subject's own block.
             "location": _location(location),
@@ -81,6 +83,13 @@ def _flow(finding) -> dict:
     if finding.port is not None:
         facts.update(protocol=finding.protocol, port=finding.port)
     return facts
+
+
+def _change(fix, locator) -> dict:
+    return {"description": fix.description, "applicability": fix.applicability, "note": fix.note,
+            "edits": [{"file": locator.paths.uri(edit.path), "line": edit.line, "column": edit.column,
+                       "end_line": edit.end_line, "end_column": edit.end_column, "text": edit.text}
+                      for edit in fix.edits]}
 
 
 def _place(place, locator) -> dict:

@@ -5,6 +5,7 @@ endpoints the exposure findings name outlined."""
 from __future__ import annotations
 
 from tflint_sg import ruledoc
+from tflint_sg.apply import chosen_fix, suggestion
 from tflint_sg.report.common import Checked, all_findings, input_line, not_decided, seen, severity
 from tflint_sg.report.diagram import mermaid
 
@@ -31,6 +32,7 @@ def render(checked: list[Checked]) -> str:
             lines.append(f"| {severity(finding)} | `{finding.rule}` | `{_cell(finding.subject)}`{instances} | "
                          f"`{location.uri}:{location.start_line}` | {_cell(finding.message)} |")
         lines.append("")
+        lines += _suggestions(findings)
     for item in checked:
         if item.result.graph is None:
             continue
@@ -39,6 +41,35 @@ def render(checked: list[Checked]) -> str:
         lines += [f"### Tiers of `{item.locator.source_uri}`", "", "```mermaid",
                   mermaid(item.result.graph, exposed).rstrip("\n"), "```", ""]
     return "\n".join(lines)
+
+
+def _suggestions(findings) -> list[str]:
+    """Each safe fix that is one run of lines, as a suggestion a reviewer can commit (GitHub
+    applies it to the lines the comment is anchored at); a new resource as HCL to add."""
+    lines: list[str] = []
+    for finding, locator in findings:
+        fix = chosen_fix(finding, unsafe=False)
+        offered = suggestion(fix, locator.paths.root) if fix is not None else None
+        if offered is None:
+            continue
+        if offered.added:
+            heading, language = f"`{offered.relative}` after line {offered.last}: add", "hcl"
+        else:
+            where = (f"line {offered.first}" if offered.first == offered.last
+                     else f"lines {offered.first}-{offered.last}")
+            heading, language = f"`{offered.relative}` {where}", "suggestion"
+        fence = "`" * max(3, _longest_backtick_run(offered.text) + 1)
+        lines += [f"#### {heading} ({finding.rule}, `{_cell(finding.subject)}`)", "", _cell(fix.description), "",
+                  f"{fence}{language}", offered.text, fence, ""]
+    return (["### Suggested fixes", ""] + lines) if lines else []
+
+
+def _longest_backtick_run(text: str) -> int:
+    longest = run = 0
+    for char in text:
+        run = run + 1 if char == "`" else 0
+        longest = max(longest, run)
+    return longest
 
 
 def _seen_paragraph(checked: list[Checked]) -> str:

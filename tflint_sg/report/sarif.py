@@ -16,7 +16,7 @@ from pathlib import Path
 
 from tflint_sg import __version__, project, ruledoc
 from tflint_sg.errors import Unreadable
-from tflint_sg.findings import Finding, Related, fingerprint
+from tflint_sg.findings import Finding, Fix, Related, fingerprint
 from tflint_sg.locate import Location, Locator, RepositoryPaths, paths_for
 from tflint_sg.report.common import Checked, all_findings, severity
 
@@ -201,6 +201,7 @@ def _result(finding: Finding, locator: Locator, rule_index: int, level: str, bas
             )
         ],
         related_locations=related or None,
+        fixes=[_fix(fix, locator, bases) for fix in finding.changes if fix.edits] or None,
         partial_fingerprints={"primaryLocationLineHash": fingerprint(finding)},
         properties={
             "blockers": [
@@ -214,6 +215,21 @@ def _result(finding: Finding, locator: Locator, rule_index: int, level: str, bas
             **({"instances": list(finding.instances)} if finding.instances else {}),
         },
     )
+
+
+def _fix(fix: Fix, locator: Locator, bases: _UriBases) -> om.Fix:
+    """One artifactChange per file, in the order the fix first edits it; files named as the
+    results' locations name them."""
+    by_file: dict[str, list[om.Replacement]] = {}
+    for edit in fix.edits:
+        by_file.setdefault(edit.path, []).append(om.Replacement(
+            deleted_region=om.Region(start_line=edit.line, start_column=edit.column, end_line=edit.end_line,
+                                     end_column=edit.end_column),
+            inserted_content=om.ArtifactContent(text=edit.text)))
+    return om.Fix(description=om.Message(text=fix.description), artifact_changes=[
+        om.ArtifactChange(artifact_location=bases.artifact(locator.paths, locator.paths.uri(path)),
+                          replacements=replacements)
+        for path, replacements in by_file.items()])
 
 
 def _seen(item: Checked) -> dict:
