@@ -1,6 +1,7 @@
 """--fix, --fix-unsafe and --diff on the command line, and the fixes in SARIF, JSON and Markdown.
 
-The fixes are made by hand here, attached to the story's blocked load balancer flow: the edit
+The fixes are made by hand here (in place of the fix writer's), attached to the story's
+blocked load balancer flow: the edit
 adds to aws_security_group.public an ingress rule admitting tcp/80 from the group itself,
 which is what the finding asks for (the group is on the load balancer and the targets)."""
 
@@ -26,19 +27,15 @@ def story(tmp_path):
 
 def offer_fix(monkeypatch, main, applicability="safe"):
     """Findings of the blocked flow carry the ingress insertion, as the fix writer would make it."""
-    from tflint_sg import analysis
+    from tflint_sg import fixwrite
 
-    analyze = analysis.analyze
-
-    def with_fix(*args, **kwargs):
-        result = analyze(*args, **kwargs)
+    def with_fix(findings, model, locator):
         line = closing_brace(main, 'resource "aws_security_group" "public"')
         fix = Fix("admit tcp/80 from aws_security_group.public in aws_security_group.public",
                   (Edit(str(main), line, 1, line, 1, INGRESS),), applicability)
-        result.findings = [replace(f, changes=(fix,)) if f.rule == BLOCKED else f for f in result.findings]
-        return result
+        return [replace(f, changes=(fix,)) if f.rule == BLOCKED else f for f in findings]
 
-    monkeypatch.setattr(analysis, "analyze", with_fix)
+    monkeypatch.setattr(fixwrite, "write_fixes", with_fix)
 
 
 def with_ingress(text: str, line: int) -> str:
@@ -165,20 +162,19 @@ def test_reports_with_fixes_are_the_same_bytes_each_run(tflint_sg, story, monkey
 
 def test_overlapping_fixes_of_one_run_leave_the_second_for_the_next(tflint_sg, story, monkeypatch):
     """Both findings get an edit of the same closing brace: the first in report order is made."""
-    from tflint_sg import analysis
+    from tflint_sg import fixwrite
 
     main = story / "main.tf"
-    analyze = analysis.analyze
 
-    def clashing(*args, **kwargs):
-        result = analyze(*args, **kwargs)
+    def clashing(findings, model, locator):
         line = closing_brace(main, 'resource "aws_security_group" "public"')
-        result.findings = [replace(f, changes=(Fix(f"mark {f.rule}", (Edit(str(main), line, 1, line, 2,
-                                                                          f"}} # {f.rule}"),)),))
-                           for f in result.findings]
-        return result
+        return [replace(f, changes=(Fix(f"mark {f.rule}", (Edit(str(main), line, 1, line, 2, f"}} # {f.rule}"),)),))
+                for f in findings]
 
-    monkeypatch.setattr(analysis, "analyze", clashing)
+    monkeypatch.setattr(fixwrite, "write_fixes", clashing)
+    from tflint_sg import cli
+
+    monkeypatch.setattr(cli, "FIX_ROUNDS", 1)  # (these made-up fixes never clear their findings)
     run = tflint_sg("--fix", "-f", "compact", ".", cwd=story)
     assert run.stderr.count("fixed main.tf: mark ") == 1 and run.stderr.count("not fixed: ") == 1
     assert "overlaps an earlier finding's fix" in run.stderr
@@ -193,3 +189,16 @@ def test_a_warning_of_the_first_run_is_not_said_again_by_the_second(tflint_sg, s
     assert "no_such_rule" in warning
     run = tflint_sg("--fix", ".", cwd=story)
     assert "fixed main.tf" in run.stderr and run.stderr.count("no_such_rule") == 1
+
+
+def test_fix_goes_round_until_the_story_is_clean(tflint_sg, story):
+    """The real fixes: the instances get a group of their own, and then the database can admit
+    it. One --fix does both; a second changes nothing."""
+    main = story / "main.tf"
+    run = tflint_sg("--fix", ".", cwd=story)
+    assert run.code == 0 and run.stdout.startswith("No issues found"), run.stdout + run.stderr
+    assert run.stderr.count("fixed main.tf: ") == 2
+    fixed = main.read_text()
+    assert 'resource "aws_security_group" "web_from_public" {' in fixed
+    again = tflint_sg("--fix", ".", cwd=story)
+    assert main.read_text() == fixed and "fixed" not in again.stderr and again.code == 0

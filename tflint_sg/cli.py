@@ -242,28 +242,38 @@ def _fixes(outcome, unsafe: bool):
     return applied
 
 
+# A fix can become possible only once another is made (the story's database can admit the app
+# tier after the app tier has a group of its own): --fix goes round until nothing changes.
+FIX_ROUNDS = 3
+
+
 def _fix(outcome, options, unsafe: bool):
-    """Writes the fixes, says what changed, and analyzes the changed files again: the report
-    and the exit code are about what remains. None when a file could not be written."""
+    """Writes the fixes, says what changed, and analyzes the changed files again, until no fix
+    is left to make: the report and the exit code are about what remains. None when a file
+    could not be written."""
     from dataclasses import replace
 
     from tflint_sg import apply
     from tflint_sg.errors import InputError
 
-    applied = _fixes(outcome, unsafe)
-    if not applied.changes:
-        return outcome
-    try:
-        apply.write(applied.changes)
-    except InputError as error:
-        _fail(str(error))
-        return None
-    for change in applied.changes:
-        for fix in change.fixes:
-            click.echo(f"fixed {change.relative}: {fix.description}", err=True)
-    # The parse cache knows a file by its time and size, which an edit within a second that
-    # keeps the size would not change.
-    return _run(replace(options, cache=False), said=outcome.messages)
+    for _ in range(FIX_ROUNDS):
+        applied = _fixes(outcome, unsafe)
+        if not applied.changes:
+            return outcome
+        try:
+            apply.write(applied.changes)
+        except InputError as error:
+            _fail(str(error))
+            return None
+        for change in applied.changes:
+            for fix in change.fixes:
+                click.echo(f"fixed {change.relative}: {fix.description}", err=True)
+        # The parse cache knows a file by its time and size, which an edit within a second that
+        # keeps the size would not change.
+        outcome = _run(replace(options, cache=False), said=outcome.messages)
+        if outcome is None:
+            return None
+    return outcome
 
 
 def _query_parses(query: str) -> bool:

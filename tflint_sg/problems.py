@@ -83,6 +83,8 @@ def _merge(group: list[Finding]) -> Finding:
         message=message,
         fix=_mask(first.fix, first.subject).replace("\x00", resource),
         other_fixes=tuple(_mask(fix, first.subject).replace("\x00", resource) for fix in first.other_fixes),
+        remedies=tuple(replace(remedy, description=_mask(remedy.description, first.subject).replace("\x00", resource))
+                       for remedy in first.remedies),
         related=tuple(related),
         primary=primaries[0] if primaries else None,
         blockers=blockers,
