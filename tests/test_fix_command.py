@@ -202,3 +202,18 @@ def test_fix_goes_round_until_the_story_is_clean(tflint_sg, story):
     assert 'resource "aws_security_group" "web_from_public" {' in fixed
     again = tflint_sg("--fix", ".", cwd=story)
     assert main.read_text() == fixed and "fixed" not in again.stderr and again.code == 0
+
+
+def test_the_story_fix_is_suggested_in_its_two_places(tflint_sg, story):
+    """A new group (HCL to add after the group it sits beside) and the line that attaches it."""
+    from conftest import block_lines, line_of
+
+    main = story / "main.tf"
+    text = tflint_sg("-f", "markdown", ".", cwd=story).stdout
+    after = block_lines(main.read_text().splitlines(), 'resource "aws_security_group" "public"')[1]
+    attach = line_of(main, "vpc_security_group_ids = [aws_security_group.public.id]\n".strip())
+    assert f"#### `main.tf` after line {after}: add ({BLOCKED}, `aws_instance.web`)" in text
+    assert '```hcl\nresource "aws_security_group" "web_from_public" {\n' in text
+    assert (f"#### `main.tf` line {attach} ({BLOCKED}, `aws_instance.web`)" in text and
+            "```suggestion\n  vpc_security_group_ids = [aws_security_group.public.id, "
+            "aws_security_group.web_from_public.id]\n```" in text)

@@ -319,7 +319,7 @@ def _quote(text: str) -> str:
 def _portable(expr) -> bool:
     """A literal, or `var.x` / `local.x`: reads the same anywhere in its module."""
     if isinstance(expr, Literal):
-        return True
+        return not isinstance(expr.value, str)  # a port written as a string ("8081") reads as its number
     return isinstance(expr, GetAttr) and isinstance(expr.target, Name) and expr.target.name in ("var", "local")
 
 

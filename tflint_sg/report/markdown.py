@@ -4,6 +4,8 @@ endpoints the exposure findings name outlined."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from tflint_sg import ruledoc
 from tflint_sg.apply import chosen_fix, suggestion
 from tflint_sg.report.common import Checked, all_findings, input_line, not_decided, seen, severity
@@ -49,19 +51,28 @@ def _suggestions(findings) -> list[str]:
     lines: list[str] = []
     for finding, locator in findings:
         fix = chosen_fix(finding, unsafe=False)
-        offered = suggestion(fix, locator.paths.root) if fix is not None else None
-        if offered is None:
+        whole = suggestion(fix, locator.paths.root) if fix is not None else None
+        # A fix in several places (a new group, and the line that attaches it) is one
+        # suggestion per place; a reviewer commits them together.
+        parts = [whole] if whole is not None else [
+            suggestion(replace(fix, edits=(edit,)), locator.paths.root) for edit in fix.edits] if fix else []
+        if not parts or None in parts:
             continue
-        if offered.added:
-            heading, language = f"`{offered.relative}` after line {offered.last}: add", "hcl"
-        else:
-            where = (f"line {offered.first}" if offered.first == offered.last
-                     else f"lines {offered.first}-{offered.last}")
-            heading, language = f"`{offered.relative}` {where}", "suggestion"
-        fence = "`" * max(3, _longest_backtick_run(offered.text) + 1)
-        lines += [f"#### {heading} ({finding.rule}, `{_cell(finding.subject)}`)", "", _cell(fix.description), "",
-                  f"{fence}{language}", offered.text, fence, ""]
+        for offered in parts:
+            lines += _suggestion_lines(finding, fix, offered)
     return (["### Suggested fixes", ""] + lines) if lines else []
+
+
+def _suggestion_lines(finding, fix, offered) -> list[str]:
+    """One suggestion (or HCL to add) under a heading naming the place and the finding."""
+    if offered.added:
+        heading, language = f"`{offered.relative}` after line {offered.last}: add", "hcl"
+    else:
+        where = f"line {offered.first}" if offered.first == offered.last else f"lines {offered.first}-{offered.last}"
+        heading, language = f"`{offered.relative}` {where}", "suggestion"
+    fence = "`" * max(3, _longest_backtick_run(offered.text) + 1)
+    return [f"#### {heading} ({finding.rule}, `{_cell(finding.subject)}`)", "", _cell(fix.description), "",
+            f"{fence}{language}", offered.text, fence, ""]
 
 
 def _longest_backtick_run(text: str) -> int:
