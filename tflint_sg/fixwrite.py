@@ -111,7 +111,8 @@ class _Writer:
         written = line[part.column - 1:part.end_column - 1]
         value = f'"{step.value}"' if isinstance(step.value, str) else str(step.value)
         spaced = written.split("=", 1)[0]  # the name and the padding that aligns it
-        assert spaced.strip() == name
+        if spaced.strip() != name:
+            raise CannotWrite(f"{step.attribute} of {step.address} is not written as `{name} = ...`")
         return Edit(file, part.line, part.column, part.line, part.end_column, f"{spaced}= {value}")
 
     def _admit(self, step: Admit) -> Edit:
