@@ -2,6 +2,7 @@
 text a reviewer would read, and by checking the edited copy again."""
 
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -24,19 +25,20 @@ def _findings(path):
 
 
 def _applied(fix) -> dict:
-    """Each file's text with the fix's edits made (from the end backwards)."""
-    texts = {}
-    for edit in sorted(fix.edits, key=lambda e: (e.path, e.line, e.column), reverse=True):
-        lines = texts.setdefault(edit.path, open(edit.path, encoding="utf-8").read()).split("\n")
-        start = sum(len(line) + 1 for line in lines[:edit.line - 1]) + edit.column - 1
-        end = sum(len(line) + 1 for line in lines[:edit.end_line - 1]) + edit.end_column - 1
-        texts[edit.path] = texts[edit.path][:start] + edit.text + texts[edit.path][end:]
-    return texts
+    """Each file's text with the fix's edits made, as --fix makes them."""
+    from tflint_sg.apply import apply
+    from tflint_sg.findings import Finding
+
+    holder = Finding(rule="r", subject="s", message="m", fix=fix.description, changes=(fix,))
+    root = Path(fix.edits[0].path).parent
+    while not (root / ".git").exists():
+        root = root.parent
+    return {change.path: change.new for change in apply([(holder, root)], unsafe=True).changes}
 
 
 def _apply(fix):
     for path, text in _applied(fix).items():
-        with open(path, "w", encoding="utf-8") as handle:
+        with open(path, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
 
 
