@@ -217,3 +217,19 @@ def test_the_story_fix_is_suggested_in_its_two_places(tflint_sg, story):
     assert (f"#### `main.tf` line {attach} ({BLOCKED}, `aws_instance.web`)" in text and
             "```suggestion\n  vpc_security_group_ids = [aws_security_group.public.id, "
             "aws_security_group.web_from_public.id]\n```" in text)
+
+
+def test_a_plan_is_fixed_once_and_its_report_says_it_is_stale(tflint_sg, story):
+    """A plan says what the files made before the edits: --fix on it writes each fix once
+    (not once a round from the same stale plan), leaves the fixed finding out of the report
+    and says to plan again."""
+    shutil.copy(FIXTURES / "story" / "plan.json", story / "plan.json")
+    main = story / "main.tf"
+    run = tflint_sg("--fix", "-f", "compact", "plan.json", cwd=story)
+    fixed = main.read_text()
+    assert fixed.count('resource "aws_security_group" "web_from_public"') == 1
+    assert run.stderr.count("fixed main.tf: ") == 1, run.stderr
+    assert "plan.json was planned before these edits" in run.stderr and "plan again" in run.stderr
+    assert BLOCKED not in run.stdout and "aws_data_store_unreachable" in run.stdout and run.code == 2
+    again = tflint_sg("--fix", "-f", "compact", "plan.json", cwd=story)
+    assert main.read_text() == fixed and "fixed" not in again.stderr

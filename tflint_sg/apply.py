@@ -41,6 +41,7 @@ class Skipped:
 class Applied:
     changes: list[FileChange] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+    fixed: list[Finding] = field(default_factory=list)  # the findings whose fix was applied
 
 
 @dataclass
@@ -94,6 +95,7 @@ def apply(findings: list[tuple[Finding, Path]], unsafe: bool = False) -> Applied
             file.spans.append((start, end, text, order))
         for file in {id(file): file for file, _ in placed}.values():
             file.fixes.append(fix)
+        applied.fixed.append(finding)
     for path in sorted(files):
         file = files[path]
         if not file.spans:

@@ -228,12 +228,12 @@ def _run(options, said=()):
     return outcome
 
 
-def _fixes(outcome, unsafe: bool):
+def _fixes(outcome, unsafe: bool, plans: bool = True):
     """The fixes the outcome's findings offer, applied to the files' text; what cannot be
     applied is said on standard error."""
     from tflint_sg import pipeline
 
-    applied, notes = pipeline.fix(outcome, unsafe=unsafe)
+    applied, notes = pipeline.fix(outcome, unsafe=unsafe, plans=plans)
     for note in notes:
         click.echo(f"tflint-sg: warning: {note}", err=True)
     for skipped in applied.skipped:
@@ -243,7 +243,8 @@ def _fixes(outcome, unsafe: bool):
 
 
 # A fix can become possible only once another is made (the story's database can admit the app
-# tier after the app tier has a group of its own): --fix goes round until nothing changes.
+# tier after the app tier has a group of its own): --fix goes round until nothing changes. A
+# plan input has one round: after it, the plan no longer says what the edited files make.
 FIX_ROUNDS = 3
 
 
@@ -253,13 +254,19 @@ def _fix(outcome, options, unsafe: bool):
     could not be written."""
     from dataclasses import replace
 
-    from tflint_sg import apply
+    from tflint_sg import apply, pipeline
     from tflint_sg.errors import InputError
+    from tflint_sg.findings import fingerprint
 
-    for _ in range(FIX_ROUNDS):
-        applied = _fixes(outcome, unsafe)
+    fixed_in_plans: set[str] = set()
+    before = outcome
+    plans = {id(finding) for item in outcome.checked if item.locator.reads_plan for finding in item.result.findings}
+    stale: list[str] = []
+    for round_number in range(FIX_ROUNDS):
+        applied = _fixes(outcome, unsafe, plans=round_number == 0)
         if not applied.changes:
-            return outcome
+            break
+        fixed_in_plans |= {fingerprint(finding) for finding in applied.fixed if id(finding) in plans}
         try:
             apply.write(applied.changes)
         except InputError as error:
@@ -273,6 +280,10 @@ def _fix(outcome, options, unsafe: bool):
         outcome = _run(replace(options, cache=False), said=outcome.messages)
         if outcome is None:
             return None
+        stale = pipeline.plans_as_before_fixes(outcome, before, fixed_in_plans)
+    for uri in stale:
+        click.echo(f"tflint-sg: warning: {uri} was planned before these edits: the findings they fix are left out "
+                   "of this report; plan again to check the edited configuration", err=True)
     return outcome
 
 

@@ -99,6 +99,7 @@ class Locator:
         self.source_uri = self.paths.uri(config.source)
         # A plan without its .tf files has nothing --fix could edit.
         self.has_configuration = config.source_directory is not None or os.path.isdir(config.source)
+        self.reads_plan = not os.path.isdir(config.source)
         self._spans = config.spans
         self._call_spans = config.call_spans
         self._fallback = Location(self.source_uri, 1, 1)

@@ -224,11 +224,12 @@ def _check(path: str, options: Options, settings, outcome: Outcome, notes: list[
     return Checked(result, locator)
 
 
-def fix(outcome: Outcome, unsafe: bool = False):
+def fix(outcome: Outcome, unsafe: bool = False, plans: bool = True):
     """What --fix would change: each finding's first fix (safe ones only unless `unsafe`)
     applied to the text of the .tf files, in the order reports list the findings; nothing is
     written (apply.write does that). Returns the apply.Applied and one note per plan input
-    whose configuration is not at hand."""
+    whose configuration is not at hand. `plans` False leaves the findings of plan inputs
+    alone: once their files are edited, a plan no longer says what the files make."""
     from tflint_sg import apply
     from tflint_sg.report.common import all_findings
 
@@ -236,8 +237,29 @@ def fix(outcome: Outcome, unsafe: bool = False):
              "is not at hand: nothing in it can be fixed" for item in outcome.checked
              if not item.locator.has_configuration and item.result.findings]
     findings = [(finding, locator.paths.root) for finding, locator in all_findings(outcome.checked)
-                if locator.has_configuration]
+                if locator.has_configuration and (plans or not locator.reads_plan)]
     return apply.apply(findings, unsafe=unsafe), notes
+
+
+def plans_as_before_fixes(outcome: Outcome, before: Outcome, fixed: set[str]) -> list[str]:
+    """The plan inputs of `outcome` (a run after --fix wrote its edits) as `before` analyzed
+    them, less the findings whose fix was written (by fingerprint): a plan made before the
+    edits says nothing of them, and its configuration now differs from it. Returns the plans
+    that had findings fixed."""
+    from tflint_sg.findings import fingerprint
+
+    earlier = {item.locator.source_uri: item for item in before.checked if item.locator.reads_plan}
+    treated = []
+    for index, item in enumerate(outcome.checked):
+        first = earlier.get(item.locator.source_uri) if item.locator.reads_plan else None
+        if first is None:
+            continue
+        kept = [finding for finding in first.result.findings if fingerprint(finding) not in fixed]
+        if len(kept) != len(first.result.findings):
+            treated.append(item.locator.source_uri)
+        first.result.findings = kept
+        outcome.checked[index] = first
+    return treated
 
 
 def _variables_in_order(options: Options, settings) -> list[tuple[str, str]] | None:
