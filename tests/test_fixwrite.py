@@ -104,12 +104,24 @@ def test_a_group_without_inline_egress_gets_a_rule_resource(tmp_path):
 
 def test_a_module_called_for_each_is_not_edited_for_one_instance(tmp_path):
     """count_for_each: the api group is made by module.sg["api"], one of two instances of
-    modules/service_sg: a rule in its code would open the web instance too. The fix says
-    where the change belongs instead."""
+    modules/service_sg: a rule in its code would open the web instances too (module.sg["web"]
+    is theirs). The api instances get a group of their own in the root instead, in the VPC the
+    module's groups are in, said as the root says it."""
     case = _copy(tmp_path, "count_for_each")
+    main = case / "main.tf"
     (finding,) = [f for f in _findings(case) if f.rule == "aws_lb_target_traffic_blocked"]
     safe = _first_safe(finding)
-    assert safe.edits == () and "called with count or for_each" in safe.note
+    assert {edit.path for edit in safe.edits} == {str(main)}
+    text = _applied(safe)[str(main)]
+    assert "vpc_security_group_ids = [module.sg[\"api\"].id, aws_security_group.api_from_alb.id]" in text
+    assert "vpc_security_group_ids = [module.sg[\"web\"].id]" in text
+    new = text[text.index('resource "aws_security_group" "api_from_alb" {'):]
+    assert new.split("\n")[2] == "  vpc_id      = aws_vpc.main.id"
+    assert "from_port       = 8443" in new and "security_groups = [aws_security_group.alb.id]" in new
+    assert (case / "modules" / "service_sg" / "main.tf").read_text() == (
+        FIXTURES / "count_for_each" / "modules" / "service_sg" / "main.tf").read_text()
+    _apply(safe)
+    assert not [f for f in _findings(case) if f.rule == "aws_lb_target_traffic_blocked"]
 
 
 def test_a_module_group_on_two_tiers_is_left_alone_for_a_group_of_the_targets_own(tmp_path):
@@ -199,3 +211,20 @@ def test_the_first_safe_fixes_clear_the_blocked_flows(case, tmp_path):
         for finding in writable:
             _apply(next(c for c in finding.changes if c.edits and c.applicability == SAFE))
     assert [(f.rule, f.subject) for f in _findings(copy)] == []
+
+
+def test_internet_clients_of_an_nlb_are_admitted_only_when_asked(tmp_path):
+    """nlb_clients_blocked: the NLB has no groups and passes clients' addresses, so the only rule
+    that lets them in opens the port to every address. That is the service's purpose, but a
+    reviewer's choice: the fix is unsafe, on the one port, inline as the web group's rules are."""
+    case = _copy(tmp_path, "nlb_clients_blocked")
+    main = case / "main.tf"
+    (finding,) = _findings(case)
+    (fix,) = finding.changes
+    assert fix.applicability == UNSAFE and "0.0.0.0/0" in fix.description
+    (edit,) = fix.edits
+    assert edit.line == block_lines(main.read_text().split("\n"), 'resource "aws_security_group" "web"')[1]
+    assert edit.text == ('\n  ingress {\n    description = "tcp/443 from 0.0.0.0/0"\n    from_port   = 443\n'
+                         '    to_port     = 443\n    protocol    = "tcp"\n    cidr_blocks = ["0.0.0.0/0"]\n  }\n')
+    _apply(fix)
+    assert _findings(case) == []

@@ -135,7 +135,7 @@ class _Writer:
                 if not step.peer_networks:
                     raise CannotWrite(f"{step.group} and {', '.join(step.peers)} would name each other inline, "
                                       "a dependency cycle; write their rules as rule resources")
-                return self._inline_rule(group_block, step, port, last, [], list(step.peer_networks))
+                return self._inline_rule(group_block, step, port, last, [])
             return self._inline_rule(group_block, step, port, last, peers)
         if not inline and not standalone:
             return self._inline_rule(group_block, step, port, last, peers)
@@ -150,8 +150,8 @@ class _Writer:
         text = "\n".join(self._lines(block.file)[block.start_line - 1:block.end_line])
         return re.search(rf"(?<![\w.]){resource}(?![\w-])", text) is not None
 
-    def _inline_rule(self, group_block: Block, step: Admit, port: str, last: str, peers: list[str],
-                     cidrs: list[str] = ()) -> Edit:
+    def _inline_rule(self, group_block: Block, step: Admit, port: str, last: str, peers: list[str]) -> Edit:
+        """An inline rule naming `peers` (references), or the peer's networks when there are none."""
         lines = self._lines(group_block.file)
         closing = lines[group_block.end_line - 1]
         if closing.strip() != "}" or group_block.end_line == group_block.start_line:
@@ -160,11 +160,9 @@ class _Writer:
         nested = [b for b in group_block.blocks if b.start_column]
         if nested:
             indent = " " * (nested[0].start_column - 1)
-        source = (("security_groups", f"[{', '.join(peers)}]") if peers else
-                  ("cidr_blocks", "[" + ", ".join(f'"{cidr}"' for cidr in cidrs) + "]"))
-        description = _description(step) if peers else f"{_description(step, list(cidrs))} (where {step.peers[0]} is)"
-        body = _aligned([("description", _quote(description)), ("from_port", port), ("to_port", last),
-                         ("protocol", f'"{step.protocol}"'), source], indent + _INDENT)
+        body = _aligned([("description", _quote(_description(step, bool(peers)))), ("from_port", port),
+                         ("to_port", last), ("protocol", f'"{step.protocol}"')] + _inline_sources(step, peers),
+                        indent + _INDENT)
         text = f"\n{indent}{step.direction} {{\n{body}\n{indent}}}\n"
         previous = lines[group_block.end_line - 2] if group_block.end_line >= 2 else ""
         if not previous.strip():
@@ -174,18 +172,28 @@ class _Writer:
     def _rule_resource(self, group_block: Block, step: Admit, kind: str, port: str, last: str, peers: list[str],
                        module: str) -> Edit:
         group_ref = self._reference(step.group, module)
-        peer = peers[0]
         name = self._new_name(kind, module, f"{group_block.labels[1]}_{step.protocol}{step.port}_{_peer_word(step)}")
+        description = ("description", _quote(_description(step, bool(peers))))
         if kind == "aws_security_group_rule":
+            if peers:
+                source = [("source_security_group_id", peers[0])]
+            else:
+                source = _inline_sources(step, [])
             settings = [("type", f'"{step.direction}"'), ("security_group_id", group_ref),
-                        ("protocol", f'"{step.protocol}"'), ("from_port", port), ("to_port", last),
-                        ("source_security_group_id", peer), ("description", _quote(_description(step)))]
+                        ("protocol", f'"{step.protocol}"'), ("from_port", port), ("to_port", last)] + source + [
+                description]
             resource = kind
         else:
             resource = f"aws_vpc_security_group_{step.direction}_rule"
-            settings = [("security_group_id", group_ref), ("referenced_security_group_id", peer),
-                        ("ip_protocol", f'"{step.protocol}"'), ("from_port", port), ("to_port", last),
-                        ("description", _quote(_description(step)))]
+            if peers:
+                source = ("referenced_security_group_id", peers[0])
+            elif len(step.peer_networks) == 1:
+                network = step.peer_networks[0]
+                source = ("cidr_ipv6" if ":" in network else "cidr_ipv4", _quote(network))
+            else:
+                raise CannotWrite(f"{resource} takes one network; the peer has {len(step.peer_networks)}")
+            settings = [("security_group_id", group_ref), source, ("ip_protocol", f'"{step.protocol}"'),
+                        ("from_port", port), ("to_port", last), description]
         text = f'\n\nresource "{resource}" "{name}" {{\n{_aligned(settings, _INDENT)}\n}}'
         return Edit(group_block.file, group_block.end_line, group_block.end_column, group_block.end_line,
                     group_block.end_column, text)
@@ -206,13 +214,12 @@ class _Writer:
         peers = [self._reference(peer, module) for peer in admit.peers]
         port = self._port_expression(admit, module)
         last = port if admit.last_port is None else str(admit.last_port)
-        vpc = beside_block.attributes.get("vpc_id")
-        settings = [("description", _quote(_description(admit)))]
-        if vpc is not None and beside_block.type == "resource" and beside_block.labels[0] in (
-                "aws_security_group", "aws_default_security_group"):
-            settings.append(("vpc_id", self._text_of(vpc, beside_block.file)))
-        rule = _aligned([("from_port", port), ("to_port", last), ("protocol", f'"{admit.protocol}"'),
-                         ("security_groups", f"[{', '.join(peers)}]")], _INDENT * 2)
+        settings = [("description", _quote(_description(admit, bool(peers))))]
+        vpc = self._vpc_expression(step.beside, module)
+        if vpc is not None:
+            settings.append(("vpc_id", vpc))
+        rule = _aligned([("from_port", port), ("to_port", last), ("protocol", f'"{admit.protocol}"')]
+                        + _inline_sources(admit, peers), _INDENT * 2)
         group_text = (f'\n\nresource "aws_security_group" "{name}" {{\n{_aligned(settings, _INDENT)}\n\n'
                       f"{_INDENT}{admit.direction} {{\n{rule}\n{_INDENT}}}\n}}")
         target_block = beside_block if beside_block.file == endpoint_block.file else endpoint_block
@@ -220,6 +227,37 @@ class _Writer:
                       target_block.end_column, group_text)]
         edits.append(self._attach(endpoint_block, attribute_name, new_ref, step))
         return edits
+
+    def _vpc_expression(self, beside: str, module: str) -> str | None:
+        """How `module` says the VPC of the group `beside`, for a new group beside it: that
+        group's own `vpc_id` when it is of the module (None: the default VPC, which a group
+        with no vpc_id is in), else the `vpc_id` of another group of the module in the same
+        VPC, else the VPC resource when the module declares it."""
+        candidates = [beside] if parse_resource_address(beside).module == module else []
+        known = self.model.groups.get(beside)
+        vpc = known.vpc if known is not None else None
+        if vpc is not None:
+            candidates += [address for address, group in sorted(self.model.groups.items())
+                           if group.vpc == vpc and parse_resource_address(address).module == module]
+        for address in candidates:
+            block = self.locator.block(address)
+            if block is None or block.type != "resource" or block.labels[0] not in (
+                    "aws_security_group", "aws_default_security_group"):
+                continue
+            attribute = block.attributes.get("vpc_id")
+            if attribute is None:
+                if address == beside:
+                    return None
+                continue
+            try:
+                return self._text_of(attribute, block.file)
+            except CannotWrite:
+                continue
+        if vpc is not None and parse_resource_address(vpc).module == module:
+            parsed = parse_resource_address(vpc)
+            return f"{parsed.resource}{parsed.key or ''}.id"
+        raise CannotWrite(f"no expression in {module or 'the root module'} names the VPC of {beside}, which a new "
+                          "security group there needs")
 
     def _attach(self, block: Block, attribute_name: str, new_ref: str, step: OwnGroup) -> Edit:
         """The new group added to the endpoint's list of groups (or the list written, keeping
@@ -330,13 +368,35 @@ def _aligned(settings: list[tuple[str, str]], indent: str) -> str:
     return "\n".join(f"{indent}{name.ljust(width)} = {value}" for name, value in settings)
 
 
-def _description(step: Admit, names: list[str] | None = None) -> str:
+def _inline_sources(step: Admit, peers: list[str]) -> list[tuple[str, str]]:
+    """The source (or destination) of an inline rule or an aws_security_group_rule: the peer's
+    groups, else its networks."""
+    if peers:
+        return [("security_groups", f"[{', '.join(peers)}]")]
+    if not step.peer_networks:
+        raise CannotWrite("the peer has neither a security group nor known addresses to name")
+    sources = []
+    for name, family in (("cidr_blocks", False), ("ipv6_cidr_blocks", True)):
+        networks = [network for network in step.peer_networks if (":" in network) == family]
+        if networks:
+            sources.append((name, "[" + ", ".join(_quote(network) for network in networks) + "]"))
+    return sources
+
+
+def _description(step: Admit, by_groups: bool = True) -> str:
+    """`tcp/80 from aws_security_group.alb`; by the peer's networks when the rule names them
+    (instead of its groups, when those are known: then it says whose they are)."""
     ports = f"{step.port}" if step.last_port is None else f"{step.port}-{step.last_port}"
     word = "from" if step.direction == INGRESS else "to"
-    return f"{step.protocol}/{ports} {word} {', '.join(names if names is not None else step.peers)}"
+    if by_groups:
+        return f"{step.protocol}/{ports} {word} {', '.join(step.peers)}"
+    whose = f" (where {step.peers[0]} is)" if step.peers else ""
+    return f"{step.protocol}/{ports} {word} {', '.join(step.peer_networks)}{whose}"
 
 
 def _peer_word(step: Admit) -> str:
     """A short name for the peer in a new resource's name: its group's name."""
+    if not step.peers:
+        return "anywhere" if any(network in ("0.0.0.0/0", "::/0") for network in step.peer_networks) else "network"
     parsed = parse_resource_address(step.peers[0])
     return split_key(parsed.resource.split(".")[-1])[0]

@@ -5,7 +5,8 @@ import ipaddress
 from tflint_sg.findings import Finding, Related, Undecided
 from tflint_sg.model import INGRESS
 from tflint_sg.network import BLOCKED, Blocker, Peer, ports_match
-from tflint_sg.rules.places import fix_site
+from tflint_sg.remedy import UNSAFE, Admit, Remedy
+from tflint_sg.rules.places import admitting_step, fix_site
 from tflint_sg.rules.lb_flows import flow_subject
 from tflint_sg.rules.queries import groups_not_known, rules_cannot_be_judged
 from tflint_sg.topology import CLIENTS
@@ -49,6 +50,13 @@ def check(context):
                                  tuple(r.describe() for r in model.groups[g].rules_in(INGRESS)))
                          for g in target.groups)
         port = f"{flow.protocol}/{flow.port}"
+        # Every address may be a client: admitting them is opening the port to the world, which
+        # is the service's purpose but a choice a reviewer makes (--fix-unsafe), not a repair.
+        anywhere = Admit("", INGRESS, flow.protocol, flow.port, (), _port_set_at(flow),
+                         peer_networks=("0.0.0.0/0",))
+        remedy = Remedy(f"Admit {port} from every address (0.0.0.0/0: the NLB passes clients' own addresses) in a "
+                        f"security group of {flow.target}.",
+                        (admitting_step(model, list(blockers), target, anywhere),), UNSAFE)
         yield Finding(
             rule=ID,
             subject=flow.target,
@@ -62,7 +70,12 @@ def check(context):
             + tuple(Related(g, "target group") for g in flow.target_groups)
             + tuple(Related(b.group, "security group") for b in blockers) + (Related(flow.target, "target"),),
             blockers=blockers,
+            remedies=(remedy,),
             load_balancer=flow.source,
             protocol=flow.protocol,
             port=flow.port,
         )
+
+
+def _port_set_at(flow) -> tuple[str, str] | None:
+    return flow.port_set_at[0] if flow.port_set_at else None

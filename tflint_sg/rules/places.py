@@ -122,18 +122,26 @@ def admitting_steps(model: Model, blockers: tuple[Blocker, ...], sender: Endpoin
             return ()
         admit = Admit("", direction, protocol, port, peers, port_set_at, last_port,
                       tuple(str(network) for network in other.networks or ()))
-        own = [b.group for b in side if b.group not in other.groups and b.group in model.groups
-               and not model.groups[b.group].is_vpc_default and _only_on(model, b.group, endpoint.address)]
-        if own:
-            steps.append(replace(admit, group=own[0]))
-        else:
-            steps.append(OwnGroup(endpoint.address, side[0].group, admit))
+        steps.append(admitting_step(model, side, endpoint, admit, other.groups))
     return tuple(steps)
+
+
+def admitting_step(model: Model, side: list[Blocker], endpoint: Endpoint, admit: Admit,
+                   peer_groups: tuple[str, ...] = ()) -> Step:
+    """`admit` in a group of the blocking side that only `endpoint` carries (not the peer,
+    whose groups are `peer_groups`), else in a new group of the endpoint's own."""
+    own = [b.group for b in side if b.group not in peer_groups and b.group in model.groups
+           and not model.groups[b.group].is_vpc_default and _only_on(model, b.group, endpoint.address)]
+    if own:
+        return replace(admit, group=own[0])
+    return OwnGroup(endpoint.address, side[0].group, admit)
 
 
 def _only_on(model: Model, group: str, address: str) -> bool:
     """Whether nothing but `address` (and the other instances of its resource) carries the
-    group: a rule added there opens no other tier."""
+    group: a rule added there opens no other tier. A group made by a module called with count
+    or for_each has one block for every instance: a rule written there is in each of them."""
     resource = strip_keys(address)
+    declared = strip_keys(group)
     return all(strip_keys(carrier) == resource for carrier, endpoint in model.endpoints.items()
-               if group in endpoint.groups)
+               if any(strip_keys(carried) == declared for carried in endpoint.groups))
