@@ -186,12 +186,83 @@ def unified_diff(changes: list[FileChange]) -> str:
     """`git diff`'s form, paths relative to the repository root under a/ and b/."""
     pieces: list[str] = []
     for change in changes:
-        lines = difflib.unified_diff(_lines(change.old), _lines(change.new),
-                                     "/dev/null" if change.created else f"a/{change.relative}",
-                                     f"b/{change.relative}")
-        for line in lines:
-            pieces.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+        old, new = _lines(change.old), _lines(change.new)
+        groups = list(_grouped(_slid_opcodes(old, new)))
+        if not groups:
+            continue
+        pieces.append(f"--- {'/dev/null' if change.created else 'a/' + change.relative}\n")
+        pieces.append(f"+++ b/{change.relative}\n")
+        for group in groups:
+            first, last = group[0], group[-1]
+            pieces.append(f"@@ -{_range(first[1], last[2])} +{_range(first[3], last[4])} @@\n")
+            for tag, i1, i2, j1, j2 in group:
+                if tag == "equal":
+                    pieces.extend(_marked(" ", old[i1:i2]))
+                else:
+                    pieces.extend(_marked("-", old[i1:i2]))
+                    pieces.extend(_marked("+", new[j1:j2]))
     return "".join(pieces)
+
+
+def _slid_opcodes(old: list[str], new: list[str]) -> list[list]:
+    """difflib's opcodes, with each pure insertion or deletion moved down as far as the lines
+    allow: an added block that ends in `}` then reads as the block it is, not as the `}` of the
+    block above it followed by most of the new one."""
+    codes = [list(code) for code in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes()]
+    for index in range(1, len(codes) - 1):
+        tag, before, after = codes[index][0], codes[index - 1], codes[index + 1]
+        if before[0] != "equal" or after[0] != "equal" or tag not in ("insert", "delete"):
+            continue
+        lines = new if tag == "insert" else old
+        start, end = (codes[index][3], codes[index][4]) if tag == "insert" else (codes[index][1], codes[index][2])
+        following = after[2] - after[1]
+        shift = 0
+        while shift < following and lines[start + shift] == lines[end + shift]:
+            shift += 1
+        if shift:
+            before[2] += shift
+            before[4] += shift
+            for position in range(1, 5):
+                codes[index][position] += shift
+            after[1] += shift
+            after[3] += shift
+    return [code for code in codes if code[0] != "equal" or code[2] > code[1]]
+
+
+def _grouped(codes: list[list], context: int = 3):
+    """The opcodes in hunks with `context` lines around each change, as `diff -u` prints them."""
+    if len(codes) == 1 and codes[0][0] == "equal" or not codes:
+        return
+    codes = [list(code) for code in codes]
+    if codes[0][0] == "equal":
+        tag, i1, i2, j1, j2 = codes[0]
+        codes[0] = [tag, max(i1, i2 - context), i2, max(j1, j2 - context), j2]
+    if codes[-1][0] == "equal":
+        tag, i1, i2, j1, j2 = codes[-1]
+        codes[-1] = [tag, i1, min(i2, i1 + context), j1, min(j2, j1 + context)]
+    group: list[list] = []
+    for tag, i1, i2, j1, j2 in codes:
+        if tag == "equal" and i2 - i1 > 2 * context:
+            group.append([tag, i1, i1 + context, j1, j1 + context])
+            yield group
+            group = []
+            i1, j1 = i2 - context, j2 - context
+        group.append([tag, i1, i2, j1, j2])
+    if group and not (len(group) == 1 and group[0][0] == "equal"):
+        yield group
+
+
+def _range(start: int, stop: int) -> str:
+    """A hunk header's range, numbered from 1; an empty range names the line before it."""
+    length = stop - start
+    if length == 1:
+        return str(start + 1)
+    return f"{start + 1 if length else start},{length}"
+
+
+def _marked(mark: str, lines: list[str]) -> list[str]:
+    return [mark + line if line.endswith("\n") else mark + line + "\n\\ No newline at end of file\n"
+            for line in lines]
 
 
 def _lines(text: str) -> list[str]:

@@ -28,15 +28,17 @@ def check(context):
                                  tuple(rule.describe() for rule in model.groups[group].rules_in(INGRESS)))
                          for group in endpoint.groups)
         admits = "; ".join(f"{b.group} admits {', '.join(b.admits) or 'nothing'}" for b in blockers)
+        remedies = _remedies(model, blockers, endpoint, store)
         yield Finding(
             rule=ID,
             subject=store.address,
             message=(f"{store.address}: nothing can connect to the {store.kind} on tcp/{store.port}: "
                      f"{admits}."),
-            fix=(f"Admit tcp/{store.port} from the app tier's security group in a group of {store.address}, "
+            fix=(remedies[0].description if remedies else
+                 f"Admit tcp/{store.port} from the app tier's security group in a group of {store.address}, "
                  "or give the app tier and the store a shared group with a self-referencing rule."),
             primary=fix_site(model, blockers, _NOBODY, "tcp", store.port).place,
-            remedies=_remedies(model, blockers, endpoint, store),
+            remedies=remedies,
             related=(Related(store.address, store.kind), Related(store.address, "port", "port"))
             + tuple(Related(group, "security group") for group in endpoint.groups[1:]),
             blockers=blockers,
