@@ -155,6 +155,16 @@ def test_unified_diff_names_files_from_the_repository_root(story):
                                     " a\n b\n+new\n c\n")
 
 
+def test_unified_diff_shows_an_added_block_whole_not_shifted_onto_the_block_above(story):
+    target = story / "sg.tf"
+    target.write_text('resource "a" "x" {\n  ingress {\n  }\n}\n\nresource "b" "y" {\n}\n')
+    added = 'resource "n" "z" {\n  ingress {\n  }\n}\n\n'
+    change = apply([(finding(Fix("x", (insertion(target, 6, added),))), story)]).changes
+    assert unified_diff(change) == ("--- a/sg.tf\n+++ b/sg.tf\n@@ -3,5 +3,10 @@\n"
+                                    '   }\n }\n \n+resource "n" "z" {\n+  ingress {\n+  }\n+}\n+\n'
+                                    ' resource "b" "y" {\n }\n')
+
+
 def test_unified_diff_marks_a_last_line_without_its_end(story):
     target = story / "end.tf"
     target.write_text("a\nb")
