@@ -271,3 +271,28 @@ def test_the_source_settles_only_what_the_plan_did_not_know(tmp_path):
     disagreeing = load(str(FIXTURES / "count_for_each" / "plan.json"), source=str(changed))
     (rule,) = disagreeing.resources[group].values["ingress"]
     assert rule["from_port"] == 443  # the plan's, not the edited source's
+
+
+def test_a_vpcs_default_security_group_id_is_the_group_that_manages_it(tflint_sg, tmp_path):
+    """`aws_vpc.this.default_security_group_id` names the VPC's default group: the
+    aws_default_security_group of that VPC when the configuration manages it; else a group
+    whose rules the configuration does not show, so the flow is not decided."""
+    copy = tmp_path / "case"
+    shutil.copytree(FIXTURES / "module_lb_root_targets", copy, ignore=shutil.ignore_patterns("plan.json"))
+    main = copy / "main.tf"
+    main.write_text(main.read_text().replace(
+        "  subnet_id     = module.network.private_subnet_ids[0]\n",
+        "  subnet_id     = module.network.private_subnet_ids[0]\n"
+        "  vpc_security_group_ids = [module.network.default_security_group_id]\n", 1))
+    (finding,) = _findings(tflint_sg, str(copy))
+    assert finding["blockers"] == [{"endpoint": "aws_instance.web", "direction": "ingress",
+                                    "security_group": "module.network.aws_default_security_group.this",
+                                    "admits": []}]
+    network = copy / "modules" / "network" / "main.tf"
+    text = network.read_text()
+    start = text.index('resource "aws_default_security_group"')
+    network.write_text(text[:start] + text[text.index("}\n", start) + 2:])
+    run = tflint_sg("--verbose", str(copy))
+    assert run.code == 0, run.stdout
+    assert ("module.network.aws_vpc.this.default_security_group_id: the VPC's default group, whose rules the "
+            "configuration does not manage (aws_default_security_group)") in run.stdout

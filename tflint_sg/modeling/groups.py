@@ -197,6 +197,9 @@ def group_list(lookup: Lookup, values: list[Any]) -> tuple[tuple[str, ...], tupl
             # model does not read (an EKS cluster's own group): an id nobody here can name.
             what = "is not known to exist" if _names_a_group(value.address) else "is not modeled"
             unresolved.append(f"{value.address}.{value.attribute}: {what}")
+        elif isinstance(value, Ref) and value.attribute == "default_security_group_id":
+            unresolved.append(f"{value.address}.{value.attribute}: the VPC's default group, whose rules the "
+                              "configuration does not manage (aws_default_security_group)")
         elif isinstance(value, Ref) and "security_group" in value.attribute:
             unresolved.append(f"{value.address}.{value.attribute}: a group made by another resource")
         # A Ref to a modeled resource that is not a security group (a VPC's id), a number or a

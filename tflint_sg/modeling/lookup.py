@@ -60,6 +60,10 @@ class Lookup:
         value = single(value)
         if isinstance(value, Ref):
             resource = self.resources.get(value.address)
+            if resource is not None and resource.type == "aws_vpc" and \
+                    value.attribute == "default_security_group_id" and "aws_default_security_group" in types:
+                # The VPC's default group, which an aws_default_security_group manages.
+                return self.vpc_default_group(value.address)
             return value.address if resource is not None and resource.type in types else None
         if isinstance(value, str):
             for resource_type in types:
