@@ -191,10 +191,56 @@ def test_a_module_names_the_root_group_by_the_variable_its_rules_use(tmp_path):
     assert "    from_port       = 80\n" in edit.text and "    security_groups = [var.lb_group_id]\n" in edit.text
 
 
+def test_the_root_names_groups_and_the_vpc_of_its_modules_by_their_outputs(tmp_path):
+    """module_lb_root_targets: the root's instance, in the default group module.network
+    manages, is blocked; the fix, in the root, names the ALB's group by module.alb's output
+    and keeps the default group by module.network's, and goes in the VPC module.network
+    says."""
+    case = _copy(tmp_path, "module_lb_root_targets")
+    (finding,) = _findings(case)
+    fix = _first_safe(finding)
+    text = _applied(fix)[str(case / "main.tf")]
+    assert ('  subnet_id     = module.network.private_subnet_ids[0]\n\n'
+            '  vpc_security_group_ids = [module.network.default_security_group_id, '
+            'aws_security_group.web_from_alb.id]\n}\n') in text
+    assert ('resource "aws_security_group" "web_from_alb" {\n'
+            '  description = "tcp/8080 from module.alb.aws_security_group.this[0]"\n'
+            '  vpc_id      = module.network.vpc_id\n') in text
+    assert "    security_groups = [module.alb.security_group_id]\n" in text
+    _apply(fix)
+    assert _findings(case) == []
+
+
+def test_without_an_output_for_the_group_the_note_says_to_add_one(tmp_path):
+    case = _copy(tmp_path, "module_lb_root_targets")
+    lb = case / "modules" / "lb" / "main.tf"
+    text = lb.read_text()
+    lb.write_text(text[:text.index('output "security_group_id"')] + text[text.index('output "target_group_arn"'):])
+    (finding,) = _findings(case)
+    fix = _first_safe(finding)
+    assert fix.edits == ()
+    assert fix.note == ("module.alb.aws_security_group.this[0] is made by module.alb, and no output of it gives "
+                        "its id: add one to that module (value = the group's id), then name module.alb.<output> "
+                        "in the root module")
+
+
+def test_a_description_leaves_out_the_quotes_aws_refuses(tmp_path):
+    """A security group rule's description takes no double quotes: a key of module.x["k"]
+    is written without them."""
+    case = _copy(tmp_path, "module_lb_root_targets")
+    main = case / "main.tf"
+    text = main.read_text().replace('module "alb" {', 'module "alb" {\n  for_each = toset(["shop"])\n', 1)
+    main.write_text(text.replace("module.alb.target_group_arn", 'module.alb["shop"].target_group_arn'))
+    (finding,) = _findings(case)
+    text = _applied(_first_safe(finding))[str(main)]
+    assert '  description = "tcp/8080 from module.alb[shop].aws_security_group.this[0]"\n' in text
+    assert '    security_groups = [module.alb["shop"].security_group_id]\n' in text
+
+
 FIXED_BY_THE_FIRST_SAFE_FIX = [
     "alb_no_egress", "both_sides_blocked", "classic_elb", "default_security_group", "ecs_awsvpc",
     "ecs_bridge_dynamic_blocked", "ecs_bridge_templatefile", "health_check_port", "listener_rules_weighted",
-    "modules_three_levels", "nlb", "plan_dynamic_interfaces", "plan_module_defaults", "rule_styles",
+    "module_lb_root_targets", "modules_three_levels", "nlb", "plan_dynamic_interfaces", "plan_module_defaults", "rule_styles",
     "source_asg_locals", "story", "tier_client_egress_blocked", "tier_db_port_mismatch", "tier_db_unreachable",
     "weighted_standby"]
 

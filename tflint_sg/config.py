@@ -90,6 +90,10 @@ class Config:
     # block, and module instance path (module.a["k"]) -> its module call block.
     spans: dict[str, Any] = field(default_factory=dict)
     call_spans: dict[str, Any] = field(default_factory=dict)
+    # Security groups and VPCs whose id (or a VPC's default_security_group_id) a module
+    # instance's output gives: (address, attribute) -> [(module instance path, output name)],
+    # for a fix to name them from the calling module.
+    id_outputs: dict[tuple[str, str], list[tuple[str, str]]] = field(default_factory=dict)
     # The Terraform files the source was read from (every module's, installed ones too), sorted:
     # their annotations are checked even where no finding points.
     files: list[str] = field(default_factory=list)

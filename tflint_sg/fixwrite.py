@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from tflint_sg.addresses import parse_resource_address, split_key, strip_keys
+from tflint_sg.addresses import parse_resource_address, split_key, split_steps, strip_keys
 from tflint_sg.findings import Edit, Finding, Fix
 from tflint_sg.load.hcl.syntax import Attribute, Block, GetAttr, Literal, Name, TupleExpr
 from tflint_sg.locate import Locator
@@ -256,6 +256,9 @@ class _Writer:
         if vpc is not None and parse_resource_address(vpc).module == module:
             parsed = parse_resource_address(vpc)
             return f"{parsed.resource}{parsed.key or ''}.id"
+        named = self.locator.output_naming(vpc, module) if vpc is not None else None
+        if named is not None:
+            return named
         raise CannotWrite(f"no expression in {module or 'the root module'} names the VPC of {beside}, which a new "
                           "security group there needs")
 
@@ -269,10 +272,16 @@ class _Writer:
                 raise CannotWrite(f"{step.endpoint} sets no {attribute_name} to add the new group to")
             kept = self._reference(step.beside, parse_resource_address(step.endpoint).module)
             lines = self._lines(block.file)
-            first = lines[block.start_line - 1]
-            indent = first[:len(first) - len(first.lstrip())] + _INDENT
-            return Edit(block.file, block.start_line + 1, 1, block.start_line + 1, 1,
-                        f"{indent}{attribute_name} = [{kept}, {new_ref}]\n")
+            closing = lines[block.end_line - 1]
+            if closing.strip() != "}" or block.end_line == block.start_line:
+                raise CannotWrite(f"the block of {step.endpoint} does not end with a line of its own")
+            indent = closing[:len(closing) - len(closing.lstrip())] + _INDENT
+            # A paragraph of its own at the end of the block: the attributes above keep their
+            # alignment, as `terraform fmt` has it.
+            text = f"\n{indent}{attribute_name} = [{kept}, {new_ref}]\n"
+            if not lines[block.end_line - 2].strip():
+                text = text[1:]
+            return Edit(block.file, block.end_line, 1, block.end_line, 1, text)
         if not isinstance(attribute.expr, TupleExpr) or attribute.end_line != attribute.line:
             raise CannotWrite(f"{attribute_name} of {step.endpoint} is not a list written on one line")
         line = self._lines(block.file)[attribute.line - 1]
@@ -290,10 +299,13 @@ class _Writer:
         else it cannot be named from inside the module."""
         parsed = parse_resource_address(address)
         if parsed.module != module:
-            carrier = self._carrier(address, module)
+            carrier = self._carrier(address, module) or self.locator.output_naming(address, module)
+            group = self.model.groups.get(address)
+            if carrier is None and group is not None and group.is_vpc_default and group.vpc is not None:
+                # The default group is also the VPC's: `module.vpc.default_security_group_id`.
+                carrier = self.locator.output_naming(group.vpc, module, "default_security_group_id")
             if carrier is None:
-                raise CannotWrite(f"{address} is not in {module or 'the root module'}: pass its id to that module "
-                                  "as a variable, then admit it there")
+                raise CannotWrite(_unnamed(address, module))
             return carrier
         key = parsed.key or ""
         return f"{parsed.resource}{key}.id"
@@ -344,6 +356,17 @@ class _Writer:
         return name
 
 
+def _unnamed(address: str, module: str) -> str:
+    """Why `module` cannot name `address`, and what would let it."""
+    here = module or "the root module"
+    declared_in = parse_resource_address(address).module
+    if declared_in.startswith(f"{module}.module." if module else "module."):
+        call = ".".join(split_steps(declared_in)[:len(split_steps(module)) + 2 if module else 2])
+        return (f"{address} is made by {call}, and no output of it gives its id: add one to that module "
+                f"(value = the group's id), then name {call}.<output> in {here}")
+    return f"{address} is not in {here}: pass its id to {here} as a variable, then admit it there"
+
+
 def _direction_of(block: Block) -> str | None:
     """INGRESS or EGRESS for an inline rule block (static or dynamic), else None."""
     kind = block.labels[0] if block.type == "dynamic" and block.labels else block.type
@@ -386,12 +409,14 @@ def _inline_sources(step: Admit, peers: list[str]) -> list[tuple[str, str]]:
 def _description(step: Admit, by_groups: bool = True) -> str:
     """`tcp/80 from aws_security_group.alb`; by the peer's networks when the rule names them
     (instead of its groups, when those are known: then it says whose they are)."""
+    # AWS takes only some characters in a description: no quotes (the keys in
+    # module.sg["api"] lose theirs).
     ports = f"{step.port}" if step.last_port is None else f"{step.port}-{step.last_port}"
     word = "from" if step.direction == INGRESS else "to"
     if by_groups:
-        return f"{step.protocol}/{ports} {word} {', '.join(step.peers)}"
+        return f"{step.protocol}/{ports} {word} {', '.join(step.peers)}".replace('"', "")
     whose = f" (where {step.peers[0]} is)" if step.peers else ""
-    return f"{step.protocol}/{ports} {word} {', '.join(step.peer_networks)}{whose}"
+    return f"{step.protocol}/{ports} {word} {', '.join(step.peer_networks)}{whose}".replace('"', "")
 
 
 def _peer_word(step: Admit) -> str:
@@ -399,4 +424,8 @@ def _peer_word(step: Admit) -> str:
     if not step.peers:
         return "anywhere" if any(network in ("0.0.0.0/0", "::/0") for network in step.peer_networks) else "network"
     parsed = parse_resource_address(step.peers[0])
-    return split_key(parsed.resource.split(".")[-1])[0]
+    name = split_key(parsed.resource.split(".")[-1])[0]
+    if name == "this" and parsed.module:
+        # A module's one group (terraform-aws-modules name it `this`): the call says whose.
+        return split_key(split_steps(parsed.module)[-1])[0]
+    return name

@@ -102,6 +102,7 @@ class Locator:
         self.reads_plan = not os.path.isdir(config.source)
         self._spans = config.spans
         self._call_spans = config.call_spans
+        self._id_outputs = config.id_outputs
         self._fallback = Location(self.source_uri, 1, 1)
         if os.path.isdir(config.source):
             first = min((span.file for span in config.spans.values()), default=None)
@@ -149,6 +150,16 @@ class Locator:
         if span is None or span.block is None or ".terraform" in Path(span.file).parts:
             return None
         return span.block if self.paths.uri(span.file) == relative_uri(span.file, self.paths.root) else None
+
+    def output_naming(self, address: str, module: str, attribute: str = "id") -> str | None:
+        """How `module` names `attribute` of the group or VPC `address`, declared in a module
+        it calls, by that call's output: `module.alb.security_group_id`; None when no output
+        of a call of `module` gives it."""
+        for path, output in sorted(self._id_outputs.get((address, attribute), ())):
+            steps = split_steps(path)
+            if ".".join(steps[:-2]) == module:
+                return f"module.{steps[-1]}.{output}"
+        return None
 
     def addresses(self) -> list[str]:
         """Every resource instance whose block is known."""

@@ -65,6 +65,7 @@ def attach_source(config: Config, source: str, budget=None, planned=None) -> Non
     config.source_directory = source
     config.spans = twin.spans
     config.call_spans = twin.call_spans
+    config.id_outputs = twin.id_outputs
     config.files = twin.files
     # The plan is analyzed in full; only the reading of its configuration may stop short.
     config.warnings.extend(f"the configuration at {source}: {warning}" for warning in twin.warnings)

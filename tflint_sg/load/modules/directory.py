@@ -11,13 +11,13 @@ import os
 
 from msgspec.structs import replace
 
-from tflint_sg.config import CHECKED_TYPES, NETWORK_TYPES, Config, Resource, canonical_type
+from tflint_sg.config import CHECKED_TYPES, NETWORK_TYPES, Config, Ref, Resource, canonical_type
 from tflint_sg.errors import InputError
 from tflint_sg.load.modules import sources as hcl_sources
 from tflint_sg.load.modules.references import check_references
 from tflint_sg.load.modules.module import (INSTANCE_BUDGET, MAX_MODULE_DEPTH, Environment, InstanceBudget, ModuleDef,
                                           ModuleInstance, Span)
-from tflint_sg.addresses import strip_keys
+from tflint_sg.addresses import parse_resource_address, strip_keys
 from tflint_sg.load.hcl.syntax import GetAttr, Literal, Name
 from tflint_sg.load.hcl.parse import parse_file, parse_files
 from tflint_sg.load.hcl.syntax import Block
@@ -114,6 +114,9 @@ def load_directory(directory: str, var_files: list[str] = (), var_args: list[str
         config.group_uses |= uses
         config.strings_used |= strings
     config.call_spans.update(env.call_spans)
+    for instance in visited:
+        for named, output in _id_outputs(instance):
+            config.id_outputs.setdefault(named, []).append((instance.path, output))
     config.files = sorted(path for directory in definitions for path in
                           hcl_sources.module_files(directory) + hcl_sources.override_files(directory))
     config.notes.extend(env.notes)
@@ -217,6 +220,36 @@ def _group_uses(instance: ModuleInstance) -> set[tuple[str, str]]:
     return {(path, name) for name in names}, strings
 
 
+# What a fix may need to name from the module that calls the one that declares it.
+_NAMED_BY_OUTPUTS = _GROUP_TYPES + ("aws_vpc",)
+
+
+def _id_outputs(instance: ModuleInstance) -> list[tuple[tuple[str, str], str]]:
+    """((address, attribute), output name) for each output of a module instance whose value is
+    the id of a security group or VPC, or a VPC's `default_security_group_id`
+    (`module.alb.security_group_id`): how its caller names that resource. Only outputs that
+    mention such a resource or a module are evaluated."""
+    if not instance.path:
+        return []
+    found = []
+    for name, block in sorted(instance.definition.outputs.items()):
+        value = block.attributes.get("value")
+        if value is None or not _mentions(value.expr, _NAMED_BY_OUTPUTS + ("module",)):
+            continue
+        result = instance.output(name)
+        if not isinstance(result, Ref):
+            continue
+        resource_type = parse_resource_address(result.address).resource.split(".")[0]
+        if result.attribute == "id" and resource_type in _NAMED_BY_OUTPUTS or (
+                result.attribute == "default_security_group_id" and resource_type == "aws_vpc"):
+            found.append(((result.address, result.attribute), name))
+    return found
+
+
+def _mentions(expr, names: tuple[str, ...]) -> bool:
+    return any(type(node) is Name and node.name in names for node in _nodes(expr))
+
+
 def _block_expressions(block: Block) -> list:
     found = [attribute.expr for attribute in block.attributes.values()]
     for nested in block.blocks:
@@ -228,14 +261,22 @@ def _group_names(expr) -> tuple[set[str], set[str]]:
     """The groups an expression refers to, and the literal strings in it (a name attaches too)."""
     names: set[str] = set()
     strings: set[str] = set()
-    stack = [expr]
-    while stack:
-        node = stack.pop()
+    for node in _nodes(expr):
         kind = type(node)
         if kind is GetAttr and type(node.target) is Name and node.target.name in _GROUP_TYPES:
             names.add(f"{node.target.name}.{node.name}")
         elif kind is Literal and type(node.value) is str:
             strings.add(node.value)
+    return names, strings
+
+
+def _nodes(expr):
+    """Every node of an expression's syntax tree."""
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        yield node
+        kind = type(node)
         fields = _AST_FIELDS.get(kind)
         if fields is None:
             fields = _AST_FIELDS[kind] = getattr(kind, "__struct_fields__", ())
@@ -243,7 +284,6 @@ def _group_names(expr) -> tuple[set[str], set[str]]:
             stack.append(getattr(node, field_name))
         if kind is tuple or kind is list:
             stack.extend(node)
-    return names, strings
 
 
 _AST_FIELDS: dict[type, tuple[str, ...]] = {}  # an AST node class -> its fields, to walk into
