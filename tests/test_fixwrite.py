@@ -237,6 +237,26 @@ def test_a_description_leaves_out_the_quotes_aws_refuses(tmp_path):
     assert '    security_groups = [module.alb["shop"].security_group_id]\n' in text
 
 
+@pytest.mark.parametrize("written, fixed", [
+    ("[\n    aws_security_group.public.id,\n  ]",
+     "[\n    aws_security_group.public.id,\n    aws_security_group.web_from_public.id,\n  ]"),
+    ("[\n    aws_security_group.public.id\n  ]",
+     "[\n    aws_security_group.public.id,\n    aws_security_group.web_from_public.id\n  ]"),
+    ('[\n  "${aws_security_group.public.id}"]',
+     '[\n  "${aws_security_group.public.id}", aws_security_group.web_from_public.id]'),
+], ids=["one-a-line", "no-trailing-comma", "bracket-after-the-item"])
+def test_a_list_of_groups_over_several_lines_gets_the_new_group_in_its_style(written, fixed, tmp_path):
+    story = _copy(tmp_path, "story")
+    main = story / "main.tf"
+    one_line = "vpc_security_group_ids = [aws_security_group.public.id]"
+    main.write_text(main.read_text().replace(one_line, f"vpc_security_group_ids = {written}"))
+    (finding,) = [f for f in _findings(story) if f.rule == "aws_lb_target_traffic_blocked"]
+    fix = _first_safe(finding)
+    assert f"vpc_security_group_ids = {fixed}\n" in _applied(fix)[str(main)]
+    _apply(fix)
+    assert not [f for f in _findings(story) if f.rule == "aws_lb_target_traffic_blocked"]
+
+
 FIXED_BY_THE_FIRST_SAFE_FIX = [
     "alb_no_egress", "both_sides_blocked", "classic_elb", "default_security_group", "ecs_awsvpc",
     "ecs_bridge_dynamic_blocked", "ecs_bridge_templatefile", "health_check_port", "listener_rules_weighted",

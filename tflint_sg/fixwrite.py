@@ -282,14 +282,30 @@ class _Writer:
             if not lines[block.end_line - 2].strip():
                 text = text[1:]
             return Edit(block.file, block.end_line, 1, block.end_line, 1, text)
-        if not isinstance(attribute.expr, TupleExpr) or attribute.end_line != attribute.line:
-            raise CannotWrite(f"{attribute_name} of {step.endpoint} is not a list written on one line")
-        line = self._lines(block.file)[attribute.line - 1]
+        if not isinstance(attribute.expr, TupleExpr) or attribute.end_column is None:
+            raise CannotWrite(f"{attribute_name} of {step.endpoint} is not a list to add the new group to")
+        lines = self._lines(block.file)
+        line = lines[attribute.end_line - 1]
         close = attribute.end_column - 2  # the index of its closing bracket
         if line[close] != "]":
             raise CannotWrite(f"{attribute_name} of {step.endpoint} does not end with its list")
-        separator = ", " if attribute.expr.items else ""
-        return Edit(block.file, attribute.line, close + 1, attribute.line, close + 1, f"{separator}{new_ref}")
+        before = line[:close].rstrip()
+        if before.strip() or not attribute.expr.items:
+            # Something precedes the closing bracket on its line: the new item goes there.
+            separator = "" if not attribute.expr.items else " " if before.endswith(",") else ", "
+            return Edit(block.file, attribute.end_line, close + 1, attribute.end_line, close + 1,
+                        f"{separator}{new_ref}")
+        # One item a line, the bracket on a line of its own: a line like the last item's.
+        last = attribute.end_line - 1
+        while last > attribute.line and not lines[last - 1].strip():
+            last -= 1
+        item = lines[last - 1]
+        if "#" in item or "//" in item or "/*" in item:
+            raise CannotWrite(f"the last item of {attribute_name} of {step.endpoint} has a comment after it")
+        indent = item[:len(item) - len(item.lstrip())]
+        text = f"\n{indent}{new_ref}," if item.rstrip().endswith(",") else f",\n{indent}{new_ref}"
+        end = len(item.rstrip()) + 1
+        return Edit(block.file, last, end, last, end, text)
 
     # --- saying things from inside a module -----------------------------------------------
 
