@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tflint_sg.config import Unknown
+from tflint_sg.config import Ref, Unknown
 from tflint_sg.model import Port, SymbolicPort
 
 
@@ -61,3 +61,28 @@ def is_unknown(value: Any) -> bool:
 def unknown_reasons(value: Any) -> list[str]:
     return [v.reason for v in as_list(value) if isinstance(v, Unknown)]
 
+
+
+def written(value: Any, limit: int = 120) -> str:
+    """A value as a note shows it to a user: Terraform's way of writing it, with references
+    by address and values known only after apply in parentheses; cut at `limit` characters."""
+    text = _written(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def _written(value: Any) -> str:
+    if isinstance(value, Ref):
+        return f"{value.address}.{value.attribute}"
+    if isinstance(value, Unknown):
+        return f"(known after apply: {value.reason})"
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, list):
+        return "[" + ", ".join(_written(item) for item in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{key} = {_written(item)}" for key, item in value.items()) + "}"
+    return str(value)

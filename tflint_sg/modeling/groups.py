@@ -8,7 +8,7 @@ from tflint_sg.addresses import parse_resource_address
 from tflint_sg.modeling.lookup import Lookup, network
 from tflint_sg.config import Ref, Resource, Unknown
 from tflint_sg.model import EGRESS, INGRESS, Model, Network, Rule, SecurityGroup
-from tflint_sg.values import as_list, to_port, unknown_reasons
+from tflint_sg.values import as_list, to_port, unknown_reasons, written
 
 GROUP_TYPES = ("aws_security_group", "aws_default_security_group")
 STANDALONE_RULE_TYPES = (
@@ -171,7 +171,7 @@ def _cidrs(lookup: Lookup, values: list[Any]) -> tuple[tuple[Network, ...], tupl
         elif isinstance(value, Unknown):
             unresolved.append(f"CIDR unknown until apply ({value.reason})")
         elif value is not None:
-            unresolved.append(f"CIDR {value!r} not understood")
+            unresolved.append(f"CIDR {written(value)} not understood")
     return tuple(networks), tuple(unresolved)
 
 
@@ -191,7 +191,8 @@ def group_list(lookup: Lookup, values: list[Any]) -> tuple[tuple[str, ...], tupl
         elif isinstance(value, str):
             unresolved.append(f"{value} is not created by this configuration")
         elif isinstance(value, (dict, list)):
-            unresolved.append(f"an object where a security group id was expected: {value!r}"[:200])
+            unresolved.append(f"{'a list' if isinstance(value, list) else 'an object'} where a security group id was "
+                              f"expected: {written(value)}")
         elif isinstance(value, Ref) and value.address not in lookup.resources:
             # A group that may not exist (its count is unknown), or an attribute of a resource the
             # model does not read (an EKS cluster's own group): an id nobody here can name.
