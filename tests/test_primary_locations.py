@@ -63,6 +63,9 @@ EXPECTED = {
     # Health checks on 8081; the group admits the ALB on the traffic port 80.
     ("health_check_port", "aws_lb_target_health_check_blocked"): ("main.tf", 'resource "aws_lb_target_group" "web"', 'port     = "8081"'),
     ("listener_rules_weighted", "aws_lb_target_traffic_blocked"): ("main.tf", 'resource "aws_lb_target_group" "admin"', "port     = 9000"),
+    # The root's instance is in the default group module.network manages with no rules: the
+    # instance needs a group of its own, attached in its block (the same as default_security_group).
+    ("module_lb_root_targets", "aws_lb_target_traffic_blocked"): ("main.tf", 'resource "aws_instance" "web"', None),
     # The target port is a variable of the lb module; its target group is where it is set.
     ("modules_three_levels", "aws_lb_target_traffic_blocked"): ("modules/lb/main.tf", 'resource "aws_lb_target_group" "this"', "port     = var.target_port"),
     ("nlb", "aws_lb_target_health_check_blocked"): ("main.tf", 'resource "aws_lb_target_group" "gateway"', 'port     = "8080"'),
