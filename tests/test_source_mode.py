@@ -296,3 +296,43 @@ def test_a_vpcs_default_security_group_id_is_the_group_that_manages_it(tflint_sg
     assert run.code == 0, run.stdout
     assert ("module.network.aws_vpc.this.default_security_group_id: the VPC's default group, whose rules the "
             "configuration does not manage (aws_default_security_group)") in run.stdout
+
+
+REDSHIFT = '''
+resource "aws_vpc" "main" {
+  cidr_block = "10.70.0.0/16"
+}
+
+resource "aws_security_group" "warehouse" {
+  vpc_id = aws_vpc.main.id
+}
+
+resource "aws_redshift_cluster" "main" {
+  cluster_identifier     = "analytics"
+  node_type              = "ra3.xlplus"
+  vpc_security_group_ids = [aws_security_group.warehouse.id]
+}
+'''
+
+ENDPOINT_ACCESS = '''
+resource "aws_redshift_endpoint_access" "bi" {
+  endpoint_name          = "analytics-bi"
+  cluster_identifier     = aws_redshift_cluster.main.cluster_identifier
+  subnet_group_name      = "analytics-endpoint"
+  vpc_security_group_ids = [aws_security_group.warehouse.id]
+}
+'''
+
+
+def test_a_warehouse_served_by_a_managed_vpc_endpoint_is_not_decided(tflint_sg, tmp_path):
+    """Its group admits nothing, but clients may come in through the Redshift-managed VPC
+    endpoint, whose access the model does not read: not decided, and said so."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "main.tf").write_text(REDSHIFT)
+    alone = tflint_sg("--format", "json", str(tmp_path))
+    assert [f["rule"] for f in alone.json()["findings"]] == ["aws_data_store_unreachable"]
+    (tmp_path / "access.tf").write_text(ENDPOINT_ACCESS)
+    run = tflint_sg("--verbose", str(tmp_path))
+    assert run.code == 0, run.stdout
+    assert ("clients may reach it through aws_redshift_endpoint_access.bi, a Redshift-managed VPC endpoint"
+            in run.stdout)

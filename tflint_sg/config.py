@@ -153,6 +153,7 @@ NETWORK_TYPES = frozenset(
         "aws_elasticache_replication_group",
         "aws_efs_mount_target",
         "aws_redshift_cluster",
+        "aws_redshift_endpoint_access",
         "aws_opensearch_domain",
         "aws_elasticsearch_domain",
     }

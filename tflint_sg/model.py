@@ -183,6 +183,9 @@ class DataStore:
     address: str
     kind: str  # database, cache, file system, warehouse, search domain
     port: Port | None  # where it listens; None: unknown
+    # Why clients may reach it by a way the model does not read (a Redshift-managed VPC
+    # endpoint): its checks are then not decided.
+    other_way_in: str | None = None
 
 
 @dataclass

@@ -9,7 +9,7 @@ from typing import Any
 
 from tflint_sg.modeling.groups import group_by_name, group_list
 from tflint_sg.modeling.lookup import Lookup
-from tflint_sg.config import Resource, Unknown
+from tflint_sg.config import Ref, Resource, Unknown
 from tflint_sg.model import DataStore, Endpoint, Model, Port
 from tflint_sg.values import as_list, first_block, single, to_port
 
@@ -93,7 +93,24 @@ def _data_stores(lookup: Lookup, model: Model) -> None:
                 subnets = as_list(values.get(subnet_attribute)) if subnet_attribute else []
             add_endpoint(lookup, model, resource, groups, subnets)
             model.data_stores[resource.address] = DataStore(resource.address, kind,
-                                                            _replica_port(lookup, resource_type, values))
+                                                            _replica_port(lookup, resource_type, values),
+                                                            _other_way_in(lookup, resource))
+
+
+def _other_way_in(lookup: Lookup, resource) -> str | None:
+    """A Redshift cluster that a Redshift-managed VPC endpoint serves is reached through the
+    endpoint's own groups too; an endpoint whose cluster is not known may serve any."""
+    if resource.type != "aws_redshift_cluster":
+        return None
+    for access in lookup.of_type("aws_redshift_endpoint_access"):
+        named = access.values.get("cluster_identifier")
+        if isinstance(named, Ref) and named.address != resource.address:
+            continue
+        if isinstance(named, str) and named != resource.values.get("cluster_identifier"):
+            continue
+        return (f"clients may reach it through {access.address}, a Redshift-managed VPC endpoint, whose "
+                "security groups are not checked")
+    return None
 
 
 def _replica_port(lookup: Lookup, resource_type: str, values: dict) -> int | None:
