@@ -135,6 +135,20 @@ def test_a_missing_module_directory(tflint_sg, tmp_path):
     assert run.code == 2 and "does not exist" in run.stdout
 
 
+def test_a_module_argument_the_module_does_not_declare(tflint_sg, tmp_path):
+    # Terraform refuses the call ("Unsupported argument"): most often the installed module is
+    # another version than the call was written for. Its findings would come from the wrong code.
+    copy = _story(tmp_path)
+    (copy / "svc").mkdir()
+    (copy / "svc" / "main.tf").write_text('variable "port" {\n  default = 80\n}\n')
+    (copy / "calls.tf").write_text('module "svc" {\n  source = "./svc"\n  port   = 8080\n'
+                                   '  count  = 1\n  ingress_rules = {}\n}\n')
+    run = tflint_sg(str(copy))
+    assert run.code == 1 and "Traceback" not in run.stderr
+    (line,) = run.stderr.strip().splitlines()
+    assert f"{copy / 'calls.tf'}:5:" in line and 'module "svc" declares no variable "ingress_rules"' in line
+
+
 def test_an_unreadable_file(tflint_sg, tmp_path):
     if os.geteuid() == 0:
         pytest.skip("root reads every file: test_an_unreadable_file_in_process covers it")

@@ -220,8 +220,9 @@ def top_level_blocks(text: str) -> tuple[dict[tuple[str, ...], str], list[str]]:
 
 
 def named_blocks(findings: list[dict]) -> set[tuple[str, str]]:
-    """(type, name) of every resource the findings name: their subject, blockers, places and
-    instances, without module paths or instance keys."""
+    """(type, name) of every resource the findings name (their subject, blockers, places and
+    instances, without module paths or instance keys), and ("module", name) of every module
+    call on their way: a fix for a module `terraform init` installed goes in its call."""
     addresses = set()
     for finding in findings:
         addresses.add(finding["subject"])
@@ -235,6 +236,7 @@ def named_blocks(findings: list[dict]) -> set[tuple[str, str]]:
         steps = re.sub(r'\[[^\]]*\]', "", address).split(".")
         if len(steps) >= 2:
             named.add((steps[-2], steps[-1]))
+        named.update(("module", steps[i + 1]) for i, step in enumerate(steps[:-1]) if step == "module")
     return named
 
 
@@ -293,7 +295,8 @@ def test_the_edits_touch_only_what_the_findings_name(fixed):
         assert set(old_blocks) <= set(new_blocks), f"{path}: a block went away"
         for key, text in old_blocks.items():
             if new_blocks[key] != text:
-                assert key[0] == "resource" and tuple(key[1:3]) in named, f"{path}: {key} changed, not named"
+                assert (tuple(key[1:3]) if key[0] == "resource" else key[:2]) in named and key[0] in (
+                    "resource", "module"), f"{path}: {key} changed, not named"
         added = [key for key in new_blocks if key not in old_blocks]
         assert all(key[0] == "resource" and key[1] in ADDED_TYPES for key in added), f"{path}: added {added}"
         added_count += len(added)

@@ -178,7 +178,9 @@ def test_nothing_is_written_into_an_installed_module(tmp_path):
     for change in finding.changes:
         assert all(".terraform" not in edit.path for edit in change.edits)
     safe = _first_safe(finding)
-    assert safe.edits == () and "is not in a file of this repository" in safe.note
+    assert safe.edits == ()
+    assert safe.note.startswith("module.network.aws_security_group.app is in module.network, a module `terraform init` "
+                                "installed: the change belongs there, or in its call; a new group of ")
 
 
 def test_a_module_names_the_root_group_by_the_variable_its_rules_use(tmp_path):
@@ -294,3 +296,82 @@ def test_internet_clients_of_an_nlb_are_admitted_only_when_asked(tmp_path):
                          '    to_port     = 443\n    protocol    = "tcp"\n    cidr_blocks = ["0.0.0.0/0"]\n  }\n')
     _apply(fix)
     assert _findings(case) == []
+
+
+# --- modules `terraform init` installed: the fix goes in their call ----------------------
+
+
+def _installed_case(tmp_path):
+    case = _copy(tmp_path, "module_installed_call_site")
+    findings = {finding.subject: finding for finding in _findings(case)}
+    return case, findings
+
+
+def test_a_group_in_an_installed_module_is_fixed_at_its_call(tmp_path):
+    """module_installed_call_site: module.web's own group (installed) admits the ALB only on
+    443; its launch template also carries var.security_group_ids, which the call leaves at its
+    default []. The fix: a new group in the root admitting 8080 from the ALB's group, in the
+    call's security_group_ids. Nothing under .terraform is edited."""
+    case, findings = _installed_case(tmp_path)
+    main = case / "main.tf"
+    fix = _first_safe(findings["module.web.aws_autoscaling_group.this"])
+    assert all(edit.path == str(main) for edit in fix.edits)
+    text = _applied(fix)[str(main)]
+    assert '''  target_group_arns    = [aws_lb_target_group.web.arn]
+
+  security_group_ids = [aws_security_group.web_from_alb.id]
+}
+
+resource "aws_security_group" "web_from_alb" {
+  description = "tcp/8080 from aws_security_group.alb"
+  vpc_id      = aws_vpc.main.id
+
+  ingress {
+    from_port       = 8080
+    to_port         = 8080
+    protocol        = "tcp"
+    security_groups = [aws_security_group.alb.id]
+  }
+}
+''' in text
+    assert fix.description.endswith("written at the call of module.web (installed by `terraform init`): a new "
+                                    "security group aws_security_group.web_from_alb passed to it in "
+                                    "`security_group_ids`.")
+    _apply(fix)
+    assert "module.web.aws_autoscaling_group.this" not in {f.subject for f in _findings(case)}
+
+
+def test_the_new_group_joins_the_list_the_call_already_passes(tmp_path):
+    case, findings = _installed_case(tmp_path)
+    fix = _first_safe(findings["module.api.aws_autoscaling_group.this"])
+    text = _applied(fix)[str(case / "main.tf")]
+    assert ("  security_group_ids = [\n    aws_security_group.ssh.id,\n    aws_security_group.api_from_alb.id,\n  ]\n"
+            in text)
+
+
+def test_a_call_that_passes_an_expression_gets_it_concatenated(tmp_path):
+    case = _copy(tmp_path, "module_installed_call_site")
+    main = case / "main.tf"
+    text = main.read_text()
+    main.write_text(text.replace("  security_group_ids = [\n    aws_security_group.ssh.id,\n  ]\n",
+                                 "  security_group_ids = local.api_groups\n")
+                    + '\nlocals {\n  api_groups = [aws_security_group.ssh.id]\n}\n')
+    (finding,) = [f for f in _findings(case) if f.subject == "module.api.aws_autoscaling_group.this"]
+    (edit,) = [edit for edit in _first_safe(finding).edits if "concat" in edit.text]
+    assert edit.text == "security_group_ids = concat(local.api_groups, [aws_security_group.api_from_alb.id])"
+
+
+def test_no_call_site_edit_when_two_variables_may_carry_the_groups(tmp_path):
+    """Which one a group should go in is the module's to say: a note, no edit."""
+    case = _copy(tmp_path, "module_installed_call_site")
+    module = case / ".terraform" / "modules" / "web-tier" / "main.tf"
+    module.write_text(module.read_text().replace(
+        "concat([aws_security_group.this.id], var.security_group_ids)",
+        "concat([aws_security_group.this.id], var.security_group_ids, var.extra_security_groups)")
+        + 'variable "extra_security_groups" {\n  type    = list(string)\n  default = []\n}\n')
+    (finding,) = [f for f in _findings(case) if f.subject == "module.web.aws_autoscaling_group.this"]
+    fix = _first_safe(finding)
+    assert fix.edits == ()
+    assert fix.note == ("module.web.aws_security_group.this is in module.web, a module `terraform init` installed: "
+                        "the change belongs there, or in its call; no one variable of the module carries the "
+                        "security groups of module.web.aws_autoscaling_group.this")

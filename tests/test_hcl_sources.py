@@ -191,6 +191,24 @@ def test_registry_module_installed(repo):
     assert "is not installed" in resolve_module_source(str(root), str(root), "abs", str(repo / "root"))[1]
 
 
+def test_an_installed_module_of_another_version_is_not_read(repo):
+    # Terraform will not plan until `terraform init` installs a version the call accepts.
+    root = repo / "root"
+    write(root / ".terraform" / "modules" / "ecs" / "main.tf")
+    write(root / ".terraform" / "modules" / "modules.json", json.dumps({"Modules": [
+        {"Key": "ecs", "Source": "registry.terraform.io/terraform-aws-modules/ecs/aws", "Version": "5.12.1",
+         "Dir": ".terraform/modules/ecs"}]}))
+    installed = str(root / ".terraform" / "modules" / "ecs")
+    for accepted in ("5.12.1", "~> 5.0", ">= 5.1, < 6", "~> 5.12.0", None, "a constraint not understood"):
+        assert resolve_module_source(str(root), str(root), "ecs", "terraform-aws-modules/ecs/aws", accepted) == (
+            installed, None), accepted
+    for refused in ("6.7.0", "~> 6.0", "~> 5.13", "< 5.12.1", "!= 5.12.1"):
+        directory, note = resolve_module_source(str(root), str(root), "ecs", "terraform-aws-modules/ecs/aws", refused)
+        assert directory is None, refused
+        assert note == (f"module ecs (terraform-aws-modules/ecs/aws): the installed version 5.12.1 does not meet "
+                        f'the call\'s version "{refused}": run `terraform init` to let tflint-sg analyze it')
+
+
 def test_malformed_manifest_is_a_note(repo):
     root = repo / "root"
     manifest = write(root / ".terraform" / "modules" / "modules.json", "{not json")

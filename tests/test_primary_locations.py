@@ -66,6 +66,11 @@ EXPECTED = {
     # The root's instance is in the default group module.network manages with no rules: the
     # instance needs a group of its own, attached in its block (the same as default_security_group).
     ("module_lb_root_targets", "aws_lb_target_traffic_blocked"): ("main.tf", 'resource "aws_instance" "web"', None),
+    # Two calls of an installed module whose group admits the ALB on 443 only; the target groups
+    # send 8080 and 9090: each finding points at its port (the module cannot be edited).
+    ("module_installed_call_site", "aws_lb_target_traffic_blocked"): [
+        ("main.tf", 'resource "aws_lb_target_group" "web"', "port     = 8080"),
+        ("main.tf", 'resource "aws_lb_target_group" "api"', "port     = 9090")],
     # The target port is a variable of the lb module; its target group is where it is set.
     ("modules_three_levels", "aws_lb_target_traffic_blocked"): ("modules/lb/main.tf", 'resource "aws_lb_target_group" "this"', "port     = var.target_port"),
     ("nlb", "aws_lb_target_health_check_blocked"): ("main.tf", 'resource "aws_lb_target_group" "gateway"', 'port     = "8080"'),
@@ -109,19 +114,23 @@ def test_the_primary_location_is_the_block_to_edit(case, rule, mode, tflint_sg):
     target = f"fixtures/{case}/plan.json" if mode == "plan" else f"fixtures/{case}"
     if mode == "source" and (case.startswith("plan_") or case in NEEDS_THE_PLAN):
         pytest.skip("its .tf files alone leave the flow open: it needs the values its plan records")
-    relative, header, marker = EXPECTED[(case, rule)]
-    lines = (FIXTURES / case / relative).read_text().splitlines()
-    start, end = block_lines(lines, header)
-    if marker is not None:
-        start, end = _inner(lines, start, end, marker)
-    (result,) = [r for r in _results(tflint_sg, target) if r["ruleId"] == rule]
-    location = result["locations"][0]["physicalLocation"]
-    assert location["artifactLocation"]["uri"] == f"fixtures/{case}/{relative}"
-    region = location["region"]
-    assert (region["startLine"], region["endLine"]) == (start, end)
-    # The span starts where the written part does: its first non-blank column.
-    first = lines[start - 1]
-    assert region["startColumn"] == len(first) - len(first.lstrip()) + 1
+    places = EXPECTED[(case, rule)]
+    places = places if isinstance(places, list) else [places]  # one a finding, in the order of their lines
+    results = sorted((r for r in _results(tflint_sg, target) if r["ruleId"] == rule),
+                     key=lambda r: r["locations"][0]["physicalLocation"]["region"]["startLine"])
+    assert len(results) == len(places)
+    for (relative, header, marker), result in zip(places, results):
+        lines = (FIXTURES / case / relative).read_text().splitlines()
+        start, end = block_lines(lines, header)
+        if marker is not None:
+            start, end = _inner(lines, start, end, marker)
+        location = result["locations"][0]["physicalLocation"]
+        assert location["artifactLocation"]["uri"] == f"fixtures/{case}/{relative}"
+        region = location["region"]
+        assert (region["startLine"], region["endLine"]) == (start, end)
+        # The span starts where the written part does: its first non-blank column.
+        first = lines[start - 1]
+        assert region["startColumn"] == len(first) - len(first.lstrip()) + 1
 
 
 def test_every_bad_fixture_has_its_expected_place():

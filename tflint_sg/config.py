@@ -12,6 +12,26 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
+# Where a resource lists its security groups, by type: dotted paths of attributes and nested
+# blocks, the one a new group is added to first.
+GROUP_ARGUMENTS: dict[str, tuple[str, ...]] = {
+    "aws_instance": ("vpc_security_group_ids", "security_groups"),
+    "aws_launch_template": ("vpc_security_group_ids", "network_interfaces.security_groups"),
+    "aws_launch_configuration": ("security_groups",),
+    "aws_ecs_service": ("network_configuration.security_groups",),
+    "aws_lambda_function": ("vpc_config.security_group_ids",),
+    "aws_db_instance": ("vpc_security_group_ids",),
+    "aws_rds_cluster": ("vpc_security_group_ids",),
+    "aws_redshift_cluster": ("vpc_security_group_ids",),
+    "aws_elasticache_cluster": ("security_group_ids",),
+    "aws_elasticache_replication_group": ("security_group_ids",),
+    "aws_lb": ("security_groups",),
+    "aws_alb": ("security_groups",),
+    "aws_elb": ("security_groups",),
+    "aws_efs_mount_target": ("security_groups",),
+}
+
+
 @dataclass(frozen=True, order=True)
 class Ref:
     """The value is an attribute (`id`, `arn`, ...) of the resource instance at `address`."""
@@ -94,6 +114,10 @@ class Config:
     # instance's output gives: (address, attribute) -> [(module instance path, output name)],
     # for a fix to name them from the calling module.
     id_outputs: dict[tuple[str, str], list[tuple[str, str]]] = field(default_factory=dict)
+    # For a resource of a module `terraform init` installed: the module's variable that its
+    # security groups come from, and whether that variable's default is empty (where a fix
+    # written at the module's call adds a group). Resource instance address -> (name, empty).
+    group_variables: dict[str, tuple[str, bool]] = field(default_factory=dict)
     # The Terraform files the source was read from (every module's, installed ones too), sorted:
     # their annotations are checked even where no finding points.
     files: list[str] = field(default_factory=list)

@@ -16,26 +16,16 @@ import re
 from dataclasses import replace
 
 from tflint_sg.addresses import parse_resource_address, split_key, split_steps, strip_keys
+from tflint_sg.config import GROUP_ARGUMENTS
 from tflint_sg.findings import Edit, Finding, Fix
-from tflint_sg.load.hcl.syntax import Attribute, Block, GetAttr, Literal, Name, TupleExpr
+from tflint_sg.load.hcl.syntax import Attribute, Block, GetAttr, Index, Literal, Name, TupleExpr
 from tflint_sg.locate import Locator
 from tflint_sg.model import EGRESS, INGRESS, Model
 from tflint_sg.positions import find_part, inline_rule_block
 from tflint_sg.remedy import Admit, OwnGroup, Remedy, SetPort
 
-# The attribute that lists an endpoint's security groups, by resource type.
-GROUPS_ATTRIBUTE = {
-    "aws_instance": "vpc_security_group_ids",
-    "aws_db_instance": "vpc_security_group_ids",
-    "aws_rds_cluster": "vpc_security_group_ids",
-    "aws_redshift_cluster": "vpc_security_group_ids",
-    "aws_elasticache_cluster": "security_group_ids",
-    "aws_elasticache_replication_group": "security_group_ids",
-    "aws_lb": "security_groups",
-    "aws_alb": "security_groups",
-    "aws_efs_mount_target": "security_groups",
-    "aws_launch_template": "vpc_security_group_ids",
-}
+# The attribute of an endpoint's own block that lists its security groups, by resource type.
+GROUPS_ATTRIBUTE = {resource_type: paths[0] for resource_type, paths in GROUP_ARGUMENTS.items() if "." not in paths[0]}
 _INDENT = "  "
 
 
@@ -58,6 +48,7 @@ class _Writer:
     def fix(self, remedy: Remedy) -> Fix:
         if not remedy.steps:
             return Fix(remedy.description, (), remedy.applicability, "this change is not written by tflint-sg")
+        self._at_calls: list[str] = []
         try:
             edits = tuple(edit for step in remedy.steps for edit in self._step(step))
         except CannotWrite as reason:
@@ -67,11 +58,16 @@ class _Writer:
             # the finding stands, with no edits offered.
             return Fix(remedy.description, (), remedy.applicability,
                        f"not written ({type(error).__name__}: {error})")
-        return Fix(remedy.description, edits, remedy.applicability)
+        description = remedy.description
+        if self._at_calls:
+            description = description.rstrip(".") + ", " + "; ".join(self._at_calls) + "."
+        return Fix(description, edits, remedy.applicability)
 
     def _step(self, step) -> list[Edit]:
         if isinstance(step, SetPort):
             return [self._set_port(step)]
+        if self._installed(step):
+            return self._at_call(step)
         if isinstance(step, Admit):
             return [self._admit(step)]
         return self._own_group(step)
@@ -204,29 +200,112 @@ class _Writer:
         module = parse_resource_address(step.endpoint).module
         if beside_block is None or parse_resource_address(step.beside).module != module:
             beside_block = endpoint_block
-        resource_type = parse_resource_address(step.endpoint).resource.split(".")[0]
-        attribute_name = GROUPS_ATTRIBUTE.get(resource_type)
-        if attribute_name is None:
-            raise CannotWrite(f"the security groups of {step.endpoint} are not set in its own block")
+        groups_block = self._groups_block(endpoint_block, step.endpoint, module)
+        attribute_name = GROUPS_ATTRIBUTE[groups_block.labels[0]]
         name = self._new_name("aws_security_group", module, f"{endpoint_block.labels[1]}_from_{_peer_word(step.admit)}")
-        new_ref = f"aws_security_group.{name}.id"
-        admit = step.admit
+        group_text = self._group_text(name, step.admit, step.beside, module)
+        target_block = beside_block if beside_block.file == endpoint_block.file else endpoint_block
+        return [_after(target_block, group_text),
+                self._attach(groups_block, attribute_name, f"aws_security_group.{name}.id", step)]
+
+    def _groups_block(self, endpoint_block: Block, endpoint: str, module: str) -> Block:
+        """The block that lists the endpoint's groups: its own, or for an Auto Scaling group
+        the launch template of its module that it names."""
+        resource_type = endpoint_block.labels[0]
+        if resource_type in GROUPS_ATTRIBUTE:
+            return endpoint_block
+        if resource_type == "aws_autoscaling_group":
+            part, _ = find_part(endpoint_block, "launch_template.id")
+            expr = part.expr if isinstance(part, Attribute) else None
+            while isinstance(expr, GetAttr) and isinstance(expr.target, (GetAttr, Index)):
+                expr = expr.target if isinstance(expr.target, GetAttr) else expr.target.target
+            if isinstance(expr, GetAttr) and isinstance(expr.target, Name) and expr.target.name == "aws_launch_template":
+                template = self.locator.block(f"{module}.aws_launch_template.{expr.name}".lstrip("."))
+                if template is not None:
+                    return template
+            raise CannotWrite(f"the security groups of {endpoint} are set in a launch template that is not named "
+                              "in its own block")
+        raise CannotWrite(f"the security groups of {endpoint} are not set in its own block")
+
+    def _group_text(self, name: str, admit: Admit, beside: str, module: str) -> str:
+        """A new security group of `module`, in the VPC of the group `beside`, with one inline
+        rule that is `admit`."""
         peers = [self._reference(peer, module) for peer in admit.peers]
         port = self._port_expression(admit, module)
         last = port if admit.last_port is None else str(admit.last_port)
         settings = [("description", _quote(_description(admit, bool(peers))))]
-        vpc = self._vpc_expression(step.beside, module)
+        vpc = self._vpc_expression(beside, module)
         if vpc is not None:
             settings.append(("vpc_id", vpc))
         rule = _aligned([("from_port", port), ("to_port", last), ("protocol", f'"{admit.protocol}"')]
                         + _inline_sources(admit, peers), _INDENT * 2)
-        group_text = (f'\n\nresource "aws_security_group" "{name}" {{\n{_aligned(settings, _INDENT)}\n\n'
-                      f"{_INDENT}{admit.direction} {{\n{rule}\n{_INDENT}}}\n}}")
-        target_block = beside_block if beside_block.file == endpoint_block.file else endpoint_block
-        edits = [Edit(target_block.file, target_block.end_line, target_block.end_column, target_block.end_line,
-                      target_block.end_column, group_text)]
-        edits.append(self._attach(endpoint_block, attribute_name, new_ref, step))
-        return edits
+        return (f'\n\nresource "aws_security_group" "{name}" {{\n{_aligned(settings, _INDENT)}\n\n'
+                f"{_INDENT}{admit.direction} {{\n{rule}\n{_INDENT}}}\n}}")
+
+    # --- modules `terraform init` installed ---------------------------------------------
+
+    def _installed(self, step: Admit | OwnGroup) -> bool:
+        """Whether the step's place is in a module that `terraform init` installed (a module
+        the repository calls but does not hold)."""
+        place = step.group if isinstance(step, Admit) else step.endpoint
+        return (self.locator.has_configuration and bool(parse_resource_address(place).module)
+                and self.locator.block(place) is None)
+
+    def _at_call(self, step: Admit | OwnGroup) -> list[Edit]:
+        """The step written where the installed module is called: a new security group there
+        that admits the flow, passed to the module in the variable the endpoint's groups come
+        from. Security groups add up, so this admits what a rule in the module's group would."""
+        admit = step if isinstance(step, Admit) else step.admit
+        place = step.group if isinstance(step, Admit) else step.endpoint
+        module = parse_resource_address(place).module
+        belongs = (f"{place} is in {strip_keys(module)}, a module `terraform init` installed: the change belongs "
+                   "there, or in its call")
+        endpoint = admit.endpoint or (step.endpoint if isinstance(step, OwnGroup) else "")
+        if isinstance(step, Admit) and endpoint and self.locator.block(endpoint) is not None:
+            # The endpoint is the repository's (it carries a group an installed module makes):
+            # a group of its own, beside it.
+            try:
+                return self._own_group(OwnGroup(endpoint, step.group, admit))
+            except CannotWrite as reason:
+                raise CannotWrite(f"{belongs}; a new group of {endpoint}'s own is not written either: {reason}")
+        carried = self.locator.group_variable(endpoint) if endpoint else None
+        if carried is None or parse_resource_address(endpoint).module != module:
+            raise CannotWrite(f"{belongs}; no one variable of the module carries the security groups of "
+                              f"{endpoint or 'the endpoint'}")
+        variable, default_empty = carried
+        call = self.locator.call_block(module)
+        if call is None:
+            raise CannotWrite(f"{belongs} (its call is in an installed module too)")
+        steps = split_steps(module)
+        caller = ".".join(steps[:-2])
+        label = call.labels[0] if call.labels else "module"
+        name = self._new_name("aws_security_group", caller, f"{label}_from_{_peer_word(admit)}")
+        beside = step.group if isinstance(step, Admit) else step.beside
+        group_text = self._group_text(name, admit, beside, caller)
+        new_ref = f"aws_security_group.{name}.id"
+        edit = self._pass_group(call, variable, default_empty, new_ref, strip_keys(module))
+        each = "each instance of " if "count" in call.attributes or "for_each" in call.attributes else ""
+        self._at_calls.append(f"written at the call of {strip_keys(module)} (installed by `terraform init`): a new "
+                              f"security group aws_security_group.{name} passed to {each}it in `{variable}`")
+        return [_after(call, group_text), edit]
+
+    def _pass_group(self, call: Block, variable: str, default_empty: bool, new_ref: str, module: str) -> Edit:
+        """`new_ref` added to the list the call passes in `variable`."""
+        attribute = call.attributes.get(variable)
+        if attribute is None:
+            if not default_empty:
+                raise CannotWrite(f"the call of {module} sets no `{variable}`, whose default a list of the new "
+                                  "group would replace")
+            return self._paragraph(call, f"{variable} = [{new_ref}]", f"the call of {module}")
+        if isinstance(attribute.expr, TupleExpr):
+            return self._append_item(call, attribute, new_ref, f"`{variable}` of the call of {module}")
+        if attribute.end_line != attribute.line or attribute.column is None:
+            raise CannotWrite(f"`{variable}` of the call of {module} spans several lines")
+        line = self._lines(call.file)[attribute.line - 1]
+        written = line[attribute.column - 1:attribute.end_column - 1]
+        spaced, expression = written.split("=", 1)
+        return Edit(call.file, attribute.line, attribute.column, attribute.line, attribute.end_column,
+                    f"{spaced}= concat({expression.strip()}, [{new_ref}])")
 
     def _vpc_expression(self, beside: str, module: str) -> str | None:
         """How `module` says the VPC of the group `beside`, for a new group beside it: that
@@ -271,24 +350,33 @@ class _Writer:
             if default is None or not default.is_vpc_default:
                 raise CannotWrite(f"{step.endpoint} sets no {attribute_name} to add the new group to")
             kept = self._reference(step.beside, parse_resource_address(step.endpoint).module)
-            lines = self._lines(block.file)
-            closing = lines[block.end_line - 1]
-            if closing.strip() != "}" or block.end_line == block.start_line:
-                raise CannotWrite(f"the block of {step.endpoint} does not end with a line of its own")
-            indent = closing[:len(closing) - len(closing.lstrip())] + _INDENT
-            # A paragraph of its own at the end of the block: the attributes above keep their
-            # alignment, as `terraform fmt` has it.
-            text = f"\n{indent}{attribute_name} = [{kept}, {new_ref}]\n"
-            if not lines[block.end_line - 2].strip():
-                text = text[1:]
-            return Edit(block.file, block.end_line, 1, block.end_line, 1, text)
-        if not isinstance(attribute.expr, TupleExpr) or attribute.end_column is None:
+            return self._paragraph(block, f"{attribute_name} = [{kept}, {new_ref}]", f"the block of {step.endpoint}")
+        if not isinstance(attribute.expr, TupleExpr):
             raise CannotWrite(f"{attribute_name} of {step.endpoint} is not a list to add the new group to")
+        return self._append_item(block, attribute, new_ref, f"{attribute_name} of {step.endpoint}")
+
+    def _paragraph(self, block: Block, text: str, what: str) -> Edit:
+        """`text` as a paragraph of its own at the end of `block`: the attributes above keep
+        their alignment, as `terraform fmt` has it."""
+        lines = self._lines(block.file)
+        closing = lines[block.end_line - 1]
+        if closing.strip() != "}" or block.end_line == block.start_line:
+            raise CannotWrite(f"{what} does not end with a line of its own")
+        indent = closing[:len(closing) - len(closing.lstrip())] + _INDENT
+        written = f"\n{indent}{text}\n"
+        if not lines[block.end_line - 2].strip():
+            written = written[1:]
+        return Edit(block.file, block.end_line, 1, block.end_line, 1, written)
+
+    def _append_item(self, block: Block, attribute: Attribute, new_ref: str, what: str) -> Edit:
+        """`new_ref` as the last item of the list `attribute`, in the list's own layout."""
+        if attribute.end_column is None:
+            raise CannotWrite(f"{what} is not a list to add the new group to")
         lines = self._lines(block.file)
         line = lines[attribute.end_line - 1]
         close = attribute.end_column - 2  # the index of its closing bracket
         if line[close] != "]":
-            raise CannotWrite(f"{attribute_name} of {step.endpoint} does not end with its list")
+            raise CannotWrite(f"{what} does not end with its list")
         before = line[:close].rstrip()
         if before.strip() or not attribute.expr.items:
             # Something precedes the closing bracket on its line: the new item goes there.
@@ -301,7 +389,7 @@ class _Writer:
             last -= 1
         item = lines[last - 1]
         if "#" in item or "//" in item or "/*" in item:
-            raise CannotWrite(f"the last item of {attribute_name} of {step.endpoint} has a comment after it")
+            raise CannotWrite(f"the last item of {what} has a comment after it")
         indent = item[:len(item) - len(item.lstrip())]
         text = f"\n{indent}{new_ref}," if item.rstrip().endswith(",") else f",\n{indent}{new_ref}"
         end = len(item.rstrip()) + 1
@@ -370,6 +458,11 @@ class _Writer:
         while f"{kind}.{name}" in taken or f"aws_security_group.{name}" in taken:
             name, n = f"{base}_{n}", n + 1
         return name
+
+
+def _after(block: Block, text: str) -> Edit:
+    """`text` inserted right after `block`."""
+    return Edit(block.file, block.end_line, block.end_column, block.end_line, block.end_column, text)
 
 
 def _unnamed(address: str, module: str) -> str:

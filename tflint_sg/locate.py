@@ -103,6 +103,7 @@ class Locator:
         self._spans = config.spans
         self._call_spans = config.call_spans
         self._id_outputs = config.id_outputs
+        self._group_variables = config.group_variables
         self._fallback = Location(self.source_uri, 1, 1)
         if os.path.isdir(config.source):
             first = min((span.file for span in config.spans.values()), default=None)
@@ -147,6 +148,19 @@ class Locator:
         span = self._spans.get(address)
         if span is None and address == strip_keys(address):
             span = self._declared_spans().get(address)
+        if span is None or span.block is None or ".terraform" in Path(span.file).parts:
+            return None
+        return span.block if self.paths.uri(span.file) == relative_uri(span.file, self.paths.root) else None
+
+    def group_variable(self, address: str) -> tuple[str, bool] | None:
+        """For a resource of an installed module, the module's variable its security groups
+        come from and whether that variable's default is empty (config.group_variables)."""
+        return self._group_variables.get(address)
+
+    def call_block(self, module: str) -> Block | None:
+        """The module block that calls the module instance `module`, when the repository holds
+        it (the caller is not itself an installed module)."""
+        span = self._call_spans.get(module)
         if span is None or span.block is None or ".terraform" in Path(span.file).parts:
             return None
         return span.block if self.paths.uri(span.file) == relative_uri(span.file, self.paths.root) else None

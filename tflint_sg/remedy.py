@@ -33,6 +33,7 @@ class Admit:
     # Where the peer's addresses lie: what a rule can name instead of its groups when naming
     # them would make the two groups depend on each other (Terraform refuses the cycle).
     peer_networks: tuple[str, ...] = ()
+    endpoint: str = ""  # the resource on the side `group` filters, whose traffic this admits
 
 
 @dataclass(frozen=True)

@@ -66,6 +66,7 @@ def attach_source(config: Config, source: str, budget=None, planned=None) -> Non
     config.spans = twin.spans
     config.call_spans = twin.call_spans
     config.id_outputs = twin.id_outputs
+    config.group_variables = twin.group_variables
     config.files = twin.files
     # The plan is analyzed in full; only the reading of its configuration may stop short.
     config.warnings.extend(f"the configuration at {source}: {warning}" for warning in twin.warnings)

@@ -133,8 +133,8 @@ def admitting_step(model: Model, side: list[Blocker], endpoint: Endpoint, admit:
     own = [b.group for b in side if b.group not in peer_groups and b.group in model.groups
            and not model.groups[b.group].is_vpc_default and _only_on(model, b.group, endpoint.address)]
     if own:
-        return replace(admit, group=own[0])
-    return OwnGroup(endpoint.address, side[0].group, admit)
+        return replace(admit, group=own[0], endpoint=endpoint.address)
+    return OwnGroup(endpoint.address, side[0].group, replace(admit, endpoint=endpoint.address))
 
 
 def _only_on(model: Model, group: str, address: str) -> bool:

@@ -14,7 +14,8 @@ from msgspec.structs import replace
 from tflint_sg.config import CHECKED_TYPES, NETWORK_TYPES, Config, Ref, Resource, canonical_type
 from tflint_sg.errors import InputError
 from tflint_sg.load.modules import sources as hcl_sources
-from tflint_sg.load.modules.references import check_references
+from tflint_sg.load.modules.carriers import group_variables
+from tflint_sg.load.modules.references import check_call_arguments, check_references
 from tflint_sg.load.modules.module import (INSTANCE_BUDGET, MAX_MODULE_DEPTH, Environment, InstanceBudget, ModuleDef,
                                           ModuleInstance, Span)
 from tflint_sg.addresses import parse_resource_address, strip_keys
@@ -62,10 +63,10 @@ def load_directory(directory: str, var_files: list[str] = (), var_args: list[str
             definitions[module_dir] = ModuleDef(module_dir, blocks, overrides)
         return definitions[module_dir]
 
-    def resolve_source(caller_dir: str, key: str, source: str):
+    def resolve_source(caller_dir: str, key: str, source: str, version: str | None):
         if source in ignore_modules:
             return None, f"module {key} ({source}) is ignored by the settings (ignore_module)"
-        return hcl_sources.resolve_module_source(root, caller_dir, key, source)
+        return hcl_sources.resolve_module_source(root, caller_dir, key, source, version)
 
     _parse_ahead(root, ignore_modules)
     env = Environment(root, values, load_module, resolve_source, budget, planned)
@@ -102,6 +103,7 @@ def load_directory(directory: str, var_files: list[str] = (), var_args: list[str
             checked.add(definition.directory)
             check_references(definition.blocks, definition.overrides, strip_keys(instance.path) or "the root module",
                              hcl_sources.display_path)
+    check_call_arguments(visited, hcl_sources.display_path)
     config.group_uses = set()
     walked: set[tuple[str, str]] = set()
     for instance in visited:
@@ -114,6 +116,7 @@ def load_directory(directory: str, var_files: list[str] = (), var_args: list[str
         config.group_uses |= uses
         config.strings_used |= strings
     config.call_spans.update(env.call_spans)
+    config.group_variables = group_variables(visited)
     for instance in visited:
         for named, output in _id_outputs(instance):
             config.id_outputs.setdefault(named, []).append((instance.path, output))

@@ -118,7 +118,7 @@ class Environment:
 
     def __init__(self, root_dir: str, root_values: dict[str, Any],
                  load_module: Callable[[str], ModuleDef],
-                 resolve_source: Callable[[str, str, str], tuple[str | None, str | None]],
+                 resolve_source: Callable[[str, str, str, str | None], tuple[str | None, str | None]],
                  budget: InstanceBudget | None = None, planned: Any = None):
         """`planned`: the instances and data source values of a plan made from this
         configuration (load.plan.instances.PlannedInstances); they win over what evaluation
@@ -127,7 +127,7 @@ class Environment:
         self.root_values = root_values
         self.planned = planned
         self.load_module = load_module
-        self.resolve_source = resolve_source  # (caller dir, module key, source) -> (dir, note)
+        self.resolve_source = resolve_source  # (caller dir, module key, source, version) -> (dir, note)
         self.notes: list[str] = []
         self.call_spans: dict[str, Span] = {}
         self.workspace = _workspace(root_dir)
@@ -359,7 +359,9 @@ class ModuleInstance:
         if not isinstance(source, str):
             self.env.notes.append(f"{address}: its source is not a literal string; not followed")
             return Unknown(f"{address} is not analyzed")
-        directory, note = self.env.resolve_source(self.definition.directory, key_path, source)
+        version = evaluate(call.attributes["version"].expr, self.scope) if "version" in call.attributes else None
+        directory, note = self.env.resolve_source(self.definition.directory, key_path, source,
+                                                  version if isinstance(version, str) else None)
         if directory is None:
             self.env.notes.append(note or f"{address}: not followed")
             return Unknown(f"{address} is not analyzed: {note}")

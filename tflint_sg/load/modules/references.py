@@ -88,6 +88,33 @@ def check_references(blocks: list[Block], overrides: list[Block], module: str, d
         raise InputError(display(file), f"{problem} is not declared in {module}", line)
 
 
+# Arguments of a module block that are Terraform's, not the module's variables.
+_CALL_META_ARGUMENTS = frozenset({"source", "version", "count", "for_each", "providers", "depends_on"})
+
+
+def check_call_arguments(instances, display=str) -> None:
+    """Raise an InputError for the first argument (by file and line) of a module call that the
+    called module declares no variable for: Terraform refuses such a call ("Unsupported
+    argument"), most often because the installed module is another version than the one the
+    call was written for. `instances`: the module instances read, each with its `call` block
+    (None for the root) and the `definition` it was called with."""
+    problems = []
+    seen: set[tuple[int, str]] = set()
+    for instance in instances:
+        call, definition = instance.call, instance.definition
+        if call is None or (id(call), definition.directory) in seen:
+            continue
+        seen.add((id(call), definition.directory))
+        for name, attribute in call.attributes.items():
+            if name not in _CALL_META_ARGUMENTS and name not in definition.variables:
+                problems.append((call.file, attribute.line, name, call.labels[0] if call.labels else "?"))
+    if problems:
+        file, line, name, label = sorted(problems)[0]
+        raise InputError(display(file), f'Unsupported argument: module "{label}" declares no variable "{name}", '
+                         "so Terraform refuses the call (is the installed module the version the call was "
+                         "written for? run `terraform init`)", line)
+
+
 def _undeclared(reference: _Reference, declared: Declarations) -> str | None:
     root, names = reference.root, reference.names
     if root == "var" and names and names[0] not in declared.variables:
@@ -119,7 +146,7 @@ def _block_references(block: Block, bound: frozenset[str]) -> Iterator[tuple[_Re
     skipped = _UNCHECKED_ATTRIBUTES.get(block.type, ())
     for name, attribute in block.attributes.items():
         if name not in skipped:
-            for root, names in _expression_references(attribute.expr, bound):
+            for root, names in expression_references(attribute.expr, bound):
                 yield _Reference(root, names), attribute, block.file
     for nested in block.blocks:
         yield from _block_references(nested, bound)
@@ -141,7 +168,7 @@ def _iterator_names(dynamic: Block) -> frozenset[str]:
     return frozenset(names)
 
 
-def _expression_references(expr, bound: frozenset[str]) -> Iterator[tuple[str, tuple[str, ...]]]:
+def expression_references(expr, bound: frozenset[str]) -> Iterator[tuple[str, tuple[str, ...]]]:
     """(root, attribute names after it) of each reference in `expr` whose root `bound` leaves free."""
     steps: list[str | None] = []  # from the outside in; None for an index
     node = expr
@@ -150,7 +177,7 @@ def _expression_references(expr, bound: frozenset[str]) -> Iterator[tuple[str, t
             steps.append(node.name)
         else:
             steps.append(None)
-            yield from _expression_references(node.key, bound)
+            yield from expression_references(node.key, bound)
         node = node.target
     if steps:
         if isinstance(node, Name):
@@ -162,22 +189,22 @@ def _expression_references(expr, bound: frozenset[str]) -> Iterator[tuple[str, t
                     names.append(step)
                 yield node.name, tuple(names)
         else:
-            yield from _expression_references(node, bound)
+            yield from expression_references(node, bound)
         return
     if isinstance(node, Splat):
-        yield from _expression_references(node.target, bound)
+        yield from expression_references(node.target, bound)
         for kind, step in node.steps:
             if kind == "index":
-                yield from _expression_references(step, bound)
+                yield from expression_references(step, bound)
     elif isinstance(node, For):
-        yield from _expression_references(node.collection, bound)
+        yield from expression_references(node.collection, bound)
         inner = bound | {node.value_name} | ({node.key_name} if node.key_name else set())
         for part in (node.key, node.value, node.condition):
             if part is not None:
-                yield from _expression_references(part, inner)
+                yield from expression_references(part, inner)
     else:
         for child in _children(node):
-            yield from _expression_references(child, bound)
+            yield from expression_references(child, bound)
 
 
 def _children(node) -> tuple:

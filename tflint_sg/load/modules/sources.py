@@ -271,9 +271,11 @@ def _is_local_source(source: str) -> bool:
 
 
 def resolve_module_source(
-    root_dir: str, caller_dir: str, module_key: str, source: str
+    root_dir: str, caller_dir: str, module_key: str, source: str, version: str | None = None
 ) -> tuple[str | None, str | None]:
-    """The directory of a module call, or (None, note saying why it is not analyzed)."""
+    """The directory of a module call, or (None, note saying why it is not analyzed). `version`:
+    the call's version constraint; an installed module that does not meet it is not read
+    (Terraform refuses to plan until `terraform init` installs a version that does)."""
     boundary = _boundary(root_dir)
     if _is_local_source(source):
         directory = os.path.normpath(os.path.join(caller_dir, source))
@@ -295,16 +297,57 @@ def resolve_module_source(
         with open(manifest, encoding="utf-8-sig") as handle:
             entries = json.load(handle)["Modules"]
         recorded = {entry["Key"]: entry["Dir"] for entry in entries}
-    except (OSError, ValueError, KeyError, TypeError):  # ValueError covers bad JSON and UTF-8
+        versions = {entry["Key"]: entry.get("Version") for entry in entries}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):  # ValueError: bad JSON and UTF-8
         return None, f"module {module_key}: {manifest} is not a readable module manifest; run `terraform init`"
     if module_key not in recorded or not isinstance(recorded[module_key], str):
         return None, not_installed
+    installed = versions[module_key]
+    if version is not None and isinstance(installed, str) and meets_constraint(installed, version) is False:
+        return None, (f"module {module_key} ({source}): the installed version {installed} does not meet the "
+                      f'call\'s version "{version}": run `terraform init` to let tflint-sg analyze it')
     directory = os.path.normpath(os.path.join(root_dir, recorded[module_key].replace("\\", "/")))
     if not _within(directory, boundary):
         return None, f"module {module_key}: installed directory {directory} is outside the repository; not followed"
     if not os.path.isdir(directory):
         return None, f"module {module_key}: {directory}, installed by `terraform init`, does not exist: run `terraform init`"
     return directory, None
+
+
+_VERSION = re.compile(r"^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$")
+_CONSTRAINT = re.compile(r"^\s*(=|!=|>=|<=|>|<|~>)?\s*(\S+)\s*$")
+
+
+def meets_constraint(version: str, constraint: str) -> bool | None:
+    """Whether a module version meets a version constraint as Terraform reads it ("~> 5.1",
+    ">= 4.0, < 6"); None when either cannot be read. A prerelease meets only a constraint
+    that names it exactly."""
+    have = _VERSION.match(version.strip())
+    if have is None:
+        return None
+    have_parts = tuple(int(part or 0) for part in have.groups()[:3])
+    for clause in constraint.split(","):
+        parsed = _CONSTRAINT.match(clause)
+        want = _VERSION.match(parsed.group(2)) if parsed else None
+        if want is None:
+            return None
+        operator = parsed.group(1) or "="
+        given = [int(part) for part in want.groups()[:3] if part is not None]
+        want_parts = tuple(given + [0] * (3 - len(given)))
+        if have.group(4) or want.group(4):  # prereleases
+            if operator != "=" or have_parts != want_parts or have.group(4) != want.group(4):
+                return False
+            continue
+        if operator == "~>":
+            # The last segment given may grow; those before it are fixed ("~> 5" is any 5.x).
+            fixed = max(len(given) - 1, 1)
+            if have_parts[:fixed] != want_parts[:fixed] or have_parts < want_parts:
+                return False
+        elif not {"=": have_parts == want_parts, "!=": have_parts != want_parts,
+                  ">": have_parts > want_parts, ">=": have_parts >= want_parts,
+                  "<": have_parts < want_parts, "<=": have_parts <= want_parts}[operator]:
+            return False
+    return True
 
 
 # --- module roots -------------------------------------------------------------------------
