@@ -34,11 +34,11 @@ from conftest import FIXTURES
 BLOCKED_PATH_RULES = frozenset({
     "aws_lb_target_traffic_blocked", "aws_lb_target_health_check_blocked", "aws_lb_target_clients_blocked",
     "aws_ecs_service_dynamic_ports_blocked", "aws_data_store_port_mismatch", "aws_data_store_unreachable",
-    "aws_data_store_client_egress_blocked",
+    "aws_data_store_client_egress_blocked", "aws_network_acl_traffic_blocked", "aws_network_acl_return_traffic_blocked",
 })
 # What a fix may add: a security group, or a rule of one.
 ADDED_TYPES = frozenset({"aws_security_group", "aws_security_group_rule", "aws_vpc_security_group_ingress_rule",
-                         "aws_vpc_security_group_egress_rule"})
+                         "aws_vpc_security_group_egress_rule", "aws_network_acl_rule"})
 MIRROR = Path(os.environ.get("TF_PROVIDER_MIRROR", "/opt/tf-plugins"))
 TIMEOUT = 600
 
@@ -231,6 +231,7 @@ def named_blocks(findings: list[dict]) -> set[tuple[str, str]]:
         addresses.add(finding["primary"]["address"])
         for blocker in finding["blockers"]:
             addresses.update((blocker["endpoint"], blocker["security_group"]))
+        addresses.update(blocker["network_acl"] for blocker in finding.get("network_acl_blockers", ()))
     named = set()
     for address in addresses:
         steps = re.sub(r'\[[^\]]*\]', "", address).split(".")
@@ -282,7 +283,7 @@ def test_the_blocked_paths_are_gone_and_nothing_new_appears(fixed):
 @CASES
 def test_the_edits_touch_only_what_the_findings_name(fixed):
     named = named_blocks(fixed.before)
-    blocking_sides = sum(len(f["blockers"]) for f in _blocked(fixed.before))
+    blocking_sides = sum(len(f["blockers"]) + len(f.get("network_acl_blockers", ())) for f in _blocked(fixed.before))
     added_count = 0
     assert set(fixed.texts_after) == set(fixed.texts_before)
     for path, old in fixed.texts_before.items():

@@ -25,9 +25,17 @@ def _matches(expected: dict, got: dict) -> bool:
             want = {(b["endpoint"], b["direction"], b["security_group"]) for b in value}
             if want != {(b["endpoint"], b["direction"], b["security_group"]) for b in got.get("blockers", [])}:
                 return False
+        elif key == "network_acl_blockers":
+            if {_acl_key(b) for b in value} != {_acl_key(b) for b in got.get(key, [])}:
+                return False
         elif got.get(key) != value:
             return False
     return True
+
+
+def _acl_key(blocker: dict) -> tuple:
+    return tuple(blocker[key] for key in ("network_acl", "subnet", "peer_subnet", "direction", "traffic", "from_port",
+                                          "to_port", "rule_number"))
 
 
 def _unmatched(expected: list[dict], got: list[dict]) -> tuple[list, list]:

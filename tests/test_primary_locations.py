@@ -66,6 +66,16 @@ EXPECTED = {
     # The root's instance is in the default group module.network manages with no rules: the
     # instance needs a group of its own, attached in its block (the same as default_security_group).
     ("module_lb_root_targets", "aws_lb_target_traffic_blocked"): ("main.tf", 'resource "aws_instance" "web"', None),
+    # Network ACLs: the entry that denies (its nested block), else the ACL, where an entry goes.
+    ("nacl_request_blocked", "aws_network_acl_traffic_blocked"): ("main.tf", 'resource "aws_network_acl" "app"', None),
+    ("nacl_return_blocked", "aws_network_acl_return_traffic_blocked"): (
+        "main.tf", 'resource "aws_network_acl" "app"', None),
+    ("nacl_deny_shadows_allow", "aws_network_acl_traffic_blocked"): (
+        "main.tf", 'resource "aws_network_acl" "app"', RULE + "rule_no    = 90"),
+    ("nacl_default_managed", "aws_network_acl_traffic_blocked"): (
+        "main.tf", 'resource "aws_default_network_acl" "main"', None),
+    ("nacl_module_dedicated", "aws_network_acl_traffic_blocked"): (
+        "modules/network/main.tf", 'resource "aws_network_acl" "private"', None),
     # Two calls of an installed module whose group admits the ALB on 443 only; the target groups
     # send 8080 and 9090: each finding points at its port (the module cannot be edited).
     ("module_installed_call_site", "aws_lb_target_traffic_blocked"): [

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from tflint_sg.model import Model
 from tflint_sg.network import Verdict, path
+from tflint_sg.network_acls import AclVerdict, acl_path
 from tflint_sg.topology import Flow, data_flows, intended_flows
 
 
@@ -16,6 +17,7 @@ class Context:
         self.flows, self.flow_notes = intended_flows(model)  # load balancer -> target
         self._data_flows: list[Flow] | None = None
         self._verdicts: dict[Flow, Verdict] = {}
+        self._acl_verdicts: dict[Flow, AclVerdict] = {}
         self._carriers: dict[str, list[str]] | None = None
 
     def endpoints_carrying(self, group: str) -> list[str]:
@@ -44,4 +46,13 @@ class Context:
                            source_filtered=flow.source_filtered,
                            source_networks_known=flow.source_networks_known)
             self._verdicts[flow] = verdict
+        return verdict
+
+    def acl_verdict(self, flow: Flow) -> AclVerdict:
+        """The flow through the network ACLs of the subnets it crosses; each flow once per run."""
+        verdict = self._acl_verdicts.get(flow)
+        if verdict is None:
+            verdict = acl_path(self.model, self.model.endpoints[flow.source], self.model.endpoints[flow.target],
+                               flow.protocol, flow.port)
+            self._acl_verdicts[flow] = verdict
         return verdict

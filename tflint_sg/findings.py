@@ -87,6 +87,8 @@ class Finding:
     # the rules, by the writer that reads the source (fixwrite.py).
     changes: tuple[Fix, ...] = ()
     blockers: tuple[Blocker, ...] = ()
+    # Network ACL entries (or implicit denies) that drop the flow (network_acls.AclBlocker).
+    acl_blockers: tuple = ()
     unresolved: tuple[str, ...] = ()  # parts of the path that stayed undecided
     # The flow, for findings about one (the subject is then its target).
     load_balancer: str | None = None
@@ -115,7 +117,9 @@ class Finding:
     def identity(self) -> tuple[str, ...]:
         """What makes two findings the same problem across runs: the rule, the resources without
         instance keys, the port and the groups that block, so scaling `count` keeps it."""
-        blocking = sorted({f"{b.direction}:{strip_keys(b.group)}" for b in self.blockers})
+        blocking = sorted({f"{b.direction}:{strip_keys(b.group)}" for b in self.blockers}
+                          | {f"{b.traffic}:{'egress' if b.egress else 'ingress'}:{strip_keys(b.acl)}"
+                             for b in self.acl_blockers})
         identity = (self.rule, strip_keys(self.subject), strip_keys(self.load_balancer or ""), self.protocol or "",
                     str(self.port or ""), strip_keys(self.peer or ""))
         return identity + tuple(blocking)

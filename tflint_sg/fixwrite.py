@@ -22,7 +22,7 @@ from tflint_sg.load.hcl.syntax import Attribute, Block, GetAttr, Index, Literal,
 from tflint_sg.locate import Locator
 from tflint_sg.model import EGRESS, INGRESS, Model
 from tflint_sg.positions import find_part, inline_rule_block
-from tflint_sg.remedy import Admit, OwnGroup, Remedy, SetPort
+from tflint_sg.remedy import AclEntry, Admit, AllowInAcl, OwnGroup, Remedy, SetPort
 
 # The attribute of an endpoint's own block that lists its security groups, by resource type.
 GROUPS_ATTRIBUTE = {resource_type: paths[0] for resource_type, paths in GROUP_ARGUMENTS.items() if "." not in paths[0]}
@@ -66,6 +66,8 @@ class _Writer:
     def _step(self, step) -> list[Edit]:
         if isinstance(step, SetPort):
             return [self._set_port(step)]
+        if isinstance(step, AllowInAcl):
+            return [self._allow_in_acl(step)]
         if self._installed(step):
             return self._at_call(step)
         if isinstance(step, Admit):
@@ -241,6 +243,60 @@ class _Writer:
                         + _inline_sources(admit, peers), _INDENT * 2)
         return (f'\n\nresource "aws_security_group" "{name}" {{\n{_aligned(settings, _INDENT)}\n\n'
                 f"{_INDENT}{admit.direction} {{\n{rule}\n{_INDENT}}}\n}}")
+
+    def _allow_in_acl(self, step: AllowInAcl) -> Edit:
+        """Allow entries in a network ACL, each numbered below the entry that denies the traffic
+        (or after the last one), as inline blocks when the ACL's entries are inline (or it has
+        none), else as aws_network_acl_rule resources beside it."""
+        acl_block = self._block(step.acl)
+        acl = self.model.network_acls[step.acl]
+        module = parse_resource_address(step.acl).module
+        taken = {(rule.egress, rule.number) for rule in acl.rules}
+        numbered = []
+        for entry in step.entries:
+            number = _free_number(entry, sorted(n for egress, n in taken if egress == entry.egress and n is not None))
+            if number is None:
+                raise CannotWrite(f"{step.acl} has no free rule number below {entry.before} for the entry")
+            taken.add((entry.egress, number))
+            numbered.append((number, entry))
+        standalone = any(rule.declared_by != step.acl for rule in acl.rules)
+        if not standalone:
+            lines = self._lines(acl_block.file)
+            closing = lines[acl_block.end_line - 1]
+            if closing.strip() != "}" or acl_block.end_line == acl_block.start_line:
+                raise CannotWrite(f"the block of {step.acl} does not end with a line of its own")
+            nested = [b for b in acl_block.blocks if b.start_column]
+            indent = " " * (nested[0].start_column - 1) if nested else \
+                closing[:len(closing) - len(closing.lstrip())] + _INDENT
+            text = "".join(
+                f"\n{indent}{'egress' if entry.egress else 'ingress'} {{\n"
+                + _aligned(_acl_settings(number, entry, self._subnet_cidr(entry, module), inline=True), indent + _INDENT)
+                + f"\n{indent}}}\n" for number, entry in numbered)
+            if not lines[acl_block.end_line - 2].strip():
+                text = text[1:]
+            return Edit(acl_block.file, acl_block.end_line, 1, acl_block.end_line, 1, text)
+        acl_ref = self._reference_of(step.acl, module)
+        text = ""
+        for number, entry in numbered:
+            way = "out" if entry.egress else "in"
+            name = self._new_name("aws_network_acl_rule", module, f"{acl_block.labels[1]}_{way}_{number}")
+            settings = [("network_acl_id", acl_ref)] + _acl_settings(number, entry, self._subnet_cidr(entry, module),
+                                                                      inline=False)
+            text += f'\n\nresource "aws_network_acl_rule" "{name}" {{\n{_aligned(settings, _INDENT)}\n}}'
+        return _after(acl_block, text)
+
+    def _subnet_cidr(self, entry: AclEntry, module: str) -> str:
+        """The peer subnet's CIDR block as the module can say it: its attribute, else the text."""
+        if parse_resource_address(entry.peer_subnet).module == module and self.locator.block(entry.peer_subnet):
+            parsed = parse_resource_address(entry.peer_subnet)
+            return f"{parsed.resource}{parsed.key or ''}.cidr_block"
+        return _quote(entry.peer_network)
+
+    def _reference_of(self, address: str, module: str) -> str:
+        parsed = parse_resource_address(address)
+        if parsed.module != module:
+            raise CannotWrite(_unnamed(address, module))
+        return f"{parsed.resource}{parsed.key or ''}.id"
 
     # --- modules `terraform init` installed ---------------------------------------------
 
@@ -458,6 +514,30 @@ class _Writer:
         while f"{kind}.{name}" in taken or f"aws_security_group.{name}" in taken:
             name, n = f"{base}_{n}", n + 1
         return name
+
+
+def _free_number(entry: AclEntry, numbers: list[int]) -> int | None:
+    """A rule number for a new entry: right below the entry that denies the traffic, above the
+    entry before it; after the last entry (the next multiple of 10) for the implicit deny."""
+    if entry.before is None:
+        number = (max(numbers, default=90) // 10 + 1) * 10
+        return number if number <= 32766 else None
+    below = [n for n in numbers if n < entry.before]
+    candidate = entry.before - 1
+    while candidate > (max(below) if below else 0):
+        if candidate not in numbers:
+            return candidate
+        candidate -= 1
+    return None
+
+
+def _acl_settings(number: int, entry: AclEntry, cidr: str, inline: bool) -> list[tuple[str, str]]:
+    ports = [("from_port", str(entry.from_port)), ("to_port", str(entry.to_port))]
+    if inline:
+        return [("rule_no", str(number)), ("action", '"allow"'), ("protocol", f'"{entry.protocol}"')] + ports + [
+            ("cidr_block", cidr)]
+    return [("rule_number", str(number)), ("egress", "true" if entry.egress else "false"),
+            ("protocol", f'"{entry.protocol}"'), ("rule_action", '"allow"'), ("cidr_block", cidr)] + ports
 
 
 def _after(block: Block, text: str) -> Edit:

@@ -19,9 +19,9 @@ from pathlib import Path
 from tflint_sg.addresses import parse_resource_address, split_steps, strip_keys
 from tflint_sg.config import Config
 from tflint_sg.load.hcl.syntax import Attribute, Block
-from tflint_sg.model import Rule
+from tflint_sg.model import AclRule, Rule
 from tflint_sg.paths import repository_root
-from tflint_sg.positions import find_part, inline_rule_block
+from tflint_sg.positions import find_part, inline_acl_entry, inline_rule_block
 
 
 @dataclass(frozen=True)
@@ -133,7 +133,9 @@ class Locator:
             if span.block is None:
                 return self._location(span)
             block = span.block
-            if rule is not None and rule.declared_by == rule.group:
+            if isinstance(rule, AclRule):
+                block = (inline_acl_entry(block, rule) if rule.declared_by == rule.acl else None) or block
+            elif rule is not None and rule.declared_by == rule.group:
                 block = inline_rule_block(block, rule) or block
             part, file = find_part(block, attribute)
             return self._part_location(part, file)

@@ -128,6 +128,11 @@ class Endpoint:
     groups: tuple[str, ...] = ()  # security groups, by address
     unresolved_groups: tuple[str, ...] = ()  # security groups that could not be resolved, and why
     networks: tuple[Network, ...] | None = None  # where its addresses lie; None: unknown
+    # The subnets its interfaces are in, by address; None: not known. `spread`: it has
+    # interfaces in each of them (a load balancer's nodes, an Auto Scaling group's instances);
+    # else it is in one of them (a database in its subnet group).
+    subnets: tuple[str, ...] | None = None
+    spread: bool = True
 
 
 @dataclass
@@ -159,6 +164,38 @@ class Forward:
     weight: int | None  # None: unknown; 0 carries no traffic
 
 
+@dataclass(frozen=True)
+class AclRule:
+    """One numbered entry of a network ACL."""
+
+    acl: str  # the network ACL, by address
+    number: int | None  # rule_number; None: unknown
+    egress: bool
+    protocol: str | None  # "all", "tcp", "udp", "icmp" or a protocol number; None: unknown
+    from_port: int | None
+    to_port: int | None
+    cidr: Network | None  # None: unknown (or an IPv6 block, for which ipv6 says so)
+    allow: bool | None  # None: unknown action
+    declared_by: str = ""
+    ipv6: bool = False
+
+    def describe(self) -> str:
+        what = "allow" if self.allow else "deny" if self.allow is not None else "unknown action"
+        ports = describe_ports(self.protocol, self.from_port, self.to_port)
+        return f"rule {self.number if self.number is not None else '?'} ({what} {ports} {'to' if self.egress else 'from'} {self.cidr or 'unknown'})"
+
+
+@dataclass
+class NetworkAcl:
+    """A network ACL: stateless, per subnet, its rules evaluated lowest number first."""
+
+    address: str
+    rules: list[AclRule] = field(default_factory=list)
+    # Why its entries are not all known (an inline list unknown until apply); None: they are.
+    incomplete: str | None = None
+    is_vpc_default: bool = False
+
+
 @dataclass
 class ClassicListener:
     instance_port: Port | None
@@ -174,6 +211,9 @@ class LoadBalancer:
     classic_listeners: list[ClassicListener] = field(default_factory=list)
     classic_instances: list[str] = field(default_factory=list)
     classic_health_port: int | None = None
+    # Whether each node sends to targets in every zone: always for ALBs and (by default) classic
+    # ELBs, off by default for NLBs; None: not known.
+    cross_zone: bool | None = True
 
 
 @dataclass
@@ -206,6 +246,11 @@ class Model:
     forwards: list[Forward] = field(default_factory=list)
     listeners: list[Listener] = field(default_factory=list)
     data_stores: dict[str, DataStore] = field(default_factory=dict)
+    network_acls: dict[str, NetworkAcl] = field(default_factory=dict)
+    # Each subnet's network ACL by address (None: not known which), and its CIDR block.
+    subnet_acls: dict[str, str | None] = field(default_factory=dict)
+    subnet_networks: dict[str, Network] = field(default_factory=dict)
+    subnet_zones: dict[str, str] = field(default_factory=dict)  # availability zone, where known
     compute: set[str] = field(default_factory=set)  # endpoints that run the application
     group_uses: set[tuple[str, str]] | None = None  # see Config.group_uses
     opaque_modules: set[str] = field(default_factory=set)

@@ -12,7 +12,7 @@ from typing import Union
 
 from tflint_sg.addresses import strip_keys
 from tflint_sg.load.hcl.syntax import Attribute, Block, GetAttr, Index, Literal, Name, TupleExpr
-from tflint_sg.model import Rule
+from tflint_sg.model import AclRule, Rule
 from tflint_sg.modeling.groups import normalize_protocol
 from tflint_sg.modeling.lookup import network
 from tflint_sg.values import to_port
@@ -62,6 +62,16 @@ def inline_rule_block(group: Block, rule: Rule) -> Block | None:
             return nested
     return next((nested for nested in group.blocks
                  if nested.type == "dynamic" and nested.labels[:1] == (rule.direction,)), None)
+
+
+def inline_acl_entry(acl: Block, rule: AclRule) -> Block | None:
+    """The network ACL's nested `ingress`/`egress` block whose rule_no is the entry's number,
+    else the first `dynamic` one of that way, else None."""
+    way = "egress" if rule.egress else "ingress"
+    for nested in acl.blocks:
+        if nested.type == way and to_port(_literal(nested, "rule_no")) == rule.number:
+            return nested
+    return next((nested for nested in acl.blocks if nested.type == "dynamic" and nested.labels[:1] == (way,)), None)
 
 
 def _agrees(block: Block, rule: Rule) -> bool:

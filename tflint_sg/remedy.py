@@ -57,7 +57,30 @@ class SetPort:
     value: Union[int, str]
 
 
-Step = Union[Admit, OwnGroup, SetPort]
+@dataclass(frozen=True)
+class AclEntry:
+    """An allow entry of a network ACL for `protocol` on ports `from_port`-`to_port` with the
+    subnet `peer_subnet` (its CIDR block `peer_network`), numbered below `before` (the entry
+    that denies the traffic now; None: the implicit deny, after every entry)."""
+
+    egress: bool
+    protocol: str
+    from_port: int
+    to_port: int
+    peer_subnet: str
+    peer_network: str
+    before: int | None
+
+
+@dataclass(frozen=True)
+class AllowInAcl:
+    """Entries added to the network ACL `acl`, in the style its entries are written in."""
+
+    acl: str
+    entries: tuple[AclEntry, ...]
+
+
+Step = Union[Admit, OwnGroup, SetPort, AllowInAcl]
 
 
 @dataclass(frozen=True)

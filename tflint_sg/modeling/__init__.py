@@ -1,6 +1,7 @@
 """Config -> Model: security groups and their rules, endpoints and the groups they carry, and
 the load balancers with their listeners, target groups and targets. Built once per input."""
 
+from tflint_sg.modeling.acls import build_network_acls
 from tflint_sg.modeling.balancers import build_balancers
 from tflint_sg.modeling.endpoints import build_endpoints
 from tflint_sg.modeling.groups import build_groups, normalize_protocol
@@ -25,4 +26,5 @@ def build_model(config: Config) -> Model:
                 group.incomplete.setdefault(direction, reason)
     build_endpoints(lookup, model)
     build_balancers(lookup, model)
+    build_network_acls(lookup, model)
     return model

@@ -41,7 +41,14 @@ def _load_balancers(lookup: Lookup, model: Model) -> None:
         internal = values.get("internal")
         model.load_balancers[resource.address] = LoadBalancer(
             resource.address, kind, kind != "network" or bool(group_values),
-            internet_facing=(not internal) if isinstance(internal, bool) or internal is None else None)
+            internet_facing=(not internal) if isinstance(internal, bool) or internal is None else None,
+            cross_zone=_cross_zone(kind, values.get("enable_cross_zone_load_balancing")))
+
+
+def _cross_zone(kind: str, value: Any) -> bool | None:
+    if kind != "network":
+        return True  # application load balancers always balance across zones
+    return value if isinstance(value, bool) else False if value is None else None
 
 
 def _classic_load_balancers(lookup: Lookup, model: Model) -> None:

@@ -36,9 +36,15 @@ def add_endpoint(lookup: Lookup, model: Model, resource: Resource, group_values:
             groups = (default,)
         else:
             unresolved = (DEFAULT_GROUP_UNMANAGED,)
-    endpoint = Endpoint(resource.address, resource.type, groups, unresolved, networks)
+    endpoint = Endpoint(resource.address, resource.type, groups, unresolved, networks, subnet_addresses(lookup, subnets))
     model.endpoints[resource.address] = endpoint
     return endpoint
+
+
+def subnet_addresses(lookup: Lookup, subnets: list[Any]) -> tuple[str, ...] | None:
+    """The subnets, by address; None when one is not a subnet of the configuration (or none is given)."""
+    found = tuple(sorted({lookup.find(value, "aws_subnet") or "" for value in subnets}))
+    return found if found and "" not in found else None
 
 
 def build_endpoints(lookup: Lookup, model: Model) -> None:
@@ -79,6 +85,16 @@ _STORES = {
 }
 
 
+# type -> (the attribute naming its subnet group, the subnet group's type)
+_SUBNET_GROUPS = {
+    "aws_db_instance": ("db_subnet_group_name", "aws_db_subnet_group"),
+    "aws_rds_cluster": ("db_subnet_group_name", "aws_db_subnet_group"),
+    "aws_elasticache_cluster": ("subnet_group_name", "aws_elasticache_subnet_group"),
+    "aws_elasticache_replication_group": ("subnet_group_name", "aws_elasticache_subnet_group"),
+    "aws_redshift_cluster": ("cluster_subnet_group_name", "aws_redshift_subnet_group"),
+}
+
+
 def _data_stores(lookup: Lookup, model: Model) -> None:
     for resource_type, (kind, groups_attribute, subnet_attribute) in _STORES.items():
         for resource in lookup.of_type(resource_type):
@@ -91,7 +107,15 @@ def _data_stores(lookup: Lookup, model: Model) -> None:
             else:
                 groups = as_list(values.get(groups_attribute))
                 subnets = as_list(values.get(subnet_attribute)) if subnet_attribute else []
-            add_endpoint(lookup, model, resource, groups, subnets)
+            endpoint = add_endpoint(lookup, model, resource, groups, subnets)
+            if not subnets and resource_type in _SUBNET_GROUPS:
+                # In one subnet of its subnet group, which one not said: for network ACLs only
+                # (its addresses stay the VPC's for security group rules).
+                attribute, group_type = _SUBNET_GROUPS[resource_type]
+                group = lookup.find(values.get(attribute), group_type)
+                endpoint.subnets = subnet_addresses(lookup, as_list(lookup.resources[group].values.get("subnet_ids"))) \
+                    if group else None
+                endpoint.spread = False
             model.data_stores[resource.address] = DataStore(resource.address, kind,
                                                             _replica_port(lookup, resource_type, values),
                                                             _other_way_in(lookup, resource))

@@ -207,6 +207,11 @@ def _result(finding: Finding, locator: Locator, rule_index: int, level: str, bas
             "blockers": [
                 {"endpoint": b.endpoint, "direction": b.direction, "securityGroup": b.group} for b in finding.blockers
             ],
+            **({"networkAclBlockers": [
+                {"networkAcl": b.acl, "subnet": b.subnet, "direction": "egress" if b.egress else "ingress",
+                 "traffic": b.traffic, "fromPort": b.from_port, "toPort": b.to_port,
+                 "ruleNumber": b.rule.number if b.rule is not None else None} for b in finding.acl_blockers]}
+               if finding.acl_blockers else {}),
             **{key: value for key, value in (("loadBalancer", finding.load_balancer), ("peer", finding.peer),
                                               ("protocol", finding.protocol),
                                               ("port", finding.port if isinstance(finding.port, int) else

@@ -13,6 +13,8 @@ from tflint_sg.rules import (
     aws_lb_target_exposed,
     aws_lb_target_health_check_blocked,
     aws_lb_target_traffic_blocked,
+    aws_network_acl_return_traffic_blocked,
+    aws_network_acl_traffic_blocked,
     aws_security_group_mixed_rule_styles,
     aws_security_group_rule_source_unattached,
 )
@@ -26,6 +28,8 @@ ALL_RULES = (
     aws_data_store_port_mismatch,
     aws_data_store_unreachable,
     aws_data_store_client_egress_blocked,
+    aws_network_acl_traffic_blocked,
+    aws_network_acl_return_traffic_blocked,
     # exposure
     aws_lb_target_exposed,
     aws_data_store_exposed,
