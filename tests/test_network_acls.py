@@ -99,3 +99,24 @@ def test_traffic_within_one_subnet_is_not_filtered():
     model = _model([_entry(100, False, protocol="all"), _entry(100, False, egress=True, protocol="all")])
     model.endpoints["aws_lb.web"].subnets = ("aws_subnet.app_a",)
     assert _verdict(model).status == ALLOWED
+
+
+def test_a_flow_both_filters_drop_is_reported_by_each_rule_naming_the_other(tmp_path):
+    import shutil
+
+    from conftest import FIXTURES
+    from tflint_sg import pipeline
+
+    case = tmp_path / "case"
+    shutil.copytree(FIXTURES / "nacl_request_blocked", case, ignore=shutil.ignore_patterns("plan.json", "expected.json"))
+    (case / ".git").mkdir()
+    main = case / "main.tf"
+    text = main.read_text()
+    marker = "    from_port       = 80\n    to_port         = 80\n    protocol        = \"tcp\"\n    security_groups"
+    assert marker in text
+    main.write_text(text.replace(marker, marker.replace("= 80", "= 443")))
+    outcome = pipeline.run(pipeline.Options(paths=(str(case),), cache=False))
+    findings = {f.rule: f for f in outcome.checked[0].result.findings}
+    assert set(findings) == {"aws_lb_target_traffic_blocked", "aws_network_acl_traffic_blocked"}
+    assert "A network ACL drops it too" in findings["aws_lb_target_traffic_blocked"].message
+    assert findings["aws_network_acl_traffic_blocked"].message.endswith("Security groups block it too.")

@@ -66,6 +66,9 @@ EXPECTED = {
     # The root's instance is in the default group module.network manages with no rules: the
     # instance needs a group of its own, attached in its block (the same as default_security_group).
     ("module_lb_root_targets", "aws_lb_target_traffic_blocked"): ("main.tf", 'resource "aws_instance" "web"', None),
+    # The database admits the app on 5432, not the proxy: that rule is the place to edit.
+    ("rds_proxy_blocked", "aws_db_proxy_target_blocked"): (
+        "main.tf", 'resource "aws_security_group" "db"', RULE + "security_groups = [aws_security_group.app.id]"),
     # Network ACLs: the entry that denies (its nested block), else the ACL, where an entry goes.
     ("nacl_request_blocked", "aws_network_acl_traffic_blocked"): ("main.tf", 'resource "aws_network_acl" "app"', None),
     ("nacl_return_blocked", "aws_network_acl_return_traffic_blocked"): (

@@ -185,6 +185,8 @@ NETWORK_TYPES = frozenset(
         "aws_efs_mount_target",
         "aws_redshift_cluster",
         "aws_redshift_endpoint_access",
+        "aws_db_proxy",
+        "aws_db_proxy_target",
         "aws_opensearch_domain",
         "aws_elasticsearch_domain",
     }
@@ -198,7 +200,7 @@ CHECKED_TYPES = frozenset({
     "aws_network_interface", "aws_lb", "aws_elb", "aws_lb_listener", "aws_lb_listener_rule", "aws_lb_target_group",
     "aws_lb_target_group_attachment", "aws_ecs_service", "aws_lambda_function", "aws_db_instance", "aws_rds_cluster",
     "aws_elasticache_cluster", "aws_elasticache_replication_group", "aws_efs_mount_target", "aws_redshift_cluster",
-    "aws_opensearch_domain", "aws_elasticsearch_domain",
+    "aws_opensearch_domain", "aws_elasticsearch_domain", "aws_db_proxy", "aws_db_proxy_target",
 })
 
 

@@ -246,6 +246,8 @@ class Model:
     forwards: list[Forward] = field(default_factory=list)
     listeners: list[Listener] = field(default_factory=list)
     data_stores: dict[str, DataStore] = field(default_factory=dict)
+    # (RDS Proxy, database behind it) pairs, by address: the proxy connects to the database.
+    proxy_targets: list[tuple[str, str]] = field(default_factory=list)
     network_acls: dict[str, NetworkAcl] = field(default_factory=dict)
     # Each subnet's network ACL by address (None: not known which), and its CIDR block.
     subnet_acls: dict[str, str | None] = field(default_factory=dict)

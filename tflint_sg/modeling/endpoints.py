@@ -68,6 +68,7 @@ def build_endpoints(lookup: Lookup, model: Model) -> None:
                          as_list(network.get("subnet_ids")))
     model.compute = {address for address, endpoint in model.endpoints.items() if endpoint.type in COMPUTE_TYPES}
     _data_stores(lookup, model)
+    _proxy_targets(lookup, model)
 
 
 COMPUTE_TYPES = frozenset({"aws_instance", "aws_autoscaling_group", "aws_ecs_service", "aws_lambda_function"})
@@ -80,6 +81,7 @@ _STORES = {
     "aws_elasticache_replication_group": ("cache", "security_group_ids", None),
     "aws_efs_mount_target": ("file system", "security_groups", "subnet_id"),
     "aws_redshift_cluster": ("warehouse", "vpc_security_group_ids", None),
+    "aws_db_proxy": ("database proxy", "vpc_security_group_ids", "vpc_subnet_ids"),
     "aws_opensearch_domain": ("search domain", None, None),
     "aws_elasticsearch_domain": ("search domain", None, None),
 }
@@ -107,15 +109,16 @@ def _data_stores(lookup: Lookup, model: Model) -> None:
             else:
                 groups = as_list(values.get(groups_attribute))
                 subnets = as_list(values.get(subnet_attribute)) if subnet_attribute else []
-            endpoint = add_endpoint(lookup, model, resource, groups, subnets)
+            spread = True
             if not subnets and resource_type in _SUBNET_GROUPS:
-                # In one subnet of its subnet group, which one not said: for network ACLs only
-                # (its addresses stay the VPC's for security group rules).
+                # In one subnet of its subnet group, which one not said: its addresses lie in
+                # theirs, and it is blocked only where each of them blocks.
                 attribute, group_type = _SUBNET_GROUPS[resource_type]
                 group = lookup.find(values.get(attribute), group_type)
-                endpoint.subnets = subnet_addresses(lookup, as_list(lookup.resources[group].values.get("subnet_ids"))) \
-                    if group else None
-                endpoint.spread = False
+                subnets = as_list(lookup.resources[group].values.get("subnet_ids")) if group else []
+                spread = False
+            endpoint = add_endpoint(lookup, model, resource, groups, subnets)
+            endpoint.spread = spread
             model.data_stores[resource.address] = DataStore(resource.address, kind,
                                                             _replica_port(lookup, resource_type, values),
                                                             _other_way_in(lookup, resource))
@@ -157,10 +160,30 @@ _ENGINE_PORTS = (("aurora-postgresql", 5432), ("aurora-mysql", 3306), ("aurora",
 _FIXED_PORTS = {"aws_efs_mount_target": 2049}
 
 
+_PROXY_PORTS = {"MYSQL": 3306, "POSTGRESQL": 5432, "SQLSERVER": 1433}
+
+
+def _proxy_targets(lookup: Lookup, model: Model) -> None:
+    """Each database behind an RDS Proxy: the proxy connects to it through its own groups."""
+    for resource in lookup.of_type("aws_db_proxy_target"):
+        proxy = lookup.find(resource.values.get("db_proxy_name"), "aws_db_proxy")
+        database = lookup.find(resource.values.get("db_instance_identifier"), "aws_db_instance") or \
+            lookup.find(resource.values.get("db_cluster_identifier"), "aws_rds_cluster")
+        if proxy and database and (proxy, database) not in model.proxy_targets:
+            model.proxy_targets.append((proxy, database))
+        elif proxy:
+            model.notes.append(f"{resource.address}: the database behind {proxy} is not resolved; "
+                               "the proxy's path to it is not checked")
+
+
 def store_port(resource_type: str, values: dict) -> Port | None:
     """The port a store listens on: its `port`, else its engine's default (AWS's documented ones)."""
     if resource_type in _FIXED_PORTS:
         return _FIXED_PORTS[resource_type]
+    if resource_type == "aws_db_proxy":
+        # A proxy listens on its engine family's port (the RDS Proxy guide).
+        family = values.get("engine_family")
+        return _PROXY_PORTS.get(family.upper()) if isinstance(family, str) else None
     if resource_type in ("aws_opensearch_domain", "aws_elasticsearch_domain"):
         # 443 alone only when HTTPS is enforced; otherwise it also serves HTTP on 80.
         return 443 if first_block(values.get("domain_endpoint_options")).get("enforce_https") is True else None

@@ -22,7 +22,7 @@ class Lookup:
         self._default_groups: dict[str, str] | None = None
         for resource in config.resources.values():
             self._by_type.setdefault(resource.type, []).append(resource)
-            for attribute in ("id", "arn", "name"):
+            for attribute in ("id", "arn", "name", "identifier", "cluster_identifier"):
                 value = resource.values.get(attribute)
                 if isinstance(value, str) and value:
                     key = (resource.type, value)

@@ -7,6 +7,7 @@ from tflint_sg.rules import (
     aws_data_store_exposed,
     aws_data_store_port_mismatch,
     aws_data_store_unreachable,
+    aws_db_proxy_target_blocked,
     aws_ecs_service_dynamic_ports_blocked,
     aws_lb_listener_unreachable,
     aws_lb_target_clients_blocked,
@@ -28,6 +29,7 @@ ALL_RULES = (
     aws_data_store_port_mismatch,
     aws_data_store_unreachable,
     aws_data_store_client_egress_blocked,
+    aws_db_proxy_target_blocked,
     aws_network_acl_traffic_blocked,
     aws_network_acl_return_traffic_blocked,
     # exposure

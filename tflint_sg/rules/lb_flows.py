@@ -64,6 +64,8 @@ def _finding(context: Context, rule_id: str, flow: Flow, verdict, what: str) -> 
     message = f"{lead}, but security groups on {where} block it. " + " ".join(sentences)
     if verdict.unresolved:
         message += " Not decided on the other side: " + "; ".join(sorted(set(verdict.unresolved))) + "."
+    if flow.kind in (TRAFFIC, HEALTH_CHECK) and context.acl_verdict(flow).status == BLOCKED:
+        message += " A network ACL drops it too (aws_network_acl_traffic_blocked or _return_traffic_blocked says where)."
 
     peer = (peer_of(balancer, filtered=flow.source_filtered, networks_known=flow.source_networks_known) if ingress
             else peer_of(target))
