@@ -69,6 +69,9 @@ EXPECTED = {
     # The database admits the app on 5432, not the proxy: that rule is the place to edit.
     ("rds_proxy_blocked", "aws_db_proxy_target_blocked"): (
         "main.tf", 'resource "aws_security_group" "db"', RULE + "security_groups = [aws_security_group.app.id]"),
+    # Neptune listens on 8182; its group admits the app on 8080: that rule.
+    ("tier_more_stores", "aws_data_store_port_mismatch"): (
+        "main.tf", 'resource "aws_security_group" "neptune"', RULE + "from_port       = 8080"),
     # Network ACLs: the entry that denies (its nested block), else the ACL, where an entry goes.
     ("nacl_request_blocked", "aws_network_acl_traffic_blocked"): ("main.tf", 'resource "aws_network_acl" "app"', None),
     ("nacl_return_blocked", "aws_network_acl_return_traffic_blocked"): (

@@ -187,6 +187,14 @@ NETWORK_TYPES = frozenset(
         "aws_redshift_endpoint_access",
         "aws_db_proxy",
         "aws_db_proxy_target",
+        "aws_docdb_cluster",
+        "aws_docdb_subnet_group",
+        "aws_neptune_cluster",
+        "aws_neptune_subnet_group",
+        "aws_memorydb_cluster",
+        "aws_memorydb_subnet_group",
+        "aws_dax_cluster",
+        "aws_dax_subnet_group",
         "aws_opensearch_domain",
         "aws_elasticsearch_domain",
     }
@@ -201,6 +209,7 @@ CHECKED_TYPES = frozenset({
     "aws_lb_target_group_attachment", "aws_ecs_service", "aws_lambda_function", "aws_db_instance", "aws_rds_cluster",
     "aws_elasticache_cluster", "aws_elasticache_replication_group", "aws_efs_mount_target", "aws_redshift_cluster",
     "aws_opensearch_domain", "aws_elasticsearch_domain", "aws_db_proxy", "aws_db_proxy_target",
+    "aws_docdb_cluster", "aws_neptune_cluster", "aws_memorydb_cluster", "aws_dax_cluster",
 })
 
 

@@ -82,6 +82,10 @@ _STORES = {
     "aws_efs_mount_target": ("file system", "security_groups", "subnet_id"),
     "aws_redshift_cluster": ("warehouse", "vpc_security_group_ids", None),
     "aws_db_proxy": ("database proxy", "vpc_security_group_ids", "vpc_subnet_ids"),
+    "aws_docdb_cluster": ("document database", "vpc_security_group_ids", None),
+    "aws_neptune_cluster": ("graph database", "vpc_security_group_ids", None),
+    "aws_memorydb_cluster": ("cache", "security_group_ids", None),
+    "aws_dax_cluster": ("cache", "security_group_ids", None),
     "aws_opensearch_domain": ("search domain", None, None),
     "aws_elasticsearch_domain": ("search domain", None, None),
 }
@@ -94,6 +98,10 @@ _SUBNET_GROUPS = {
     "aws_elasticache_cluster": ("subnet_group_name", "aws_elasticache_subnet_group"),
     "aws_elasticache_replication_group": ("subnet_group_name", "aws_elasticache_subnet_group"),
     "aws_redshift_cluster": ("cluster_subnet_group_name", "aws_redshift_subnet_group"),
+    "aws_docdb_cluster": ("db_subnet_group_name", "aws_docdb_subnet_group"),
+    "aws_neptune_cluster": ("neptune_subnet_group_name", "aws_neptune_subnet_group"),
+    "aws_memorydb_cluster": ("subnet_group_name", "aws_memorydb_subnet_group"),
+    "aws_dax_cluster": ("subnet_group_name", "aws_dax_subnet_group"),
 }
 
 
@@ -119,6 +127,9 @@ def _data_stores(lookup: Lookup, model: Model) -> None:
                 spread = False
             endpoint = add_endpoint(lookup, model, resource, groups, subnets)
             endpoint.spread = spread
+            if isinstance(values.get("port"), Unknown) and resource.declared is not None and \
+                    "port" not in resource.declared and resource_type in _DEFAULT_PORTS:
+                values = {**values, "port": None}  # computed from the default: not set here
             model.data_stores[resource.address] = DataStore(resource.address, kind,
                                                             _replica_port(lookup, resource_type, values),
                                                             _other_way_in(lookup, resource))
@@ -158,6 +169,8 @@ _ENGINE_PORTS = (("aurora-postgresql", 5432), ("aurora-mysql", 3306), ("aurora",
                  ("mysql", 3306), ("mariadb", 3306), ("oracle", 1521), ("sqlserver", 1433), ("db2", 50000),
                  ("redis", 6379), ("valkey", 6379), ("memcached", 11211))
 _FIXED_PORTS = {"aws_efs_mount_target": 2049}
+# Where a store listens when its `port` is not set (each service's documented default).
+_DEFAULT_PORTS = {"aws_docdb_cluster": 27017, "aws_neptune_cluster": 8182, "aws_memorydb_cluster": 6379}
 
 
 _PROXY_PORTS = {"MYSQL": 3306, "POSTGRESQL": 5432, "SQLSERVER": 1433}
@@ -187,9 +200,15 @@ def store_port(resource_type: str, values: dict) -> Port | None:
     if resource_type in ("aws_opensearch_domain", "aws_elasticsearch_domain"):
         # 443 alone only when HTTPS is enforced; otherwise it also serves HTTP on 80.
         return 443 if first_block(values.get("domain_endpoint_options")).get("enforce_https") is True else None
+    if resource_type == "aws_dax_cluster":
+        # 8111 unencrypted, 9111 with TLS (the DAX developer guide); it has no port setting.
+        encryption = values.get("cluster_endpoint_encryption_type")
+        return 9111 if encryption == "TLS" else 8111 if encryption in (None, "NONE") else None
     port = values.get("port")
     if port is not None:
         return to_port(single(port))
+    if resource_type in _DEFAULT_PORTS:
+        return _DEFAULT_PORTS[resource_type]
     if resource_type == "aws_redshift_cluster":
         return 5439
     if resource_type == "aws_elasticache_replication_group":
