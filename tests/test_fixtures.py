@@ -14,8 +14,9 @@ def _projection(finding: dict) -> tuple:
     blockers = frozenset(
         (b["endpoint"], b["direction"], b["security_group"]) for b in finding.get("blockers", [])
     )
+    acl_blockers = frozenset(_acl_key(b) for b in finding.get("network_acl_blockers", []))
     keys = ("rule", "subject", "load_balancer", "target", "peer", "protocol", "port")
-    return tuple(finding.get(key) for key in keys) + (blockers,)
+    return tuple(finding.get(key) for key in keys) + (blockers, acl_blockers)
 
 
 def _matches(expected: dict, got: dict) -> bool:

@@ -29,6 +29,13 @@ GROUP_ARGUMENTS: dict[str, tuple[str, ...]] = {
     "aws_alb": ("security_groups",),
     "aws_elb": ("security_groups",),
     "aws_efs_mount_target": ("security_groups",),
+    "aws_db_proxy": ("vpc_security_group_ids",),
+    "aws_docdb_cluster": ("vpc_security_group_ids",),
+    "aws_neptune_cluster": ("vpc_security_group_ids",),
+    "aws_memorydb_cluster": ("security_group_ids",),
+    "aws_dax_cluster": ("security_group_ids",),
+    "aws_opensearch_domain": ("vpc_options.security_group_ids",),
+    "aws_elasticsearch_domain": ("vpc_options.security_group_ids",),
 }
 
 

@@ -150,22 +150,10 @@ class _Writer:
 
     def _inline_rule(self, group_block: Block, step: Admit, port: str, last: str, peers: list[str]) -> Edit:
         """An inline rule naming `peers` (references), or the peer's networks when there are none."""
-        lines = self._lines(group_block.file)
-        closing = lines[group_block.end_line - 1]
-        if closing.strip() != "}" or group_block.end_line == group_block.start_line:
-            raise CannotWrite(f"the block of {step.group} does not end with a line of its own")
-        indent = closing[:len(closing) - len(closing.lstrip())] + _INDENT
-        nested = [b for b in group_block.blocks if b.start_column]
-        if nested:
-            indent = " " * (nested[0].start_column - 1)
-        body = _aligned([("description", _quote(_description(step, bool(peers)))), ("from_port", port),
-                         ("to_port", last), ("protocol", f'"{step.protocol}"')] + _inline_sources(step, peers),
-                        indent + _INDENT)
-        text = f"\n{indent}{step.direction} {{\n{body}\n{indent}}}\n"
-        previous = lines[group_block.end_line - 2] if group_block.end_line >= 2 else ""
-        if not previous.strip():
-            text = text[1:]  # a blank line is there already
-        return Edit(group_block.file, group_block.end_line, 1, group_block.end_line, 1, text)
+        settings = [("description", _quote(_description(step, bool(peers)))), ("from_port", port),
+                    ("to_port", last), ("protocol", f'"{step.protocol}"')] + _inline_sources(step, peers)
+        return self._at_end(group_block, f"the block of {step.group}", lambda indent: _nested(
+            step.direction, settings, indent), nested_indent=True)
 
     def _rule_resource(self, group_block: Block, step: Admit, kind: str, port: str, last: str, peers: list[str],
                        module: str) -> Edit:
@@ -261,21 +249,11 @@ class _Writer:
             numbered.append((number, entry))
         standalone = any(rule.declared_by != step.acl for rule in acl.rules)
         if not standalone:
-            lines = self._lines(acl_block.file)
-            closing = lines[acl_block.end_line - 1]
-            if closing.strip() != "}" or acl_block.end_line == acl_block.start_line:
-                raise CannotWrite(f"the block of {step.acl} does not end with a line of its own")
-            nested = [b for b in acl_block.blocks if b.start_column]
-            indent = " " * (nested[0].start_column - 1) if nested else \
-                closing[:len(closing) - len(closing.lstrip())] + _INDENT
-            text = "".join(
-                f"\n{indent}{'egress' if entry.egress else 'ingress'} {{\n"
-                + _aligned(_acl_settings(number, entry, self._subnet_cidr(entry, module), inline=True), indent + _INDENT)
-                + f"\n{indent}}}\n" for number, entry in numbered)
-            if not lines[acl_block.end_line - 2].strip():
-                text = text[1:]
-            return Edit(acl_block.file, acl_block.end_line, 1, acl_block.end_line, 1, text)
-        acl_ref = self._reference_of(step.acl, module)
+            return self._at_end(acl_block, f"the block of {step.acl}", lambda indent: "\n\n".join(
+                _nested("egress" if entry.egress else "ingress",
+                        _acl_settings(number, entry, self._subnet_cidr(entry, module), inline=True), indent)
+                for number, entry in numbered), nested_indent=True)
+        acl_ref = self._reference(step.acl, module)
         text = ""
         for number, entry in numbered:
             way = "out" if entry.egress else "in"
@@ -291,12 +269,6 @@ class _Writer:
             parsed = parse_resource_address(entry.peer_subnet)
             return f"{parsed.resource}{parsed.key or ''}.cidr_block"
         return _quote(entry.peer_network)
-
-    def _reference_of(self, address: str, module: str) -> str:
-        parsed = parse_resource_address(address)
-        if parsed.module != module:
-            raise CannotWrite(_unnamed(address, module))
-        return f"{parsed.resource}{parsed.key or ''}.id"
 
     # --- modules `terraform init` installed ---------------------------------------------
 
@@ -414,14 +386,22 @@ class _Writer:
     def _paragraph(self, block: Block, text: str, what: str) -> Edit:
         """`text` as a paragraph of its own at the end of `block`: the attributes above keep
         their alignment, as `terraform fmt` has it."""
+        return self._at_end(block, what, lambda indent: f"{indent}{text}")
+
+    def _at_end(self, block: Block, what: str, make, nested_indent: bool = False) -> Edit:
+        """What `make(indent)` writes, as a paragraph of its own before the closing brace of
+        `block` (indented as its nested blocks are, with `nested_indent`, else one step in)."""
         lines = self._lines(block.file)
         closing = lines[block.end_line - 1]
         if closing.strip() != "}" or block.end_line == block.start_line:
             raise CannotWrite(f"{what} does not end with a line of its own")
         indent = closing[:len(closing) - len(closing.lstrip())] + _INDENT
-        written = f"\n{indent}{text}\n"
+        nested = [b for b in block.blocks if b.start_column] if nested_indent else []
+        if nested:
+            indent = " " * (nested[0].start_column - 1)
+        written = f"\n{make(indent)}\n"
         if not lines[block.end_line - 2].strip():
-            written = written[1:]
+            written = written[1:]  # a blank line is there already
         return Edit(block.file, block.end_line, 1, block.end_line, 1, written)
 
     def _append_item(self, block: Block, attribute: Attribute, new_ref: str, what: str) -> Edit:
@@ -538,6 +518,11 @@ def _acl_settings(number: int, entry: AclEntry, cidr: str, inline: bool) -> list
             ("cidr_block", cidr)]
     return [("rule_number", str(number)), ("egress", "true" if entry.egress else "false"),
             ("protocol", f'"{entry.protocol}"'), ("rule_action", '"allow"'), ("cidr_block", cidr)] + ports
+
+
+def _nested(kind: str, settings: list[tuple[str, str]], indent: str) -> str:
+    """A nested block (`ingress { ... }`) at `indent`, its settings aligned one step in."""
+    return f"{indent}{kind} {{\n{_aligned(settings, indent + _INDENT)}\n{indent}}}"
 
 
 def _after(block: Block, text: str) -> Edit:

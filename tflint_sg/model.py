@@ -179,11 +179,6 @@ class AclRule:
     declared_by: str = ""
     ipv6: bool = False
 
-    def describe(self) -> str:
-        what = "allow" if self.allow else "deny" if self.allow is not None else "unknown action"
-        ports = describe_ports(self.protocol, self.from_port, self.to_port)
-        return f"rule {self.number if self.number is not None else '?'} ({what} {ports} {'to' if self.egress else 'from'} {self.cidr or 'unknown'})"
-
 
 @dataclass
 class NetworkAcl:

@@ -37,13 +37,6 @@ class AclBlocker:
     rule: AclRule | None  # the entry that denies, None for the implicit deny (nothing matched)
     peer: str = ""  # the subnet at the other end
 
-    def describe(self) -> str:
-        ports = str(self.from_port) if self.from_port == self.to_port else f"{self.from_port}-{self.to_port}"
-        way = f"out of {self.subnet} to {self.peer}" if self.egress else f"into {self.subnet} from {self.peer}"
-        by = (f"rule {self.rule.number} denies it" if self.rule is not None
-              else "no rule allows it (the implicit deny)")
-        return f"{self.acl} drops the {self.traffic} on port{'s' if self.from_port != self.to_port else ''} {ports} {way}: {by}"
-
 
 @dataclass(frozen=True)
 class AclVerdict:
@@ -107,8 +100,7 @@ def _allows_everything(acl) -> bool:
     if acl is None or acl.incomplete:
         return False
     for egress in (False, True):
-        rules = sorted((rule for rule in acl.rules if rule.egress == egress and not rule.ipv6),
-                       key=lambda rule: (rule.number is None, rule.number or 0))
+        rules = _ordered(acl.rules, egress)
         first = rules[0] if rules else None
         if first is None or first.number is None or not first.allow or first.protocol != "all" or \
                 first.cidr is None or first.cidr.prefixlen != 0:
@@ -169,8 +161,7 @@ def _entries(acl: str, rules: list[AclRule], egress: bool, protocol: str, ports:
     that drops it (None: the implicit deny), and why the rest is not known (None: it is)."""
     remaining = [ports]
     dropped: list[tuple[int, int, AclRule | None]] = []
-    ordered = sorted((rule for rule in rules if rule.egress == egress and not rule.ipv6),
-                     key=lambda rule: (rule.number is None, rule.number or 0))
+    ordered = _ordered(rules, egress)
     for rule in ordered:
         if rule.number is None and _may_match(rule, protocol, peer):
             # Where it is read is not known: it may come before any entry.
@@ -206,6 +197,12 @@ def _entries(acl: str, rules: list[AclRule], egress: bool, protocol: str, ports:
         remaining = kept
     dropped += [(start, end, None) for start, end in remaining]
     return dropped, None
+
+
+def _ordered(rules: list[AclRule], egress: bool) -> list[AclRule]:
+    """The IPv4 entries of one way, in the order AWS reads them (unknown numbers last)."""
+    return sorted((rule for rule in rules if rule.egress == egress and not rule.ipv6),
+                  key=lambda rule: (rule.number is None, rule.number or 0))
 
 
 def _may_match(rule: AclRule, protocol: str, peer: Network) -> bool:

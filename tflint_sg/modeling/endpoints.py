@@ -9,7 +9,7 @@ from typing import Any
 
 from tflint_sg.modeling.groups import group_by_name, group_list
 from tflint_sg.modeling.lookup import Lookup
-from tflint_sg.config import Ref, Resource, Unknown
+from tflint_sg.config import GROUP_ARGUMENTS, Ref, Resource, Unknown
 from tflint_sg.model import DataStore, Endpoint, Model, Port
 from tflint_sg.values import as_list, first_block, single, to_port
 
@@ -73,21 +73,20 @@ def build_endpoints(lookup: Lookup, model: Model) -> None:
 
 COMPUTE_TYPES = frozenset({"aws_instance", "aws_autoscaling_group", "aws_ecs_service", "aws_lambda_function"})
 
-# type -> (kind, the attribute holding its groups, the attribute holding its subnets)
-_STORES = {
-    "aws_db_instance": ("database", "vpc_security_group_ids", None),
-    "aws_rds_cluster": ("database", "vpc_security_group_ids", None),
-    "aws_elasticache_cluster": ("cache", "security_group_ids", None),
-    "aws_elasticache_replication_group": ("cache", "security_group_ids", None),
-    "aws_efs_mount_target": ("file system", "security_groups", "subnet_id"),
-    "aws_redshift_cluster": ("warehouse", "vpc_security_group_ids", None),
-    "aws_db_proxy": ("database proxy", "vpc_security_group_ids", "vpc_subnet_ids"),
-    "aws_docdb_cluster": ("document database", "vpc_security_group_ids", None),
-    "aws_neptune_cluster": ("graph database", "vpc_security_group_ids", None),
-    "aws_memorydb_cluster": ("cache", "security_group_ids", None),
-    "aws_dax_cluster": ("cache", "security_group_ids", None),
-    "aws_opensearch_domain": ("search domain", None, None),
-    "aws_elasticsearch_domain": ("search domain", None, None),
+_STORES = {  # type -> (kind, the attribute holding its subnets); its groups: config.GROUP_ARGUMENTS
+    "aws_db_instance": ("database", None),
+    "aws_rds_cluster": ("database", None),
+    "aws_elasticache_cluster": ("cache", None),
+    "aws_elasticache_replication_group": ("cache", None),
+    "aws_efs_mount_target": ("file system", "subnet_id"),
+    "aws_redshift_cluster": ("warehouse", None),
+    "aws_db_proxy": ("database proxy", "vpc_subnet_ids"),
+    "aws_docdb_cluster": ("document database", None),
+    "aws_neptune_cluster": ("graph database", None),
+    "aws_memorydb_cluster": ("cache", None),
+    "aws_dax_cluster": ("cache", None),
+    "aws_opensearch_domain": ("search domain", None),
+    "aws_elasticsearch_domain": ("search domain", None),
 }
 
 
@@ -106,10 +105,11 @@ _SUBNET_GROUPS = {
 
 
 def _data_stores(lookup: Lookup, model: Model) -> None:
-    for resource_type, (kind, groups_attribute, subnet_attribute) in _STORES.items():
+    for resource_type, (kind, subnet_attribute) in _STORES.items():
+        groups_attribute = GROUP_ARGUMENTS[resource_type][0]
         for resource in lookup.of_type(resource_type):
             values = resource.values
-            if groups_attribute is None:  # search domains: only inside a VPC
+            if groups_attribute == "vpc_options.security_group_ids":  # search domains: only inside a VPC
                 options = first_block(values.get("vpc_options"))
                 if not options:
                     continue
