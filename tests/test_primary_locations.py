@@ -72,6 +72,9 @@ EXPECTED = {
     # Neptune listens on 8182; its group admits the app on 8080: that rule.
     ("tier_more_stores", "aws_data_store_port_mismatch"): (
         "main.tf", 'resource "aws_security_group" "neptune"', RULE + "from_port       = 8080"),
+    # The IAM cluster's brokers are on 9098; its group admits the app on the plaintext 9092.
+    ("tier_streams_brokers", "aws_data_store_port_mismatch"): (
+        "main.tf", 'resource "aws_security_group" "kafka"', RULE + "from_port       = 9092"),
     # Network ACLs: the entry that denies (its nested block), else the ACL, where an entry goes.
     ("nacl_request_blocked", "aws_network_acl_traffic_blocked"): ("main.tf", 'resource "aws_network_acl" "app"', None),
     ("nacl_return_blocked", "aws_network_acl_return_traffic_blocked"): (

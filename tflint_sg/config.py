@@ -36,6 +36,9 @@ GROUP_ARGUMENTS: dict[str, tuple[str, ...]] = {
     "aws_dax_cluster": ("security_group_ids",),
     "aws_opensearch_domain": ("vpc_options.security_group_ids",),
     "aws_elasticsearch_domain": ("vpc_options.security_group_ids",),
+    "aws_msk_cluster": ("broker_node_group_info.security_groups",),
+    "aws_msk_serverless_cluster": ("vpc_config.security_group_ids",),
+    "aws_mq_broker": ("security_groups",),
 }
 
 
@@ -204,6 +207,9 @@ NETWORK_TYPES = frozenset(
         "aws_dax_subnet_group",
         "aws_opensearch_domain",
         "aws_elasticsearch_domain",
+        "aws_msk_cluster",
+        "aws_msk_serverless_cluster",
+        "aws_mq_broker",
     }
 )
 
@@ -217,6 +223,7 @@ CHECKED_TYPES = frozenset({
     "aws_elasticache_cluster", "aws_elasticache_replication_group", "aws_efs_mount_target", "aws_redshift_cluster",
     "aws_opensearch_domain", "aws_elasticsearch_domain", "aws_db_proxy", "aws_db_proxy_target",
     "aws_docdb_cluster", "aws_neptune_cluster", "aws_memorydb_cluster", "aws_dax_cluster",
+    "aws_msk_cluster", "aws_msk_serverless_cluster", "aws_mq_broker",
 })
 
 

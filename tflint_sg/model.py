@@ -221,6 +221,8 @@ class DataStore:
     # Why clients may reach it by a way the model does not read (a Redshift-managed VPC
     # endpoint): its checks are then not decided.
     other_way_in: str | None = None
+    why_port_unknown: str | None = None  # when `port` is None and the store says why
+    port_settable: bool = True  # whether the resource has a `port` argument (DAX, MSK, MQ do not)
 
 
 @dataclass

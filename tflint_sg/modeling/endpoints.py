@@ -85,9 +85,22 @@ _STORES = {  # type -> (kind, the attribute holding its subnets); its groups: co
     "aws_neptune_cluster": ("graph database", None),
     "aws_memorydb_cluster": ("cache", None),
     "aws_dax_cluster": ("cache", None),
-    "aws_opensearch_domain": ("search domain", None),
-    "aws_elasticsearch_domain": ("search domain", None),
+    "aws_opensearch_domain": ("search domain", "vpc_options.subnet_ids"),
+    "aws_elasticsearch_domain": ("search domain", "vpc_options.subnet_ids"),
+    "aws_msk_cluster": ("Kafka cluster", "broker_node_group_info.client_subnets"),
+    "aws_msk_serverless_cluster": ("Kafka cluster", "vpc_config.subnet_ids"),
+    "aws_mq_broker": ("message broker", "subnet_ids"),
 }
+
+# Stores whose resource sets the port they listen on.
+_PORT_ARGUMENT = frozenset({
+    "aws_db_instance", "aws_rds_cluster", "aws_elasticache_cluster", "aws_elasticache_replication_group",
+    "aws_redshift_cluster", "aws_docdb_cluster", "aws_neptune_cluster", "aws_memorydb_cluster",
+})
+
+# Stores with a node in each of their subnets (a broker per subnet, the clients reaching every
+# one); every other store with subnets of its own is in one of them.
+_SPREAD = frozenset({"aws_efs_mount_target", "aws_msk_cluster", "aws_msk_serverless_cluster"})
 
 
 # type -> (the attribute naming its subnet group, the subnet group's type)
@@ -104,20 +117,31 @@ _SUBNET_GROUPS = {
 }
 
 
+def _nested(values: dict, path: str) -> list[Any] | None:
+    """The list at a dotted path (`vpc_options.subnet_ids`: in each `vpc_options` block); None when
+    a block on the way is absent."""
+    *blocks, name = path.split(".")
+    found: list[Any] = []
+    scopes = [values]
+    for block in blocks:
+        scopes = [item for scope in scopes for item in as_list(scope.get(block)) if isinstance(item, dict)]
+        if not scopes:
+            return None
+    for scope in scopes:
+        found += as_list(scope.get(name))
+    return found
+
+
 def _data_stores(lookup: Lookup, model: Model) -> None:
     for resource_type, (kind, subnet_attribute) in _STORES.items():
         groups_attribute = GROUP_ARGUMENTS[resource_type][0]
         for resource in lookup.of_type(resource_type):
             values = resource.values
-            if groups_attribute == "vpc_options.security_group_ids":  # search domains: only inside a VPC
-                options = first_block(values.get("vpc_options"))
-                if not options:
-                    continue
-                groups, subnets = as_list(options.get("security_group_ids")), as_list(options.get("subnet_ids"))
-            else:
-                groups = as_list(values.get(groups_attribute))
-                subnets = as_list(values.get(subnet_attribute)) if subnet_attribute else []
-            spread = True
+            groups = _nested(values, groups_attribute)
+            if groups is None:  # a search domain or serverless cluster outside a VPC
+                continue
+            subnets = (_nested(values, subnet_attribute) or []) if subnet_attribute else []
+            spread = resource_type in _SPREAD
             if not subnets and resource_type in _SUBNET_GROUPS:
                 # In one subnet of its subnet group, which one not said: its addresses lie in
                 # theirs, and it is blocked only where each of them blocks.
@@ -130,9 +154,74 @@ def _data_stores(lookup: Lookup, model: Model) -> None:
             if isinstance(values.get("port"), Unknown) and resource.declared is not None and \
                     "port" not in resource.declared and resource_type in _DEFAULT_PORTS:
                 values = {**values, "port": None}  # computed from the default: not set here
-            model.data_stores[resource.address] = DataStore(resource.address, kind,
-                                                            _replica_port(lookup, resource_type, values),
-                                                            _other_way_in(lookup, resource))
+            port, why_unknown = _listening_port(lookup, resource_type, values)
+            model.data_stores[resource.address] = DataStore(resource.address, kind, port,
+                                                            _other_way_in(lookup, resource), why_unknown,
+                                                            resource_type in _PORT_ARGUMENT)
+
+
+def _listening_port(lookup: Lookup, resource_type: str, values: dict) -> tuple[Port | None, str | None]:
+    """The one port its clients connect to, or None and why (when the store says why)."""
+    ports = _several_ports(resource_type, values)
+    if ports is None:
+        return _replica_port(lookup, resource_type, values), None
+    if isinstance(ports, str):
+        return None, ports
+    if len(ports) == 1:
+        return ports[0], None
+    return None, (f"it listens on {', '.join(map(str, ports))} (one per way of connecting), and which its "
+                  "clients use is not known")
+
+
+def _several_ports(resource_type: str, values: dict) -> tuple[int, ...] | str | None:
+    """For a store that may listen on more than one port: those ports, or why they are not known.
+    None for every other store."""
+    if resource_type == "aws_msk_serverless_cluster":
+        return (9098,)  # IAM access control only (the MSK developer guide's port list)
+    if resource_type == "aws_msk_cluster":
+        return _kafka_ports(values)
+    if resource_type == "aws_mq_broker":
+        engine = values.get("engine_type")
+        if not isinstance(engine, str):
+            return "its engine is not known"
+        if engine.lower() == "rabbitmq":
+            return (5671,)  # AMQP over TLS (the Amazon MQ developer guide)
+        # ActiveMQ: OpenWire, AMQP, STOMP, MQTT and WebSocket, each on its own port.
+        return (5671, 8883, 61614, 61617, 61619)
+    return None
+
+
+def _kafka_ports(values: dict) -> tuple[int, ...] | str:
+    """An MSK cluster's broker ports inside AWS, by client authentication and encryption in
+    transit: 9092 plaintext, 9094 TLS, 9096 SASL/SCRAM, 9098 IAM (the MSK developer guide)."""
+    blocks = [values.get("encryption_info"), first_block(values.get("encryption_info")).get("encryption_in_transit"),
+              values.get("client_authentication")]
+    if any(isinstance(block, Unknown) or any(isinstance(item, Unknown) for item in as_list(block)) for block in blocks):
+        return "its authentication or encryption settings are not known"
+    transit = first_block(blocks[1])
+    client_broker = transit.get("client_broker", "TLS")
+    if client_broker is None:
+        client_broker = "TLS"
+    authentication = first_block(values.get("client_authentication"))
+    sasl = first_block(authentication.get("sasl"))
+    known = [client_broker, sasl.get("iam"), sasl.get("scram"), authentication.get("unauthenticated")]
+    if any(isinstance(value, Unknown) for value in known) or isinstance(authentication.get("tls"), Unknown):
+        return "its authentication or encryption settings are not known"
+    tls_on = client_broker in ("TLS", "TLS_PLAINTEXT")
+    plaintext_on = client_broker in ("PLAINTEXT", "TLS_PLAINTEXT")
+    unauthenticated = authentication.get("unauthenticated")
+    if not authentication:
+        unauthenticated = True  # no client authentication: clients connect unauthenticated
+    ports = set()
+    if tls_on and sasl.get("iam") is True:
+        ports.add(9098)
+    if tls_on and sasl.get("scram") is True:
+        ports.add(9096)
+    if tls_on and (unauthenticated is True or as_list(authentication.get("tls"))):
+        ports.add(9094)
+    if plaintext_on and unauthenticated is True:
+        ports.add(9092)
+    return tuple(sorted(ports)) or "no way of connecting to its brokers is known"
 
 
 def _other_way_in(lookup: Lookup, resource) -> str | None:

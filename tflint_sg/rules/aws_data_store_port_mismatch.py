@@ -44,8 +44,8 @@ def check(context):
                  f"Admit tcp/{store.port} from {' or '.join(client_groups)} in a security group of {store.address}."]
         # The store's port set to one its groups admit the clients on, if that passes for every client.
         candidates = sorted({rule.from_port for rule in site.admits_peer_elsewhere if rule.from_port == rule.to_port})
-        port = next((candidate for candidate in candidates
-                     if all(context.verdict(data_flow(client.address, store.address, candidate)).status == ALLOWED
+        port = next((candidate for candidate in candidates if store.port_settable
+                     and all(context.verdict(data_flow(client.address, store.address, candidate)).status == ALLOWED
                             for client, _ in refused)), None)
         clients_as_one = Endpoint(", ".join(clients), "clients", tuple(client_groups))
         steps = admitting_steps(context.model, blockers_of(refused), clients_as_one, endpoint, "tcp", store.port,

@@ -31,7 +31,7 @@ def unjudged_stores(context: Context) -> Iterator[Undecided]:
 
 def _why_not_judged(context: Context, store: DataStore, endpoint: Endpoint) -> str | None:
     if store.port is None:
-        return "its port is not known"
+        return store.why_port_unknown or "its port is not known"
     if store.other_way_in:
         return store.other_way_in
     return groups_not_known(context, endpoint)
