@@ -35,7 +35,7 @@ BLOCKED_PATH_RULES = frozenset({
     "aws_lb_target_traffic_blocked", "aws_lb_target_health_check_blocked", "aws_lb_target_clients_blocked",
     "aws_ecs_service_dynamic_ports_blocked", "aws_data_store_port_mismatch", "aws_data_store_unreachable",
     "aws_data_store_client_egress_blocked", "aws_network_acl_traffic_blocked", "aws_network_acl_return_traffic_blocked",
-    "aws_db_proxy_target_blocked",
+    "aws_db_proxy_target_blocked", "aws_vpc_endpoint_unreachable", "aws_lb_authenticate_egress_blocked",
 })
 # What a fix may add: a security group, or a rule of one.
 ADDED_TYPES = frozenset({"aws_security_group", "aws_security_group_rule", "aws_vpc_security_group_ingress_rule",

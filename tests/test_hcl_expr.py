@@ -67,6 +67,7 @@ VARS = {
     "ref": Ref("aws_security_group.x", "id"),
     "arn": Ref("aws_lb.x", "arn"),
     "lb_id": Ref("aws_lb.x", "id"),
+    "nodes": Ref("aws_eks_node_group.x", "resources"),
 }
 ROOTS = {"var": VARS, "local": {"name": "web"}}
 
@@ -227,7 +228,11 @@ REFERENCES = [
     ("var.u.foo", UNKNOWN),
     ("var.u[0]", UNKNOWN),
     ("var.ports[var.u]", UNKNOWN),
-    ("var.ref.foo", UNKNOWN),
+    ("var.ref.foo", UNKNOWN),  # an id is a string: it has no attributes
+    # Part of a list or block known after apply is still that resource's, as a plan's
+    # references name it: a managed node group's Auto Scaling group.
+    ("var.nodes[0].autoscaling_groups[0].name", Ref("aws_eks_node_group.x", "resources")),
+    ('"${var.ref}"', Ref("aws_security_group.x", "id")),  # one interpolation is the value itself
     ("nothing.here", UNKNOWN),
     # An attribute or index of null is Terraform's error, which `try` falls back on.
     ('try(var.none.type, "fallback")', "fallback"),
@@ -240,6 +245,14 @@ REFERENCES = [
 @table(REFERENCES)
 def test_reference(tmp_path, text, expected):
     check(tmp_path, text, expected)
+
+
+def test_a_string_built_from_references_knows_whose_values_it_holds(tmp_path):
+    """`"https://${aws_vpc_endpoint.x.dns_entry[0].dns_name}"`: the text waits for apply, the
+    resource it names does not (a function handed an endpoint)."""
+    built = evaluate(parse_expr(tmp_path, '"https://${var.nodes[0].dns_name}/${var.u}${var.arn}"'), Scope(resolve))
+    assert isinstance(built, Unknown)
+    assert built.refs == (Ref("aws_eks_node_group.x", "resources"), Ref("aws_lb.x", "arn"))
 
 
 # --- splats ----------------------------------------------------------------------------------

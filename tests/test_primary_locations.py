@@ -72,6 +72,21 @@ EXPECTED = {
     # Neptune listens on 8182; its group admits the app on 8080: that rule.
     ("tier_more_stores", "aws_data_store_port_mismatch"): (
         "main.tf", 'resource "aws_security_group" "neptune"', RULE + "from_port       = 8080"),
+    # The nodes' own group admits the ALB on 443, the target group sends to 30080: the port.
+    ("eks_nodes_blocked", "aws_lb_target_traffic_blocked"): (
+        "main.tf", 'resource "aws_lb_target_group" "web"', "port        = 30080"),
+    # The ALB's group lets out only 8080: that group gets the egress on 443.
+    ("lb_authenticate_blocked", "aws_lb_authenticate_egress_blocked"): (
+        "main.tf", 'resource "aws_security_group" "alb"', None),
+    # Interface endpoints: the endpoint's rule written for another tier (or on another port), else
+    # its group, or the caller's group when its egress blocks.
+    ("vpc_endpoint_blocked", "aws_vpc_endpoint_unreachable"): [
+        ("main.tf", 'resource "aws_security_group" "secrets"', RULE + "from_port       = 80"),
+        ("main.tf", 'resource "aws_security_group" "ssm"', None),
+        ("main.tf", 'resource "aws_security_group" "worker"', None)],
+    # The endpoints' one group admits the Lambda on 443: that rule, for each endpoint.
+    ("vpc_endpoint_fargate_pull", "aws_vpc_endpoint_unreachable"): [
+        ("main.tf", 'resource "aws_security_group" "endpoints"', RULE + "security_groups = [aws_security_group.report.id]")] * 3,
     # The IAM cluster's brokers are on 9098; its group admits the app on the plaintext 9092.
     ("tier_streams_brokers", "aws_data_store_port_mismatch"): (
         "main.tf", 'resource "aws_security_group" "kafka"', RULE + "from_port       = 9092"),

@@ -39,6 +39,7 @@ GROUP_ARGUMENTS: dict[str, tuple[str, ...]] = {
     "aws_msk_cluster": ("broker_node_group_info.security_groups",),
     "aws_msk_serverless_cluster": ("vpc_config.security_group_ids",),
     "aws_mq_broker": ("security_groups",),
+    "aws_vpc_endpoint": ("security_group_ids",),
 }
 
 
@@ -70,6 +71,15 @@ class Unknown:
         """An attribute or element of this value (`step` is `.port` or `["web"]`): one value
         wherever it is read, when this one is."""
         return self if self.symbol is None else Unknown(self.reason, self.symbol + step)
+
+
+@dataclass(frozen=True, eq=False)
+class BuiltString(Unknown):
+    """A string built from values known only after apply
+    (`"https://${aws_vpc_endpoint.sqs.dns_entry[0].dns_name}"`): its text is not known, but the
+    resources whose values it holds are."""
+
+    refs: tuple[Ref, ...] = ()
 
 
 class LeftToOthers(Unknown):
@@ -172,6 +182,7 @@ NETWORK_TYPES = frozenset(
         "aws_launch_template",
         "aws_launch_configuration",
         "aws_autoscaling_group",
+        "aws_eks_node_group",
         "aws_autoscaling_attachment",
         "aws_autoscaling_traffic_source_attachment",
         "aws_network_interface",
@@ -209,6 +220,9 @@ NETWORK_TYPES = frozenset(
         "aws_elasticsearch_domain",
         "aws_msk_cluster",
         "aws_msk_serverless_cluster",
+        "aws_vpc_endpoint",
+        "aws_vpc_endpoint_security_group_association",
+        "aws_vpc_endpoint_subnet_association",
         "aws_mq_broker",
     }
 )
@@ -223,7 +237,8 @@ CHECKED_TYPES = frozenset({
     "aws_elasticache_cluster", "aws_elasticache_replication_group", "aws_efs_mount_target", "aws_redshift_cluster",
     "aws_opensearch_domain", "aws_elasticsearch_domain", "aws_db_proxy", "aws_db_proxy_target",
     "aws_docdb_cluster", "aws_neptune_cluster", "aws_memorydb_cluster", "aws_dax_cluster",
-    "aws_msk_cluster", "aws_msk_serverless_cluster", "aws_mq_broker",
+    "aws_msk_cluster", "aws_msk_serverless_cluster", "aws_mq_broker", "aws_eks_node_group",
+    "aws_vpc_endpoint",
 })
 
 

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 
 from tflint_sg.context import Context
 from tflint_sg.network import ALLOWED, BLOCKED, UNDECIDED
-from tflint_sg.rules.queries import judged_stores, named_clients, unjudged_stores, unknown_clients
+from tflint_sg.rules.queries import (interface_endpoint_clients, judged_stores, named_clients,
+                                    unjudged_interface_endpoints, unjudged_stores, unknown_clients)
 from tflint_sg.topology import data_flow
 
 
@@ -46,7 +47,7 @@ def count_load_balancer_flows(context: Context) -> FlowCounts:
 
 def count_data_flows(context: Context) -> FlowCounts:
     """The flows from each data store's app tier (the clients its groups name, as the data-store
-    rules judge them). A store whose port, groups or clients are not known has clients nobody
+    rules judge them) and each interface endpoint's clients. A store whose port, groups or clients are not known has clients nobody
     can count: it is one undecided flow, never none."""
     statuses = [UNDECIDED for _ in unjudged_stores(context)]
     for store, endpoint in judged_stores(context):
@@ -54,6 +55,10 @@ def count_data_flows(context: Context) -> FlowCounts:
                      for client in named_clients(context, endpoint, store.port)]
         if next(unknown_clients(context, endpoint, store.port), None) is not None:
             statuses.append(UNDECIDED)
+    statuses += [UNDECIDED for _ in unjudged_interface_endpoints(context)]
+    for vpce, endpoint, clients in interface_endpoint_clients(context):
+        statuses += [context.verdict(data_flow(client.address, endpoint.address, vpce.port)).status
+                     for client in clients]
     return _by_status(statuses)
 
 

@@ -200,11 +200,11 @@ class _Writer:
 
     def _groups_block(self, endpoint_block: Block, endpoint: str, module: str) -> Block:
         """The block that lists the endpoint's groups: its own, or for an Auto Scaling group
-        the launch template of its module that it names."""
+        (or an EKS node group) the launch template of its module that it names."""
         resource_type = endpoint_block.labels[0]
         if resource_type in GROUPS_ATTRIBUTE:
             return endpoint_block
-        if resource_type == "aws_autoscaling_group":
+        if resource_type in ("aws_autoscaling_group", "aws_eks_node_group"):
             part, _ = find_part(endpoint_block, "launch_template.id")
             expr = part.expr if isinstance(part, Attribute) else None
             while isinstance(expr, GetAttr) and isinstance(expr.target, (GetAttr, Index)):

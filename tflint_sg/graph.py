@@ -9,9 +9,10 @@ from __future__ import annotations
 from tflint_sg.context import Context
 from tflint_sg.model import INGRESS, Endpoint, Port
 from tflint_sg.network import BLOCKED
-from tflint_sg.rules.queries import covers_port, groups_not_known, ingress_rules, judged_stores, named_clients, \
-    rules_cannot_be_judged
-from tflint_sg.topology import CLIENTS, DATA, Flow
+from tflint_sg.rules.queries import covers_port, groups_not_known, ingress_rules, interface_endpoint_clients, \
+    judged_stores, named_clients, rules_cannot_be_judged
+from tflint_sg.network_acls import AclBlocker
+from tflint_sg.topology import CLIENTS, DATA, DYNAMIC, Flow
 
 GRAPH_VERSION = 1
 
@@ -22,6 +23,8 @@ def tier(context: Context, address: str) -> str:
         return "load balancer"
     if address in model.data_stores:
         return "data store"
+    if address in model.interface_endpoints:
+        return "VPC endpoint"
     if address in model.compute:
         return "compute"
     return "other"
@@ -37,7 +40,7 @@ def document(context: Context) -> dict:
             "security_groups": list(endpoint.groups),
             "unresolved_groups": list(endpoint.unresolved_groups),
             "networks": [str(n) for n in endpoint.networks] if endpoint.networks is not None else None,
-            "port": model.data_stores[address].port if address in model.data_stores else None,
+            "port": _port(model, address),
             "unreachable": _unreachable(context, address, endpoint),
         }
         for address, endpoint in sorted(model.endpoints.items())
@@ -69,10 +72,20 @@ def document(context: Context) -> dict:
     return {"graph_version": GRAPH_VERSION, "endpoints": endpoints, "security_groups": groups, "flows": flows}
 
 
+def _port(model, address: str) -> Port | None:
+    """Where a data store or interface endpoint listens."""
+    served = model.data_stores.get(address) or model.interface_endpoints.get(address)
+    return served.port if served is not None else None
+
+
 def _clients_by_store(context: Context) -> dict[str, set[str]]:
-    """Each judged store's app tier, as the data-store rules infer it: the data flows meant."""
-    return {store.address: {client.address for client in named_clients(context, endpoint, store.port)}
-            for store, endpoint in judged_stores(context)}
+    """Each judged store's app tier, as the data-store rules infer it, and each interface
+    endpoint's callers: the data flows meant."""
+    clients = {store.address: {client.address for client in named_clients(context, endpoint, store.port)}
+               for store, endpoint in judged_stores(context)}
+    clients.update((endpoint.address, {client.address for client in callers})
+                   for _, endpoint, callers in interface_endpoint_clients(context))
+    return clients
 
 
 def _unreachable(context: Context, address: str, endpoint: Endpoint) -> list[dict]:
@@ -81,8 +94,8 @@ def _unreachable(context: Context, address: str, endpoint: Endpoint) -> list[dic
     are not all known leave a port out."""
     model = context.model
     served: list[tuple[str | None, str, Port]] = []
-    if address in model.data_stores and model.data_stores[address].port is not None:
-        served.append((None, "tcp", model.data_stores[address].port))
+    if _port(model, address) is not None:
+        served.append((None, "tcp", _port(model, address)))
     balancer = model.load_balancers.get(address)
     if balancer is not None and balancer.has_security_groups:
         served += sorted((listener.address, listener.protocol, listener.port) for listener in model.listeners
@@ -93,6 +106,23 @@ def _unreachable(context: Context, address: str, endpoint: Endpoint) -> list[dic
             for listener, protocol, port in served
             if not rules_cannot_be_judged(context, endpoint, INGRESS, port, protocol)
             and all(covers_port(rule, port, protocol) == BLOCKED for rule in ingress_rules(context, endpoint))]
+
+
+def acl_blocker_document(blocker: AclBlocker) -> dict:
+    return {"network_acl": blocker.acl, "subnet": blocker.subnet, "peer_subnet": blocker.peer,
+            "direction": "egress" if blocker.egress else "ingress",
+            "traffic": blocker.traffic, "from_port": blocker.from_port, "to_port": blocker.to_port,
+            "rule_number": blocker.rule.number if blocker.rule is not None else None,
+            "declared_by": blocker.rule.declared_by if blocker.rule is not None else blocker.acl}
+
+
+def _acls(context: Context, flow: Flow, intended: bool) -> dict | None:
+    """The flow through the network ACLs, for the flows the ACL rules check (None for others)."""
+    if not intended or flow.kind == DYNAMIC:
+        return None
+    verdict = context.acl_verdict(flow)
+    return {"status": verdict.status, "blockers": [acl_blocker_document(b) for b in verdict.blockers],
+            "unresolved": list(verdict.unresolved)}
 
 
 def _flow(context: Context, flow: Flow, intended: bool) -> dict:
@@ -113,5 +143,6 @@ def _flow(context: Context, flow: Flow, intended: bool) -> dict:
         # The load balancers' flows are configured; a data flow is meant when the store's rules
         # name the source's tier (the rest show who else can reach a store).
         "intended": intended,
+        "network_acls": _acls(context, flow, intended),
     }
 

@@ -165,6 +165,16 @@ class Forward:
 
 
 @dataclass(frozen=True)
+class Authentication:
+    """A listener's (or listener rule's) action that makes its load balancer call an identity
+    provider before forwarding: `authenticate-oidc` or `authenticate-cognito`."""
+
+    load_balancer: str
+    listener: str  # the listener or listener rule
+    kind: str
+
+
+@dataclass(frozen=True)
 class AclRule:
     """One numbered entry of a network ACL."""
 
@@ -226,6 +236,24 @@ class DataStore:
 
 
 @dataclass
+class InterfaceEndpoint:
+    """An interface VPC endpoint: network interfaces in its subnets that take a service's calls."""
+
+    address: str
+    service: str  # the service's name (`com.amazonaws.us-east-1.ecr.api`)
+    port: Port | None  # 443 for an AWS service; None: not known (another account's endpoint service)
+    why_port_unknown: str | None = None
+    # With private DNS on, the service's own name resolves to the endpoint inside the VPC: every
+    # call to it from there goes through the endpoint. None: not known.
+    private_dns: bool | None = False
+    # Compute the configuration shows calling the service through the endpoint, with how it
+    # shows it: its environment names the endpoint, or a Fargate task must call the service to
+    # start (its image in ECR, its logs, its secrets) and private DNS sends that call here.
+    callers: tuple[tuple[str, str], ...] = ()
+    vpc_networks: tuple[Network, ...] | None = None  # its VPC's address block, where known
+
+
+@dataclass
 class Listener:
     address: str
     load_balancer: str
@@ -242,7 +270,9 @@ class Model:
     targets: list[Target] = field(default_factory=list)
     forwards: list[Forward] = field(default_factory=list)
     listeners: list[Listener] = field(default_factory=list)
+    authentications: list[Authentication] = field(default_factory=list)
     data_stores: dict[str, DataStore] = field(default_factory=dict)
+    interface_endpoints: dict[str, InterfaceEndpoint] = field(default_factory=dict)
     # (RDS Proxy, database behind it) pairs, by address: the proxy connects to the database.
     proxy_targets: list[tuple[str, str]] = field(default_factory=list)
     network_acls: dict[str, NetworkAcl] = field(default_factory=dict)

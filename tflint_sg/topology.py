@@ -23,9 +23,9 @@ CLIENTS = "clients"
 DYNAMIC = "dynamic_ports"
 DYNAMIC_RANGE = (32768, 61000)
 DYNAMIC_SAMPLES = (49152, 55000, 60999)
-# A load balancer or compute endpoint towards a data store, on the store's port. Which of them
-# the configuration means to reach a store is for the data-store rules to infer; every pair is
-# a flow, so that the model's document shows who can reach what.
+# A load balancer or compute endpoint towards a data store, on the store's port, or compute
+# towards an interface VPC endpoint. Which of them the configuration means is for the rules to
+# infer; every pair is a flow, so that the model's document shows who can reach what.
 DATA = "data"
 
 
@@ -60,13 +60,20 @@ def data_flow(source: str, store: str, port: Port) -> Flow:
 
 def data_flows(model: Model) -> list[Flow]:
     """Every load balancer and compute endpoint towards every data store whose port is known,
-    by store, then by source."""
+    and every compute endpoint towards every interface VPC endpoint whose port is known, by
+    target, then by source."""
     sources = sorted(address for address in set(model.load_balancers) | model.compute
                      if address in model.endpoints)
-    return [data_flow(source, address, model.data_stores[address].port)
-            for address in sorted(model.data_stores)
-            if model.data_stores[address].port is not None and address in model.endpoints
-            for source in sources]
+    flows = [data_flow(source, address, model.data_stores[address].port)
+             for address in sorted(model.data_stores)
+             if model.data_stores[address].port is not None and address in model.endpoints
+             for source in sources]
+    callers = sorted(address for address in model.compute if address in model.endpoints)
+    flows += [data_flow(source, address, model.interface_endpoints[address].port)
+              for address in sorted(model.interface_endpoints)
+              if model.interface_endpoints[address].port is not None
+              for source in callers]
+    return sorted(flows, key=lambda flow: (flow.target, flow.source))
 
 
 def _port_set_at(target) -> tuple[str, str]:

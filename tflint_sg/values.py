@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from tflint_sg.config import Ref, Unknown
+from tflint_sg.config import EncodedJson, Ref, Unknown
 from tflint_sg.model import Port, SymbolicPort
 
 
@@ -86,3 +87,20 @@ def _written(value: Any) -> str:
     if isinstance(value, dict):
         return "{" + ", ".join(f"{key} = {_written(item)}" for key, item in value.items()) + "}"
     return str(value)
+
+
+def task_containers(definitions: Any) -> list[dict] | None:
+    """A task definition's `container_definitions` as containers; None when not readable.
+    Encoded with parts unknown until apply (an image tag from a new repository), the parts
+    that are known still read."""
+    if isinstance(definitions, EncodedJson):
+        containers = definitions.value
+    elif isinstance(definitions, str):
+        try:
+            containers = json.loads(definitions)
+        except ValueError:
+            return None
+    else:
+        return None
+    return [container for container in containers if isinstance(container, dict)] \
+        if isinstance(containers, list) else None

@@ -116,12 +116,18 @@ _DISAGREE = object()
 def _settle(planned: Any, source: Any) -> Any:
     """The plan's value with what it left unknown or rebuilt taken from the source's, or
     _DISAGREE when the source differs from a part the plan knew. A rebuilt part is replaced
-    only by a value known in full (the rebuild may be right where the source is unknown);
+    only by a value known in full (the rebuild may be right where the source is unknown), or by
+    any reading of the source when nothing was rebuilt;
     lists are matched as sets (security group rules are sets)."""
     if isinstance(planned, Unknown):
         return planned if isinstance(source, Unknown) else source
     if isinstance(planned, Resolved):
-        return planned if _has_unknown(source) else source
+        if not _has_unknown(source):
+            return source
+        # Nothing rebuilt: the source's reading, unknown too, may still hold its known parts
+        # (a task definition's containers beside an image from a new repository).
+        return source if all(isinstance(item, Unknown) for item in planned) and isinstance(source, Unknown) \
+            else planned
     if isinstance(planned, dict):
         if not isinstance(source, dict):
             return _DISAGREE

@@ -6,6 +6,7 @@ from tflint_sg.modeling.balancers import build_balancers
 from tflint_sg.modeling.endpoints import build_endpoints
 from tflint_sg.modeling.groups import build_groups, normalize_protocol
 from tflint_sg.modeling.lookup import Lookup
+from tflint_sg.modeling.vpc_endpoints import build_interface_endpoints
 from tflint_sg.config import Config
 from tflint_sg.model import EGRESS, INGRESS, Model
 
@@ -25,6 +26,7 @@ def build_model(config: Config) -> Model:
             for direction in (INGRESS, EGRESS):
                 group.incomplete.setdefault(direction, reason)
     build_endpoints(lookup, model)
+    build_interface_endpoints(lookup, model)
     build_balancers(lookup, model)
     build_network_acls(lookup, model)
     return model

@@ -4,15 +4,14 @@ in them."""
 from __future__ import annotations
 
 import base64
-import json
 import re
 from typing import Any
 
 from tflint_sg.modeling.endpoints import add_endpoint
 from tflint_sg.modeling.lookup import Lookup
-from tflint_sg.config import EncodedJson, LeftToOthers, Ref, Unknown
-from tflint_sg.model import ClassicListener, Forward, Listener, LoadBalancer, Model, Port, Target, TargetGroup
-from tflint_sg.values import as_list, first_block, is_unknown, single, to_int, to_port
+from tflint_sg.config import LeftToOthers, Ref, Unknown
+from tflint_sg.model import Authentication, ClassicListener, Forward, Listener, LoadBalancer, Model, Port, Target, TargetGroup
+from tflint_sg.values import as_list, first_block, is_unknown, single, task_containers, to_int, to_port
 
 # Client IP preservation is always on for these target group protocols.
 _ALWAYS_PRESERVE = ("UDP", "TCP_UDP", "QUIC", "TCP_QUIC")
@@ -153,7 +152,9 @@ def _targets(lookup: Lookup, model: Model) -> None:
                 model.targets.append(Target(group, resource.address, None, resource.address))
     for resource in lookup.of_type("aws_autoscaling_attachment", "aws_autoscaling_traffic_source_attachment"):
         values = resource.values
-        auto_scaling_group = lookup.find(values.get("autoscaling_group_name"), "aws_autoscaling_group")
+        # A managed node group's Auto Scaling group is named by the node group's `resources`.
+        auto_scaling_group = lookup.find(values.get("autoscaling_group_name"), "aws_autoscaling_group",
+                                         "aws_eks_node_group")
         arns = as_list(values.get("lb_target_group_arn")) + as_list(values.get("alb_target_group_arn"))
         for source in as_list(values.get("traffic_source")):
             if isinstance(source, dict) and source.get("type") in (None, "elbv2"):
@@ -215,17 +216,11 @@ _UNKNOWN_PORT = object()
 
 def _host_port(definitions, container_name, container_port):
     """The hostPort mapped to a container port: 0 (or absent) means a dynamic port."""
-    if isinstance(definitions, EncodedJson):
-        containers = definitions.value  # the image tag may wait for apply; the ports do not
-    elif isinstance(definitions, str):
-        try:
-            containers = json.loads(definitions)
-        except ValueError:
-            return _UNKNOWN_PORT
-    else:
+    containers = task_containers(definitions)
+    if containers is None:
         return _UNKNOWN_PORT
-    for container in containers if isinstance(containers, list) else []:
-        if not isinstance(container, dict) or container.get("name") != container_name:
+    for container in containers:
+        if container.get("name") != container_name:
             continue
         for mapping in container.get("portMappings") or []:
             if isinstance(mapping, dict) and to_port(mapping.get("containerPort")) == container_port:
@@ -305,8 +300,13 @@ def _forwards(lookup: Lookup, model: Model) -> None:
             _add_forwards(lookup, model, listeners[listener], resource.address, resource.values.get("action"))
 
 
+_AUTHENTICATE = ("authenticate-oidc", "authenticate-cognito")
+
+
 def _add_forwards(lookup: Lookup, model: Model, balancer: str, listener: str, actions: Any) -> None:
     for action in as_list(actions):
+        if isinstance(action, dict) and action.get("type") in _AUTHENTICATE:
+            model.authentications.append(Authentication(balancer, listener, action["type"]))
         if not isinstance(action, dict) or action.get("type") not in ("forward", None):
             continue
         direct = lookup.find(action.get("target_group_arn"), "aws_lb_target_group")

@@ -57,6 +57,8 @@ def build_endpoints(lookup: Lookup, model: Model) -> None:
         _instance(lookup, model, resource, attached.get(resource.address, []))
     for resource in lookup.of_type("aws_autoscaling_group"):
         _auto_scaling_group(lookup, model, resource)
+    for resource in lookup.of_type("aws_eks_node_group"):
+        _node_group(lookup, model, resource)
     for resource in lookup.of_type("aws_ecs_service"):
         network = first_block(resource.values.get("network_configuration"))
         if network:  # awsvpc mode; bridge and host mode tasks use their container instance's groups
@@ -71,7 +73,8 @@ def build_endpoints(lookup: Lookup, model: Model) -> None:
     _proxy_targets(lookup, model)
 
 
-COMPUTE_TYPES = frozenset({"aws_instance", "aws_autoscaling_group", "aws_ecs_service", "aws_lambda_function"})
+COMPUTE_TYPES = frozenset({"aws_instance", "aws_autoscaling_group", "aws_eks_node_group", "aws_ecs_service",
+                           "aws_lambda_function"})
 
 _STORES = {  # type -> (kind, the attribute holding its subnets); its groups: config.GROUP_ARGUMENTS
     "aws_db_instance": ("database", None),
@@ -381,3 +384,20 @@ def _auto_scaling_group(lookup: Lookup, model: Model, resource: Resource) -> Non
     else:
         groups = [Unknown("no launch template or configuration found")]
     add_endpoint(lookup, model, resource, groups, subnets)
+
+
+def _node_group(lookup: Lookup, model: Model, resource: Resource) -> None:
+    """An EKS managed node group's nodes carry its launch template's groups; a template that sets
+    none, or no template, gives them the cluster security group EKS creates (the EKS user guide).
+    The cluster's `vpc_config.security_group_ids` go on the control plane's interfaces only."""
+    values = resource.values
+    subnets = as_list(values.get("subnet_ids"))
+    template = first_block(values.get("launch_template"))
+    groups: list[Any] = []
+    if template:
+        groups, subnets = _launch_template(lookup, template.get("id") or template.get("name"), subnets)
+    if not groups:
+        groups = [Unknown("the cluster security group EKS creates, whose rules are not in this configuration")]
+        if first_block(values.get("remote_access")):
+            groups.append(Unknown("the group EKS creates for remote access"))
+    add_endpoint(lookup, model, resource, groups, subnets, default_group=False)

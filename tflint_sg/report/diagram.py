@@ -1,8 +1,9 @@
 """The tiers as a picture: Mermaid (for pull-request comments and READMEs) or Graphviz DOT.
 
-Nodes are load balancers, compute and data stores, grouped by tier; edges are the flows the
-configuration means (the load balancers' flows, and each store's app tier towards it) with their
-verdicts, blocked ones drawn in red, plus any other flow that reaches a store. A store or a
+Nodes are load balancers, compute, data stores and interface VPC endpoints, grouped by tier;
+edges are the flows the configuration means (the load balancers' flows, each store's app tier
+towards it, each endpoint's callers) with their verdicts, blocked ones drawn in red (by a security
+group, or by a network ACL: `tcp/80 NACL ✗`), plus any other flow that reaches a store. A store or a
 listener nothing admits is marked unreachable. Everything comes from the model's document, so
 `graph --format mermaid` and the markdown report draw the same picture; the report only
 outlines the endpoints its exposure findings name.
@@ -12,7 +13,8 @@ from __future__ import annotations
 
 import re
 
-TIERS = (("load balancer", "Load balancers"), ("compute", "Compute"), ("data store", "Data stores"))
+TIERS = (("load balancer", "Load balancers"), ("compute", "Compute"), ("data store", "Data stores"),
+         ("VPC endpoint", "VPC endpoints"))
 
 
 def _ids(graph: dict, prefix: str = "") -> dict[str, str]:
@@ -24,7 +26,8 @@ def _label(text: str) -> str:
 
 
 def _edges(graph: dict) -> list[tuple[str, str, str, str]]:
-    """(from, to, label, status), one per pair, the worst status winning."""
+    """(from, to, label, status), one per pair, the worst status winning. A flow the security
+    groups let through but a network ACL drops is blocked too, its label saying so."""
     rank = {"blocked": 2, "undecided": 1, "allowed": 0}
     edges: dict[tuple[str, str], tuple[str, str]] = {}
     for flow in graph["flows"]:
@@ -32,8 +35,14 @@ def _edges(graph: dict) -> list[tuple[str, str, str, str]]:
             continue  # a flow nobody means is drawn only where it gets through
         key = (flow["from"], flow["to"])
         label = f"{flow['protocol']}/{flow['port']}" if flow["kind"] != "dynamic_ports" else "tcp/dynamic"
-        if key not in edges or rank[flow["status"]] > rank[edges[key][1]]:
-            edges[key] = (label, flow["status"])
+        status = flow["status"]
+        acls = flow.get("network_acls")
+        if acls is not None and status != "blocked" and rank[acls["status"]] > rank[status]:
+            status = acls["status"]
+            if status == "blocked":
+                label += " NACL"
+        if key not in edges or rank[status] > rank[edges[key][1]]:
+            edges[key] = (label, status)
     return [(a, b, label, status) for (a, b), (label, status) in sorted(edges.items())]
 
 

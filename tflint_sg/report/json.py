@@ -7,6 +7,7 @@ import json
 from tflint_sg import __version__
 from tflint_sg.coverage import most_frequent
 from tflint_sg.findings import fingerprint
+from tflint_sg.graph import acl_blocker_document
 from tflint_sg.report.common import Checked, all_findings, severity
 
 SCHEMA_VERSION = 2
@@ -34,7 +35,7 @@ def render(checked: list[Checked]) -> str:
                 }
                 for b in finding.blockers
             ],
-            **({"network_acl_blockers": [_acl_blocker(b) for b in finding.acl_blockers]}
+            **({"network_acl_blockers": [acl_blocker_document(b) for b in finding.acl_blockers]}
                if finding.acl_blockers else {}),
             "related": [_place(r, locator) for r in finding.related],
             # The fixes written as edits, in order: --fix applies the first safe one.
@@ -105,11 +106,3 @@ def _location(location) -> dict | None:
     columns = ({"start_column": location.start_column, "end_column": location.end_column}
                if location.start_column else {})
     return {"file": location.uri, "start_line": location.start_line, "end_line": location.end_line, **columns}
-
-
-def _acl_blocker(blocker) -> dict:
-    return {"network_acl": blocker.acl, "subnet": blocker.subnet, "peer_subnet": blocker.peer,
-            "direction": "egress" if blocker.egress else "ingress",
-            "traffic": blocker.traffic, "from_port": blocker.from_port, "to_port": blocker.to_port,
-            "rule_number": blocker.rule.number if blocker.rule is not None else None,
-            "declared_by": blocker.rule.declared_by if blocker.rule is not None else blocker.acl}

@@ -1,8 +1,8 @@
 """What both network ACL rules share: the flows they check and the finding for a dropped one.
 
 The flows are those the configuration intends, as the security group rules read them: each
-load balancer's traffic and health checks to its targets, and each compute tier a data store's
-groups name, towards the store's port.
+load balancer's traffic and health checks to its targets, each compute tier a data store's
+groups name, towards the store's port, and each interface VPC endpoint's callers.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from tflint_sg.network import BLOCKED, UNDECIDED
 from tflint_sg.network_acls import REPLY, REQUEST, AclBlocker
 from tflint_sg.remedy import AclEntry, AllowInAcl, Remedy
 from tflint_sg.rules.lb_flows import flow_subject, unique_places
-from tflint_sg.rules.queries import judged_stores, named_clients
+from tflint_sg.rules.queries import interface_endpoint_clients, judged_stores, named_clients
 from tflint_sg.topology import HEALTH_CHECK, TRAFFIC, Flow, data_flow
 
 
@@ -25,6 +25,8 @@ def checked_flows(context: Context) -> list[Flow]:
     for store, endpoint in judged_stores(context):
         flows += [data_flow(client.address, store.address, store.port)
                   for client in named_clients(context, endpoint, store.port)]
+    for vpce, endpoint, clients in interface_endpoint_clients(context):
+        flows += [data_flow(client.address, endpoint.address, vpce.port) for client in clients]
     return flows
 
 

@@ -1,18 +1,14 @@
 """No rule of a data store's groups admits anything on the port it listens on."""
 
 from tflint_sg.findings import Finding, Related
-from tflint_sg.model import INGRESS, Endpoint
+from tflint_sg.model import INGRESS
 from tflint_sg.remedy import Remedy
-from tflint_sg.network import BLOCKED, Blocker, Peer
-from tflint_sg.rules.places import admitting_steps, fix_site
+from tflint_sg.network import BLOCKED, Blocker
+from tflint_sg.rules.places import admitting_steps, NOBODY, fix_site, the_app_tier
 from tflint_sg.rules.queries import (covers_port, ingress_rules, judged_stores, named_clients, rules_cannot_be_judged,
                                     unjudged_stores)
 
 ID = "aws_data_store_unreachable"
-
-# No rule names a client: the fix goes to the store's own group.
-_NOBODY = Peer("", (), True, ())
-
 
 def check(context):
     model = context.model
@@ -37,7 +33,7 @@ def check(context):
             fix=(remedies[0].description if remedies else
                  f"Admit tcp/{store.port} from the app tier's security group in a group of {store.address}, "
                  "or give the app tier and the store a shared group with a self-referencing rule."),
-            primary=fix_site(model, blockers, _NOBODY, "tcp", store.port).place,
+            primary=fix_site(model, blockers, NOBODY, "tcp", store.port).place,
             remedies=remedies,
             related=(Related(store.address, store.kind), Related(store.address, "port", "port"))
             + tuple(Related(group, "security group") for group in endpoint.groups[1:]),
@@ -49,17 +45,9 @@ def check(context):
 
 
 def _remedies(model, blockers, endpoint, store) -> tuple[Remedy, ...]:
-    """When the configuration has one app tier (every compute endpoint carries the same groups
-    of its own, none a load balancer's), the store admits that tier; otherwise which tier it
-    serves is not for a fix to guess."""
-    balancer_groups = {group for address in model.load_balancers if address in model.endpoints
-                       for group in model.endpoints[address].groups}
-    tiers = {tuple(sorted(set(model.endpoints[address].groups) - balancer_groups))
-             for address in model.compute if address in model.endpoints}
-    if len(tiers) != 1 or not next(iter(tiers)):
+    app_tier = the_app_tier(model)
+    if app_tier is None:
         return ()
-    (groups,) = tiers
-    app_tier = Endpoint("the app tier", "compute", groups)
     steps = admitting_steps(model, blockers, app_tier, endpoint, "tcp", store.port, (store.address, "port"))
-    return (Remedy(f"Admit tcp/{store.port} from the app tier's security group {' or '.join(groups)} in a group "
-                   f"of {store.address}.", steps),) if steps else ()
+    return (Remedy(f"Admit tcp/{store.port} from the app tier's security group {' or '.join(app_tier.groups)} in a "
+                   f"group of {store.address}.", steps),) if steps else ()

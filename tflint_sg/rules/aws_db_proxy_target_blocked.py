@@ -7,7 +7,7 @@ from tflint_sg.model import EGRESS, INGRESS
 from tflint_sg.network import BLOCKED, UNDECIDED, peer_of
 from tflint_sg.remedy import Remedy
 from tflint_sg.rules.lb_flows import flow_subject
-from tflint_sg.rules.places import admitting_steps, fix_site
+from tflint_sg.rules.places import admitting_steps, blocker_reasons, fix_site
 from tflint_sg.topology import data_flow
 
 ID = "aws_db_proxy_target_blocked"
@@ -31,11 +31,6 @@ def check(context):
         if verdict.status != BLOCKED:
             continue
         ports = f"tcp/{store.port}"
-        reasons = []
-        for blocker in verdict.blockers:
-            allowed = ", ".join(blocker.admits) or "nothing"
-            side = "admits only" if blocker.direction == INGRESS else "lets out only"
-            reasons.append(f"{blocker.group} ({blocker.direction} of {blocker.endpoint}) {side} {allowed}")
         ingress = [b for b in verdict.blockers if b.direction == INGRESS]
         fixes = []
         if ingress:
@@ -51,7 +46,7 @@ def check(context):
             rule=ID,
             subject=database_address,
             message=(f"{proxy_address} connects to {database_address} on {ports} for its clients, but security "
-                     f"groups block it: {'; '.join(reasons)}. Clients of the proxy get errors on every connection."),
+                     f"groups block it: {blocker_reasons(verdict.blockers)}. Clients of the proxy get errors on every connection."),
             fix=fix,
             primary=fix_site(model, verdict.blockers, peer, "tcp", store.port).place,
             remedies=(Remedy(fix, steps),) if steps else (),

@@ -58,6 +58,10 @@ def blocking_side(blockers: tuple[Blocker, ...]) -> list[Blocker]:
     return [b for b in blockers if b.direction == INGRESS] or list(blockers)
 
 
+# The other end when no rule names one: the fix goes to the receiver's own group.
+NOBODY = Peer("", (), True, ())
+
+
 def fix_site(model: Model, blockers: tuple[Blocker, ...], peer: Peer, protocol: str, port: Port) -> FixSite:
     """`peer`: the other end as the blocking side's rules see it (the sender for ingress)."""
     side = blocking_side(blockers)
@@ -140,8 +144,35 @@ def admitting_step(model: Model, side: list[Blocker], endpoint: Endpoint, admit:
 def _only_on(model: Model, group: str, address: str) -> bool:
     """Whether nothing but `address` (and the other instances of its resource) carries the
     group: a rule added there opens no other tier. A group made by a module called with count
-    or for_each has one block for every instance: a rule written there is in each of them."""
+    or for_each has one block for every instance: a rule written there is in each of them. A
+    group that only interface VPC endpoints carry is one tier too: a rule there lets a caller
+    reach the other AWS services those endpoints serve, as the group was written to."""
     resource = strip_keys(address)
     declared = strip_keys(group)
-    return all(strip_keys(carrier) == resource for carrier, endpoint in model.endpoints.items()
-               if any(strip_keys(carried) == declared for carried in endpoint.groups))
+    carriers = [carrier for carrier, endpoint in model.endpoints.items()
+                if any(strip_keys(carried) == declared for carried in endpoint.groups)]
+    if address in model.interface_endpoints and all(carrier in model.interface_endpoints for carrier in carriers):
+        return True
+    return all(strip_keys(carrier) == resource for carrier in carriers)
+
+
+def the_app_tier(model: Model) -> Endpoint | None:
+    """The configuration's one app tier, as one endpoint with its groups, when every compute
+    endpoint carries the same groups of its own (none a load balancer's); otherwise which tier a
+    store or endpoint serves is not for a fix to guess: None."""
+    balancer_groups = {group for address in model.load_balancers if address in model.endpoints
+                       for group in model.endpoints[address].groups}
+    tiers = {tuple(sorted(set(model.endpoints[address].groups) - balancer_groups))
+             for address in model.compute if address in model.endpoints}
+    if len(tiers) != 1 or not next(iter(tiers)):
+        return None
+    (groups,) = tiers
+    return Endpoint("the app tier", "compute", groups)
+
+
+def blocker_reasons(blockers: tuple[Blocker, ...]) -> str:
+    """Each blocking group, the side it filters and what it lets through instead."""
+    return "; ".join(
+        f"{blocker.group} ({blocker.direction} of {blocker.endpoint}) "
+        f"{'admits only' if blocker.direction == INGRESS else 'lets out only'} {', '.join(blocker.admits) or 'nothing'}"
+        for blocker in blockers)

@@ -1,5 +1,5 @@
-"""Queries several rules share: which stores can be judged, who their clients are, and whether
-a side's rules can be judged at all."""
+"""Queries several rules share: which stores and interface endpoints can be judged, who their
+clients are, and whether a side's rules can be judged at all."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Iterator
 
 from tflint_sg.context import Context
 from tflint_sg.findings import Undecided
-from tflint_sg.model import INGRESS, DataStore, Endpoint, Port, Rule
+from tflint_sg.model import INGRESS, DataStore, Endpoint, InterfaceEndpoint, Port, Rule
 from tflint_sg.network import BLOCKED, ports_match
 
 
@@ -94,3 +94,37 @@ def rules_cannot_be_judged(context: Context, endpoint: Endpoint, direction: str,
             return True
     return any(rule.direction == direction and covers_port(rule, port, protocol) != BLOCKED
                for rule in context.model.floating_rules)
+
+
+def interface_endpoint_clients(context: Context) -> Iterator[tuple[InterfaceEndpoint, Endpoint, list[Endpoint]]]:
+    """Each interface endpoint that can be judged, with the compute shown to call its service
+    through it: the callers the configuration shows (`InterfaceEndpoint.callers`), and, when
+    private DNS sends every call to the service in the VPC there, the tiers its groups name.
+    Without private DNS, a tier its groups name may call the service by its public name,
+    through a NAT gateway: nothing shows that it uses the endpoint."""
+    model = context.model
+    for address in sorted(model.interface_endpoints):
+        vpce = model.interface_endpoints[address]
+        endpoint = model.endpoints[address]
+        if _why_endpoint_not_judged(context, vpce, endpoint) is not None:
+            continue
+        clients = {client: model.endpoints[client] for client, _ in vpce.callers}
+        if vpce.private_dns:
+            clients.update((client.address, client) for client in named_clients(context, endpoint, vpce.port))
+        yield vpce, endpoint, [clients[client] for client in sorted(clients)]
+
+
+def unjudged_interface_endpoints(context: Context) -> Iterator[Undecided]:
+    model = context.model
+    for address in sorted(model.interface_endpoints):
+        reason = _why_endpoint_not_judged(context, model.interface_endpoints[address], model.endpoints[address])
+        if reason:
+            yield Undecided(address, reason)
+
+
+def _why_endpoint_not_judged(context: Context, vpce: InterfaceEndpoint, endpoint: Endpoint) -> str | None:
+    if vpce.port is None:
+        return vpce.why_port_unknown or "its port is not known"
+    if vpce.private_dns is None and not vpce.callers:
+        return "whether private DNS sends the service's calls to it is not known"
+    return groups_not_known(context, endpoint)

@@ -14,7 +14,7 @@ import math
 from typing import Any
 
 from tflint_sg.addresses import parse_resource_address
-from tflint_sg.config import Ref, Unknown
+from tflint_sg.config import BuiltString, Ref, Unknown
 from tflint_sg.load.expressions.functions import call
 from tflint_sg.load.expressions.values import Lazy, Missing, Scope, TfSet, as_number, is_unknown, to_string
 from tflint_sg.load.hcl.syntax import (Binary, Call, Conditional, Expr, For, GetAttr, Index, Literal, Name,
@@ -45,14 +45,21 @@ def evaluate(expr: Expr, scope: Scope) -> Any:
         return result
     if isinstance(expr, Template):
         pieces = []
+        refs: list[Ref] = []
+        unknown = False
         for part in expr.parts:
             value = part if isinstance(part, str) else evaluate(part, scope)
             text = to_string(value)
             if text is None:
-                if len(expr.parts) == 1 and isinstance(value, Unknown) and value.symbol is not None:
+                if len(expr.parts) == 1 and (isinstance(value, Ref) or
+                                             isinstance(value, Unknown) and value.symbol is not None):
                     return value  # "${var.port}" is var.port itself in HCL, unknown or not
-                return Unknown("a string built from a value unknown until apply")
+                unknown = True
+                refs += [value] if isinstance(value, Ref) else list(getattr(value, "refs", ()))
+                continue
             pieces.append(text)
+        if unknown:
+            return BuiltString("a string built from a value unknown until apply", refs=tuple(refs))
         return "".join(pieces)
     if isinstance(expr, Conditional):
         condition = evaluate(expr.condition, scope)
@@ -82,7 +89,12 @@ def get_attr(value: Any, name: str) -> Any:
     if isinstance(value, Unknown):
         return value.part(f".{name}")
     if isinstance(value, Ref):
-        return Unknown(f"{value.address}.{value.attribute}.{name}: known only after apply")
+        if value.attribute in ("id", "arn", "name") or value.attribute.endswith(("_id", "_arn", "_name")):
+            # An id or a name is a string: it has no attributes.
+            return Unknown(f"{value.address}.{value.attribute}.{name}: known only after apply")
+        # Part of an attribute known after apply is still that resource's, as a plan's references
+        # say: `aws_eks_node_group.x.resources[0].autoscaling_groups[0].name` names its group.
+        return value
     if value is None:
         # Terraform: "Attempt to get attribute from null value", an error `try` falls back on
         # (`try(var.deployment_controller.type, null)` with the variable left null).
@@ -105,6 +117,8 @@ def index(value: Any, key: Any) -> Any:
         return Missing(f"no element {key!r}")
     if isinstance(value, Unknown):
         return _element_of(value, key)
+    if isinstance(value, Ref):
+        return value  # an element of a list known after apply: see get_attr
     if value is None:
         return Missing(f"cannot index null with {key!r}")  # Terraform: "Attempt to index null value"
     return Unknown(f"cannot index with {key!r}")

@@ -47,7 +47,7 @@ def group_variables(instances: list[ModuleInstance]) -> dict[str, tuple[str, boo
 def _carrier(instance: ModuleInstance, resource: ResourceInstance, by_block: dict) -> tuple[str, bool] | None:
     resource_type = resource.block.labels[0]
     block, holder = resource.block, resource
-    if resource_type == "aws_autoscaling_group":
+    if resource_type in ("aws_autoscaling_group", "aws_eks_node_group"):
         # Its instances' groups are the launch template's.
         templates = {name for root, name in _references(instance.definition, block, _TEMPLATE_PATHS)
                      if root == "aws_launch_template"}

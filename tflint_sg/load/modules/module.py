@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from tflint_sg.addresses import format_key, join
-from tflint_sg.config import LeftToOthers, Ref, Unknown
+from tflint_sg.config import BuiltString, LeftToOthers, Ref, Unknown
 from tflint_sg.load.expressions.evaluate import evaluate
 from tflint_sg.load.expressions.files import ConfigFiles
 from tflint_sg.load.expressions.library_files import render_template
@@ -419,7 +419,7 @@ class ResourceInstance(Lazy):
                 # Left unset (or to `name_prefix`), a name is one AWS generates: still this
                 # resource's, as `aws_launch_configuration.this[0].name` is in an ASG module.
                 return Ref(self.address, name)
-            if type(value) is Unknown:  # not an error, not a cycle: a value this tool cannot read
+            if type(value) in (Unknown, BuiltString):  # not an error, not a cycle: a value this tool cannot read
                 # Whatever the configured value turns out to be, it is this instance's: a name
                 # built from `basename(path.cwd)` still names this Auto Scaling group.
                 return Ref(self.address, name)

@@ -1,0 +1,155 @@
+"""Interface VPC endpoints: their groups, subnets and service, whether private DNS sends the
+service's calls to them, and which compute the configuration hands them to."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from tflint_sg.addresses import parse_resource_address
+from tflint_sg.config import BuiltString, EncodedJson, Ref, Unknown
+from tflint_sg.model import InterfaceEndpoint, Model
+from tflint_sg.modeling.endpoints import add_endpoint
+from tflint_sg.modeling.lookup import Lookup
+from tflint_sg.values import as_list, first_block, task_containers
+
+# AWS services take an interface endpoint's calls over HTTPS (the PrivateLink guide).
+SERVICE_PORT = 443
+
+
+def build_interface_endpoints(lookup: Lookup, model: Model) -> None:
+    added_groups: dict[str, list[Any]] = {}
+    for association in lookup.of_type("aws_vpc_endpoint_security_group_association"):
+        owner = lookup.find(association.values.get("vpc_endpoint_id"), "aws_vpc_endpoint")
+        if owner:
+            added_groups.setdefault(owner, []).append(association.values.get("security_group_id"))
+    added_subnets: dict[str, list[Any]] = {}
+    for association in lookup.of_type("aws_vpc_endpoint_subnet_association"):
+        owner = lookup.find(association.values.get("vpc_endpoint_id"), "aws_vpc_endpoint")
+        if owner:
+            added_subnets.setdefault(owner, []).append(association.values.get("subnet_id"))
+    starting_needs = _starting_needs(lookup, model)
+    for resource in lookup.of_type("aws_vpc_endpoint"):
+        values = resource.values
+        kind = values.get("vpc_endpoint_type")
+        if kind is None:
+            kind = "Gateway"  # the provider's default; gateway endpoints have no interfaces
+        if not isinstance(kind, str):
+            model.notes.append(f"{resource.address}: its endpoint type is not known; not checked")
+            continue
+        if kind.lower() != "interface":
+            continue
+        groups = as_list(values.get("security_group_ids")) + added_groups.get(resource.address, [])
+        subnets = as_list(values.get("subnet_ids")) + added_subnets.get(resource.address, [])
+        # Without groups, AWS gives the endpoint its VPC's default group.
+        endpoint = add_endpoint(lookup, model, resource, groups, subnets)
+        endpoint.spread = True  # an interface in each subnet; clients use the one DNS picks
+        service = values.get("service_name")
+        port, why = SERVICE_PORT, None
+        if not isinstance(service, str):
+            port, why, service = None, "its service name is not known", "its service"
+        elif not service.startswith(("com.amazonaws.", "aws.sagemaker.")):
+            port, why = None, "it is an endpoint service of another account, whose port is that service's"
+        private_dns = values.get("private_dns_enabled")
+        if private_dns is None:
+            private_dns = False  # the provider's default
+        callers = dict.fromkeys(_wired_clients(lookup, model, resource.address), "its environment names the endpoint")
+        vpc = lookup.find(values.get("vpc_id"), "aws_vpc")
+        if private_dns is True and port is not None:
+            suffix = service.split(".", 3)[-1]
+            for task, (task_vpc, needs) in sorted(starting_needs.items()):
+                if suffix in needs and task_vpc == vpc and vpc is not None:
+                    callers.setdefault(task, needs[suffix] + ", which private DNS sends to the endpoint")
+        model.interface_endpoints[resource.address] = InterfaceEndpoint(
+            resource.address, service, port, why, private_dns if isinstance(private_dns, bool) else None,
+            tuple(sorted(callers.items())), lookup.vpc_networks(vpc))
+
+
+# A Fargate task (platform 1.4.0 and later) makes these calls from its own network interface,
+# with its own security groups, before its containers start (the Amazon ECS developer guide).
+_ECR_IMAGE = re.compile(r"^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/")
+
+
+def _starting_needs(lookup: Lookup, model: Model) -> dict[str, tuple[str | None, dict[str, str]]]:
+    """Each Fargate service's VPC and the services its tasks call to start: endpoint service
+    suffix (`ecr.dkr`) -> what for."""
+    found = {}
+    for resource in lookup.of_type("aws_ecs_service"):
+        values = resource.values
+        if resource.address not in model.compute or not _on_fargate(values):
+            continue
+        task = lookup.find(values.get("task_definition"), "aws_ecs_task_definition")
+        containers = task_containers(lookup.resources[task].values.get("container_definitions")) if task else None
+        needs: dict[str, str] = {}
+        for container in containers or []:
+            image = container.get("image")
+            if isinstance(image, str) and _ECR_IMAGE.match(image) or \
+                    isinstance(image, BuiltString) and any(_is(ref, "aws_ecr_repository") for ref in image.refs):
+                needs.setdefault("ecr.api", "its tasks pull their image from ECR")
+                needs.setdefault("ecr.dkr", "its tasks pull their image from ECR")
+            if first_block(container.get("logConfiguration")).get("logDriver") == "awslogs":
+                needs.setdefault("logs", "its tasks send their logs to CloudWatch Logs (awslogs)")
+            for secret in as_list(container.get("secrets")):
+                source = secret.get("valueFrom") if isinstance(secret, dict) else None
+                if isinstance(source, str) and source.startswith("arn:aws:secretsmanager:") or \
+                        _is(source, "aws_secretsmanager_secret", "aws_secretsmanager_secret_version"):
+                    needs.setdefault("secretsmanager", "its tasks read secrets from Secrets Manager")
+                elif isinstance(source, str) and not source.startswith("arn:") or \
+                        isinstance(source, str) and source.startswith("arn:aws:ssm:") or \
+                        _is(source, "aws_ssm_parameter"):
+                    needs.setdefault("ssm", "its tasks read parameters from Systems Manager")
+        subnets = as_list(first_block(values.get("network_configuration")).get("subnets"))
+        if needs:
+            found[resource.address] = (lookup.placement(subnets)[1], needs)
+    return found
+
+
+def _on_fargate(values: dict) -> bool:
+    platform = values.get("platform_version")
+    if isinstance(platform, str) and platform.startswith("1.3"):
+        return False  # before 1.4.0 these calls left from an interface of AWS's
+    if values.get("launch_type") == "FARGATE":
+        return True
+    strategy = [item.get("capacity_provider") for item in as_list(values.get("capacity_provider_strategy"))
+                if isinstance(item, dict)]
+    return bool(strategy) and all(provider in ("FARGATE", "FARGATE_SPOT") for provider in strategy)
+
+
+def _is(value: Any, *types: str) -> bool:
+    """Whether the value is an attribute of a resource of one of `types` (which the model need
+    not read: a repository's URL, a secret's ARN)."""
+    return isinstance(value, Ref) and parse_resource_address(value.address).resource.split(".")[0] in types
+
+
+def _wired_clients(lookup: Lookup, model: Model, endpoint: str) -> tuple[str, ...]:
+    """Compute whose environment names the endpoint (its DNS entries, its id): the configuration
+    hands the tier the endpoint to call."""
+    wired = []
+    for address in sorted(model.compute):
+        resource = lookup.resources[address]
+        if resource.type == "aws_lambda_function":
+            environment = first_block(resource.values.get("environment")).get("variables")
+        elif resource.type == "aws_ecs_service":
+            task = lookup.find(resource.values.get("task_definition"), "aws_ecs_task_definition")
+            environment = lookup.resources[task].values.get("container_definitions") if task else None
+        else:
+            continue
+        if _mentions(environment, endpoint):
+            wired.append(address)
+    return tuple(wired)
+
+
+def _mentions(value: Any, address: str) -> bool:
+    if isinstance(value, Ref):
+        return value.address == address
+    if isinstance(value, EncodedJson):
+        return _mentions(value.value, address)
+    if isinstance(value, BuiltString):
+        return any(ref.address == address for ref in value.refs)
+    if isinstance(value, Unknown):
+        return False
+    if isinstance(value, dict):
+        return any(_mentions(item, address) for item in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_mentions(item, address) for item in value)
+    return False

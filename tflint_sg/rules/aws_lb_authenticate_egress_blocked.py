@@ -1,0 +1,75 @@
+"""A load balancer authenticates users through an identity provider (`authenticate-oidc`,
+`authenticate-cognito`), but its own groups let nothing out on 443: it cannot call the
+provider's token and user-info endpoints, and every login fails."""
+
+from tflint_sg.findings import Finding, Related, Undecided
+from tflint_sg.model import EGRESS
+from tflint_sg.network import BLOCKED, Blocker
+from tflint_sg.remedy import Admit, Remedy
+from tflint_sg.rules.places import NOBODY, admitting_step, fix_site
+from tflint_sg.rules.queries import covers_port, groups_not_known, rules_cannot_be_judged
+
+ID = "aws_lb_authenticate_egress_blocked"
+
+# The identity provider's endpoints are HTTPS URLs whose addresses the configuration does not give.
+PORT = 443
+ANYWHERE = ("0.0.0.0/0",)
+
+
+def check(context):
+    model = context.model
+    by_balancer: dict[str, list] = {}
+    for authentication in model.authentications:
+        by_balancer.setdefault(authentication.load_balancer, []).append(authentication)
+    for address in sorted(by_balancer):
+        endpoint = model.endpoints.get(address)
+        if endpoint is None:
+            continue
+        actions = sorted(by_balancer[address], key=lambda item: item.listener)
+        unknown = groups_not_known(context, endpoint)
+        if unknown:
+            yield Undecided(address, f"its listeners authenticate users, and {unknown}")
+            continue
+        if rules_cannot_be_judged(context, endpoint, EGRESS, PORT):
+            yield Undecided(address, "its listeners authenticate users, and its egress rules are not all known")
+            continue
+        rules = [rule for group in endpoint.groups for rule in model.groups[group].rules_in(EGRESS)]
+        covering = [rule for rule in rules if covers_port(rule, PORT) != BLOCKED]
+        if covering:
+            if all(_inside_private_ranges(rule) for rule in covering):
+                yield Undecided(address, f"its listeners authenticate users, and it lets tcp/{PORT} out only to private "
+                                         "addresses; whether the identity provider lies there is not known")
+            continue
+        blockers = tuple(Blocker(address, EGRESS, group,
+                                 tuple(rule.describe() for rule in model.groups[group].rules_in(EGRESS)))
+                         for group in endpoint.groups)
+        lets_out = "; ".join(f"{b.group} lets out {', '.join(b.admits) or 'nothing'}" for b in blockers)
+        how = " and ".join(sorted({action.kind for action in actions}))
+        named = ", ".join(dict.fromkeys(action.listener for action in actions))
+        step = admitting_step(model, list(blockers), endpoint, Admit("", EGRESS, "tcp", PORT, (),
+                                                                     peer_networks=ANYWHERE))
+        fix = f"Allow egress tcp/{PORT} to the identity provider (0.0.0.0/0) in a security group of {address}."
+        yield Finding(
+            rule=ID,
+            subject=address,
+            message=(f"{address} authenticates users ({how} in {named}): it calls the identity provider's token and "
+                     f"user-info endpoints over HTTPS, but its security groups let nothing out on tcp/{PORT}: "
+                     f"{lets_out}. Every login ends in an HTTP 500 from the load balancer."),
+            fix=fix,
+            primary=fix_site(model, blockers, NOBODY, "tcp", PORT).place,
+            remedies=(Remedy(fix, (step,)),),
+            related=tuple(Related(listener, "authenticating listener") for listener in dict.fromkeys(
+                action.listener for action in actions))
+            + tuple(Related(group, "security group") for group in endpoint.groups[1:]),
+            blockers=blockers,
+            protocol="tcp",
+            port=PORT,
+        )
+
+
+def _inside_private_ranges(rule) -> bool:
+    """Whether a rule reaches only private addresses: peer groups (interfaces in a VPC) and
+    CIDR blocks that are not global. A prefix list or an unresolved peer may be anything."""
+    if rule.prefix_lists or rule.unresolved:
+        return False
+    return all(not network.is_global and network.prefixlen > 0 for network in rule.cidrs)
