@@ -120,3 +120,7 @@ def test_a_flow_both_filters_drop_is_reported_by_each_rule_naming_the_other(tmp_
     assert set(findings) == {"aws_lb_target_traffic_blocked", "aws_network_acl_traffic_blocked"}
     assert "A network ACL drops it too" in findings["aws_lb_target_traffic_blocked"].message
     assert findings["aws_network_acl_traffic_blocked"].message.endswith("Security groups block it too.")
+    # The security-group finding names the ACL entries beside its groups.
+    assert [b.acl for b in findings["aws_lb_target_traffic_blocked"].acl_blockers] == [
+        b.acl for b in findings["aws_network_acl_traffic_blocked"].acl_blockers]
+    assert findings["aws_lb_target_traffic_blocked"].acl_blockers

@@ -75,6 +75,12 @@ EXPECTED = {
     # The nodes' own group admits the ALB on 443, the target group sends to 30080: the port.
     ("eks_nodes_blocked", "aws_lb_target_traffic_blocked"): (
         "main.tf", 'resource "aws_lb_target_group" "web"', "port        = 30080"),
+    # The API tasks' group lets out only 443 (to the proxy and the brokers); the proxy's rule
+    # admits the API tasks, not the function handed its endpoint.
+    ("tier_handed_stores", "aws_data_store_client_egress_blocked"): [
+        ("main.tf", 'resource "aws_security_group" "api"', None)] * 2,
+    ("tier_handed_stores", "aws_data_store_unreachable"): (
+        "main.tf", 'resource "aws_security_group" "proxy"', RULE + "security_groups = [aws_security_group.api.id]"),
     # The ALB's group lets out only 8080: that group gets the egress on 443.
     ("lb_authenticate_blocked", "aws_lb_authenticate_egress_blocked"): (
         "main.tf", 'resource "aws_security_group" "alb"', None),

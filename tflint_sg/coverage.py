@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from tflint_sg.context import Context
 from tflint_sg.network import ALLOWED, BLOCKED, UNDECIDED
-from tflint_sg.rules.queries import (interface_endpoint_clients, judged_stores, named_clients,
+from tflint_sg.rules.queries import (interface_endpoint_clients, judged_stores, store_clients,
                                     unjudged_interface_endpoints, unjudged_stores, unknown_clients)
 from tflint_sg.topology import data_flow
 
@@ -52,7 +52,7 @@ def count_data_flows(context: Context) -> FlowCounts:
     statuses = [UNDECIDED for _ in unjudged_stores(context)]
     for store, endpoint in judged_stores(context):
         statuses += [context.verdict(data_flow(client.address, store.address, store.port)).status
-                     for client in named_clients(context, endpoint, store.port)]
+                     for client in store_clients(context, store, endpoint)]
         if next(unknown_clients(context, endpoint, store.port), None) is not None:
             statuses.append(UNDECIDED)
     statuses += [UNDECIDED for _ in unjudged_interface_endpoints(context)]

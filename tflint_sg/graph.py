@@ -10,7 +10,7 @@ from tflint_sg.context import Context
 from tflint_sg.model import INGRESS, Endpoint, Port
 from tflint_sg.network import BLOCKED
 from tflint_sg.rules.queries import covers_port, groups_not_known, ingress_rules, interface_endpoint_clients, \
-    judged_stores, named_clients, rules_cannot_be_judged
+    judged_stores, rules_cannot_be_judged, store_clients
 from tflint_sg.network_acls import AclBlocker
 from tflint_sg.topology import CLIENTS, DATA, DYNAMIC, Flow
 
@@ -81,7 +81,7 @@ def _port(model, address: str) -> Port | None:
 def _clients_by_store(context: Context) -> dict[str, set[str]]:
     """Each judged store's app tier, as the data-store rules infer it, and each interface
     endpoint's callers: the data flows meant."""
-    clients = {store.address: {client.address for client in named_clients(context, endpoint, store.port)}
+    clients = {store.address: {client.address for client in store_clients(context, store, endpoint)}
                for store, endpoint in judged_stores(context)}
     clients.update((endpoint.address, {client.address for client in callers})
                    for _, endpoint, callers in interface_endpoint_clients(context))

@@ -233,6 +233,8 @@ class DataStore:
     other_way_in: str | None = None
     why_port_unknown: str | None = None  # when `port` is None and the store says why
     port_settable: bool = True  # whether the resource has a `port` argument (DAX, MSK, MQ do not)
+    # Compute whose environment names the store (its endpoint or address): handed it to connect to.
+    handed_to: tuple[str, ...] = ()
 
 
 @dataclass

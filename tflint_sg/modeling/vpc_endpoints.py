@@ -7,10 +7,11 @@ import re
 from typing import Any
 
 from tflint_sg.addresses import parse_resource_address
-from tflint_sg.config import BuiltString, EncodedJson, Ref, Unknown
+from tflint_sg.config import BuiltString, Ref
 from tflint_sg.model import InterfaceEndpoint, Model
 from tflint_sg.modeling.endpoints import add_endpoint
 from tflint_sg.modeling.lookup import Lookup
+from tflint_sg.modeling.wiring import environment_naming
 from tflint_sg.values import as_list, first_block, task_containers
 
 # AWS services take an interface endpoint's calls over HTTPS (the PrivateLink guide).
@@ -53,7 +54,7 @@ def build_interface_endpoints(lookup: Lookup, model: Model) -> None:
         private_dns = values.get("private_dns_enabled")
         if private_dns is None:
             private_dns = False  # the provider's default
-        callers = dict.fromkeys(_wired_clients(lookup, model, resource.address), "its environment names the endpoint")
+        callers = dict.fromkeys(environment_naming(lookup, model, resource.address), "its environment names the endpoint")
         vpc = lookup.find(values.get("vpc_id"), "aws_vpc")
         if private_dns is True and port is not None:
             suffix = service.split(".", 3)[-1]
@@ -119,37 +120,3 @@ def _is(value: Any, *types: str) -> bool:
     """Whether the value is an attribute of a resource of one of `types` (which the model need
     not read: a repository's URL, a secret's ARN)."""
     return isinstance(value, Ref) and parse_resource_address(value.address).resource.split(".")[0] in types
-
-
-def _wired_clients(lookup: Lookup, model: Model, endpoint: str) -> tuple[str, ...]:
-    """Compute whose environment names the endpoint (its DNS entries, its id): the configuration
-    hands the tier the endpoint to call."""
-    wired = []
-    for address in sorted(model.compute):
-        resource = lookup.resources[address]
-        if resource.type == "aws_lambda_function":
-            environment = first_block(resource.values.get("environment")).get("variables")
-        elif resource.type == "aws_ecs_service":
-            task = lookup.find(resource.values.get("task_definition"), "aws_ecs_task_definition")
-            environment = lookup.resources[task].values.get("container_definitions") if task else None
-        else:
-            continue
-        if _mentions(environment, endpoint):
-            wired.append(address)
-    return tuple(wired)
-
-
-def _mentions(value: Any, address: str) -> bool:
-    if isinstance(value, Ref):
-        return value.address == address
-    if isinstance(value, EncodedJson):
-        return _mentions(value.value, address)
-    if isinstance(value, BuiltString):
-        return any(ref.address == address for ref in value.refs)
-    if isinstance(value, Unknown):
-        return False
-    if isinstance(value, dict):
-        return any(_mentions(item, address) for item in value.values())
-    if isinstance(value, (list, tuple)):
-        return any(_mentions(item, address) for item in value)
-    return False

@@ -16,7 +16,7 @@ from tflint_sg.network import BLOCKED, UNDECIDED
 from tflint_sg.network_acls import REPLY, REQUEST, AclBlocker
 from tflint_sg.remedy import AclEntry, AllowInAcl, Remedy
 from tflint_sg.rules.lb_flows import flow_subject, unique_places
-from tflint_sg.rules.queries import interface_endpoint_clients, judged_stores, named_clients
+from tflint_sg.rules.queries import interface_endpoint_clients, judged_stores, store_clients
 from tflint_sg.topology import HEALTH_CHECK, TRAFFIC, Flow, data_flow
 
 
@@ -24,7 +24,7 @@ def checked_flows(context: Context) -> list[Flow]:
     flows = [flow for flow in context.flows if flow.kind in (TRAFFIC, HEALTH_CHECK)]
     for store, endpoint in judged_stores(context):
         flows += [data_flow(client.address, store.address, store.port)
-                  for client in named_clients(context, endpoint, store.port)]
+                  for client in store_clients(context, store, endpoint)]
     for vpce, endpoint, clients in interface_endpoint_clients(context):
         flows += [data_flow(client.address, endpoint.address, vpce.port) for client in clients]
     return flows

@@ -9,7 +9,7 @@ from tflint_sg.network import ALLOWED, BLOCKED, peer_of
 from tflint_sg.rules.lb_flows import unique_places
 from tflint_sg.remedy import UNSAFE, Remedy, SetPort
 from tflint_sg.rules.places import admitting_steps, fix_site
-from tflint_sg.rules.queries import ingress_rules, judged_stores, named_clients, unjudged_stores, unknown_clients
+from tflint_sg.rules.queries import ACL_ALSO, acl_drops, ingress_rules, judged_stores, named_clients, unjudged_stores, unknown_clients
 from tflint_sg.topology import data_flow
 
 ID = "aws_data_store_port_mismatch"
@@ -56,11 +56,13 @@ def check(context):
             fixes.append(f"Set the port of {store.address} to {port}, the one its groups admit "
                          f"{'the client' if len(clients) == 1 else 'the clients'} on.")
         blockers = blockers_of(refused)
+        acl_blockers = acl_drops(context, *(data_flow(client.address, store.address, store.port)
+                                            for client, _ in refused))
         yield Finding(
             rule=ID,
             subject=store.address,
             message=(f"{name_together(clients)} -> {store.address} tcp/{store.port}: the {store.kind} listens on "
-                     f"{store.port}, but its security groups admit {admits}."),
+                     f"{store.port}, but its security groups admit {admits}." + (ACL_ALSO if acl_blockers else "")),
             fix=fixes[0],
             other_fixes=tuple(fixes[1:]),
             remedies=tuple(replace(remedy, description=remedy.description or fixes[-1]) for remedy in remedies),
@@ -69,6 +71,7 @@ def check(context):
                                   + [Related(client, "client") for client in clients]
                                   + [site.place] + [Related(group, "security group") for group in endpoint.groups]),
             blockers=blockers,
+            acl_blockers=acl_blockers,
             protocol="tcp",
             port=store.port,
         )

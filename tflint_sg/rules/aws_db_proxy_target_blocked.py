@@ -8,6 +8,7 @@ from tflint_sg.network import BLOCKED, UNDECIDED, peer_of
 from tflint_sg.remedy import Remedy
 from tflint_sg.rules.lb_flows import flow_subject
 from tflint_sg.rules.places import admitting_steps, blocker_reasons, fix_site
+from tflint_sg.rules.queries import ACL_ALSO, acl_drops
 from tflint_sg.topology import data_flow
 
 ID = "aws_db_proxy_target_blocked"
@@ -41,18 +42,21 @@ def check(context):
                          f"{proxy_address}.")
         fix = " ".join(fixes)
         steps = admitting_steps(model, verdict.blockers, proxy, database, "tcp", store.port)
+        acl_blockers = acl_drops(context, flow)
         peer = peer_of(proxy) if ingress else peer_of(database)
         yield Finding(
             rule=ID,
             subject=database_address,
             message=(f"{proxy_address} connects to {database_address} on {ports} for its clients, but security "
-                     f"groups block it: {blocker_reasons(verdict.blockers)}. Clients of the proxy get errors on every connection."),
+                     f"groups block it: {blocker_reasons(verdict.blockers)}. Clients of the proxy get errors on every "
+                     "connection." + (ACL_ALSO if acl_blockers else "")),
             fix=fix,
             primary=fix_site(model, verdict.blockers, peer, "tcp", store.port).place,
             remedies=(Remedy(fix, steps),) if steps else (),
             related=(Related(proxy_address, "database proxy"),)
             + tuple(Related(b.group, "security group") for b in verdict.blockers),
             blockers=verdict.blockers,
+            acl_blockers=acl_blockers,
             unresolved=verdict.unresolved,
             protocol="tcp",
             port=store.port,

@@ -8,8 +8,8 @@ from tflint_sg.remedy import Admit, Remedy
 from tflint_sg.rules.lb_flows import flow_subject
 from tflint_sg.rules.places import (NOBODY, admitting_step, admitting_steps, blocker_reasons, fix_site,
                                    the_app_tier)
-from tflint_sg.rules.queries import (covers_port, ingress_rules, interface_endpoint_clients, rules_cannot_be_judged,
-                                    unjudged_interface_endpoints)
+from tflint_sg.rules.queries import (ACL_ALSO, acl_drops, covers_port, ingress_rules, interface_endpoint_clients,
+                                    rules_cannot_be_judged, unjudged_interface_endpoints)
 from tflint_sg.topology import data_flow
 
 ID = "aws_vpc_endpoint_unreachable"
@@ -48,12 +48,14 @@ def _client_blocked(context, vpce, endpoint, client):
     fix = " ".join(fixes)
     steps = admitting_steps(model, verdict.blockers, client, endpoint, "tcp", vpce.port)
     ingress_blocked = any(b.direction == INGRESS for b in verdict.blockers)
+    acl_blockers = acl_drops(context, flow)
     yield Finding(
         rule=ID,
         subject=endpoint.address,
         message=(f"{client.address} -> {endpoint.address} {ports}: {client.address} calls {vpce.service} through the "
-                 f"endpoint ({_how_calls_arrive(vpce, client)}), but security groups block it: {blocker_reasons(verdict.blockers)}. "
-                 "Its calls to the service time out."),
+                 f"endpoint ({_how_calls_arrive(vpce, client)}), but security groups block it: "
+                 f"{blocker_reasons(verdict.blockers)}. Its calls to the service time out."
+                 + (ACL_ALSO if acl_blockers else "")),
         fix=fix,
         primary=fix_site(model, verdict.blockers, peer_of(client) if ingress_blocked else peer_of(endpoint),
                          "tcp", vpce.port).place,
@@ -61,6 +63,7 @@ def _client_blocked(context, vpce, endpoint, client):
         related=(Related(endpoint.address, "VPC endpoint"), Related(client.address, "client"))
         + tuple(Related(b.group, "security group") for b in verdict.blockers),
         blockers=verdict.blockers,
+        acl_blockers=acl_blockers,
         unresolved=verdict.unresolved,
         protocol="tcp",
         port=vpce.port,

@@ -11,6 +11,7 @@ from tflint_sg.model import EGRESS, INGRESS, describe_ports
 from tflint_sg.network import ALLOWED, BLOCKED, UNDECIDED, Verdict, peer_of
 from tflint_sg.remedy import UNSAFE, Remedy, SetPort
 from tflint_sg.rules.places import admitting_steps, fix_site
+from tflint_sg.rules.queries import ACL_ALSO, acl_drops
 from tflint_sg.topology import HEALTH_CHECK, TRAFFIC, Flow
 
 
@@ -64,8 +65,9 @@ def _finding(context: Context, rule_id: str, flow: Flow, verdict, what: str) -> 
     message = f"{lead}, but security groups on {where} block it. " + " ".join(sentences)
     if verdict.unresolved:
         message += " Not decided on the other side: " + "; ".join(sorted(set(verdict.unresolved))) + "."
-    if flow.kind in (TRAFFIC, HEALTH_CHECK) and context.acl_verdict(flow).status == BLOCKED:
-        message += " A network ACL drops it too (aws_network_acl_traffic_blocked or _return_traffic_blocked says where)."
+    acl_blockers = acl_drops(context, flow) if flow.kind in (TRAFFIC, HEALTH_CHECK) else ()
+    if acl_blockers:
+        message += ACL_ALSO
 
     peer = (peer_of(balancer, filtered=flow.source_filtered, networks_known=flow.source_networks_known) if ingress
             else peer_of(target))
@@ -129,6 +131,7 @@ def _finding(context: Context, rule_id: str, flow: Flow, verdict, what: str) -> 
         primary=primary,
         remedies=tuple(remedies),
         blockers=verdict.blockers,
+        acl_blockers=acl_blockers,
         unresolved=verdict.unresolved,
         load_balancer=flow.source,
         protocol=flow.protocol,

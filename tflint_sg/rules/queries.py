@@ -9,6 +9,7 @@ from tflint_sg.context import Context
 from tflint_sg.findings import Undecided
 from tflint_sg.model import INGRESS, DataStore, Endpoint, InterfaceEndpoint, Port, Rule
 from tflint_sg.network import BLOCKED, ports_match
+from tflint_sg.topology import Flow
 
 
 def judged_stores(context: Context) -> Iterator[tuple[DataStore, Endpoint]]:
@@ -77,6 +78,29 @@ def named_clients(context: Context, endpoint: Endpoint, port: Port) -> list[Endp
             named.update(address for address in context.endpoints_carrying(group)
                          if address in model.compute)
     return [model.endpoints[address] for address in sorted(named)]
+
+
+def store_clients(context: Context, store: DataStore, endpoint: Endpoint) -> list[Endpoint]:
+    """A store's clients: the tiers its rules name, and those its address is handed to in their
+    environment (a function given the proxy's endpoint), by address."""
+    clients = {client.address: client for client in named_clients(context, endpoint, store.port)}
+    clients.update((address, context.model.endpoints[address]) for address in store.handed_to)
+    return [clients[address] for address in sorted(clients)]
+
+
+# Said after a security-group finding whose flow a network ACL drops as well.
+ACL_ALSO = " A network ACL drops it too (aws_network_acl_traffic_blocked or _return_traffic_blocked says where)."
+
+
+def acl_drops(context: Context, *flows: Flow) -> tuple:
+    """The network ACL entries (or implicit denies) that drop any of the flows, beside the
+    security groups that block them: fixing the groups alone would not open the path."""
+    drops: dict = {}
+    for flow in flows:
+        verdict = context.acl_verdict(flow)
+        if verdict.status == BLOCKED:
+            drops.update(dict.fromkeys(verdict.blockers))
+    return tuple(drops)
 
 
 def covers_port(rule: Rule, port: Port, protocol: str = "tcp") -> str:
