@@ -17,7 +17,7 @@ from conftest import run_in_process
 
 _SUBGRAPH = re.compile(r'^\s*subgraph (\w+)\["[^"]*"\]$')
 _NODE = re.compile(r'^\s*(\w+)\["([^"]*)"\]$')
-_SOLID = re.compile(r"^\s*(\w+) -- (\S+?)( ✗)? --> (\w+)$")
+_SOLID = re.compile(r"^\s*(\w+) -- (\S+?(?: NACL)?)( ✗)? --> (\w+)$")
 _DASHED = re.compile(r"^\s*(\w+) -\. (\S+) \.-> (\w+)$")
 _LINK_STYLE = re.compile(r"^\s*linkStyle ([\d,]+) stroke:#d00")
 _STYLE = re.compile(r"^\s*style (\w+) stroke:(#\w+)")
@@ -86,7 +86,8 @@ def pictures(case: str) -> tuple[Picture, Picture]:
 
 CASES = ("story", "tier_db_unreachable", "tier_db_port_mismatch", "tier_client_egress_blocked",
          "expose_listener_unreachable", "modules_three_levels", "tier_db_ok", "expose_db_to_lb",
-         "ecs_bridge_dynamic_blocked", "health_check_port", "nlb")
+         "ecs_bridge_dynamic_blocked", "health_check_port", "nlb", "nacl_request_blocked",
+         "vpc_endpoint_fargate_pull")
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -113,6 +114,21 @@ def test_story():
         assert picture.label("aws_db_instance.main") == "aws_db_instance.main :5432 ✗ unreachable"
         assert picture.outlines[picture.node("aws_db_instance.main")] == "#d00"
         assert picture.edges_between("compute", "data_store") == set()
+
+
+def test_a_flow_a_network_acl_drops_is_blocked_and_says_so():
+    # The groups let the ALB's tcp/80 through; the app subnet's ACL has no entry allowing it.
+    for picture in both("nacl_request_blocked"):
+        assert picture.edge("aws_lb.web", "aws_instance.app") == ("tcp/80 NACL", "blocked")
+
+
+def test_interface_endpoints_are_a_tier_with_their_callers():
+    # The tasks pull from ECR and log through the endpoints, whose group admits only the Lambda.
+    for picture in both("vpc_endpoint_fargate_pull"):
+        for endpoint in ("aws_vpc_endpoint.ecr_api", "aws_vpc_endpoint.ecr_dkr", "aws_vpc_endpoint.logs"):
+            assert picture.nodes[picture.node(endpoint)][0] == "VPC_endpoint"
+            assert picture.edge("aws_ecs_service.api", endpoint) == ("tcp/443", "blocked")
+            assert picture.edge("aws_lambda_function.report", endpoint) == ("tcp/443", "allowed")
 
 
 def test_a_store_nothing_admits_on_its_port_is_unreachable():

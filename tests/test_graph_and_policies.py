@@ -32,6 +32,27 @@ def test_graph_document(tflint_sg):
     assert {(r["direction"], r["from_port"]) for r in group["rules"]} == {("ingress", 443), ("egress", 0)}
 
 
+def test_graph_document_gives_each_intended_flows_network_acl_verdict(tflint_sg):
+    # nacl_request_blocked: the app subnet's ACL allows only 443 in; the ALB sends 80.
+    (graph,) = tflint_sg("graph", "fixtures/nacl_request_blocked").json()["inputs"]
+    (traffic,) = [f for f in graph["flows"] if f["kind"] == "traffic"]
+    assert traffic["status"] == "allowed"
+    acls = traffic["network_acls"]
+    assert acls["status"] == "blocked"
+    assert {(b["network_acl"], b["direction"], b["traffic"]) for b in acls["blockers"]} == {
+        ("aws_network_acl.app", "ingress", "request")}
+    assert all(f["network_acls"] is None for f in graph["flows"] if not f["intended"])
+
+
+def test_graph_document_has_interface_endpoints_as_a_tier(tflint_sg):
+    (graph,) = tflint_sg("graph", "fixtures/vpc_endpoint_fargate_pull").json()["inputs"]
+    endpoints = {e["address"]: (e["tier"], e["port"]) for e in graph["endpoints"]}
+    assert endpoints["aws_vpc_endpoint.ecr_dkr"] == ("VPC endpoint", 443)
+    calls = {(f["from"], f["to"]): (f["status"], f["intended"]) for f in graph["flows"] if f["to_tier"] == "VPC endpoint"}
+    assert calls[("aws_ecs_service.api", "aws_vpc_endpoint.ecr_dkr")] == ("blocked", True)
+    assert calls[("aws_lambda_function.report", "aws_vpc_endpoint.ecr_dkr")] == ("allowed", True)
+
+
 def test_query_on_json_output(tflint_sg):
     run = tflint_sg("--format", "json", "--query", "findings[?rule=='aws_lb_target_traffic_blocked'].target",
                     "fixtures/story")
