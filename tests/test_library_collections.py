@@ -297,6 +297,9 @@ COLLECTIONS = [
     ('try(distinct("a"), "fallback")', F),
     ("distinct(var.u)", UNKNOWN),
     ('distinct(["a", var.u])', UNKNOWN),
+    # A created group's id equals only itself (the vpc-endpoints module's groups list).
+    ('distinct([var.ref, "sg-1", var.ref])', [Ref("aws_security_group.x", "id"), "sg-1"]),
+    ('length(distinct(concat([var.ref], []))) > 0', True),
     # compact
     ('compact(["a", "", "b", null, "c"])', ["a", "b", "c"]),
     ("compact([])", []),

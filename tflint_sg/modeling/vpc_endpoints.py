@@ -72,8 +72,8 @@ _ECR_IMAGE = re.compile(r"^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/"
 
 
 def _starting_needs(lookup: Lookup, model: Model) -> dict[str, tuple[str | None, dict[str, str]]]:
-    """Each Fargate service's VPC and the services its tasks call to start: endpoint service
-    suffix (`ecr.dkr`) -> what for."""
+    """Each Fargate service's and EKS managed node group's VPC, and the services its tasks or
+    nodes call to start: endpoint service suffix (`ecr.dkr`) -> what for."""
     found = {}
     for resource in lookup.of_type("aws_ecs_service"):
         values = resource.values
@@ -102,7 +102,17 @@ def _starting_needs(lookup: Lookup, model: Model) -> dict[str, tuple[str | None,
         subnets = as_list(first_block(values.get("network_configuration")).get("subnets"))
         if needs:
             found[resource.address] = (lookup.placement(subnets)[1], needs)
+    for resource in lookup.of_type("aws_eks_node_group"):
+        if resource.address in model.compute:
+            # A node pulls the cluster's own images (the VPC CNI, kube-proxy) from ECR, and the
+            # VPC CNI calls EC2 for its addresses (the EKS guide's private cluster requirements).
+            needs = {"ecr.api": _NODE_IMAGES, "ecr.dkr": _NODE_IMAGES,
+                     "ec2": "the VPC CNI on its nodes calls EC2 to assign pod addresses"}
+            found[resource.address] = (lookup.placement(as_list(resource.values.get("subnet_ids")))[1], needs)
     return found
+
+
+_NODE_IMAGES = "its nodes pull the cluster's system images (VPC CNI, kube-proxy) from ECR"
 
 
 def _on_fargate(values: dict) -> bool:

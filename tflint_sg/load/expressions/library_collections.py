@@ -479,7 +479,8 @@ def _anytrue(value: Any) -> bool:
 
 def _distinct(value: Any) -> list:
     items = _ordered(_unify(_sequence(value, "distinct"), "distinct"), "distinct")
-    if _has_opaque(items):
+    # Ids of resources this configuration creates are equal only to themselves.
+    if any(_has_opaque(item) and not _distinct_ref(item) for item in items):
         raise _Pending("an element unknown until apply")
     unique: dict = {}
     for item in items:

@@ -175,6 +175,20 @@ class ModuleInstance:
         self.scope = Scope(self._root, files=env.files)
         self._memo = Memo()
 
+    def provider_region(self) -> Any:
+        """The region of the root module's default `aws` provider, when it says one."""
+        root = self
+        while root.parent is not None:
+            root = root.parent
+        for block in root.definition.blocks:
+            if block.type == "provider" and tuple(block.labels) == ("aws",) and "alias" not in block.attributes \
+                    and "region" in block.attributes:
+                region = root._memo.get(("provider", "region"),
+                                        lambda: evaluate(block.attributes["region"].expr, root.scope))
+                if isinstance(region, str):
+                    return region
+        return Unknown("the provider's region is not in the configuration")
+
     # --- the names an expression can start with ---------------------------------------
 
     def _root(self, name: str) -> Any:
@@ -623,21 +637,35 @@ class _ModuleOutputs(Lazy):
 class _DataSource(Lazy):
     """A data source is read at plan or apply time; only what its block sets is known here."""
 
-    def __init__(self, module: ModuleInstance, block: Block, address: str, key: Any = None):
+    def __init__(self, module: ModuleInstance, block: Block, address: str, key: Any = None,
+                 names: dict | None = None):
         self.module = module
         self.block = block
         self.address = join(module.path, address) + format_key(key)
         self._local_address = address
+        # An instance of a counted or for_each data source reads its arguments with its own
+        # count.index or each.key and each.value.
+        self.scope = module.scope.with_names(names) if names else module.scope
 
     def attr(self, name: str) -> Any:
         planned = self.module.env.planned
         read = planned.data_values(self.address) if planned is not None else None
         if read is not None and name in read:  # what planning read wins over the arguments
             return read[name]
-        if name in self.block.attributes:
-            return evaluate(self.block.attributes[name].expr, self.module.scope)
-        if name == "rendered" and self.block.labels and self.block.labels[0] == "template_file":
+        given = evaluate(self.block.attributes[name].expr, self.scope) if name in self.block.attributes else None
+        if given is not None:
+            return given
+        data_type = self.block.labels[0] if self.block.labels else ""
+        if name == "rendered" and data_type == "template_file":
             return self._rendered()
+        if data_type == "aws_region" and name in ("name", "region", "id"):
+            return self.module.provider_region()  # the provider's region, unless the block names one
+        if data_type == "aws_vpc_endpoint_service" and name == "service_name":
+            # An AWS service's endpoint service: com.amazonaws.REGION.SERVICE (the PrivateLink guide).
+            service, region = self.attr("service"), self.module.provider_region()
+            if isinstance(service, str) and isinstance(region, str):
+                return f"com.amazonaws.{region}.{service}"
+        # An argument left null is one the reading fills in.
         return Unknown(f"{self.address}.{name}: read from AWS, not in the configuration")
 
     def _rendered(self) -> Any:
@@ -646,13 +674,25 @@ class _DataSource(Lazy):
         text, variables = self.attr("template"), self.attr("vars") if "vars" in self.block.attributes else {}
         if not isinstance(text, str) or not isinstance(variables, dict) or unknown_in(variables):
             return Unknown(f"{self.address}.rendered: its template or vars are unknown until apply")
-        return render_template(self.module.scope, evaluate, text, variables, self.address)
+        return render_template(self.scope, evaluate, text, variables, self.address)
 
     def index(self, key: Any) -> Any:
-        # The plan records each instance's reading; without it, every instance reads alike.
-        if isinstance(key, (int, str)) and not isinstance(key, bool) and self.module.env.planned is not None:
-            return _DataSource(self.module, self.block, self._local_address, key)
+        # The plan records each instance's reading; the arguments read with the instance's names.
+        if isinstance(key, (int, str)) and not isinstance(key, bool):
+            names = self._names_of(key)
+            if names is not None or self.module.env.planned is not None:
+                return _DataSource(self.module, self.block, self._local_address, key, names)
         return self
+
+    def _names_of(self, key: Any) -> dict | None:
+        attributes = self.block.attributes
+        if "for_each" in attributes and isinstance(key, str):
+            pairs = dict(self.module._for_each(self.block) or ())
+            return {"each": {"key": key, "value": pairs[key]}} if key in pairs else None
+        if "count" in attributes and isinstance(key, int):
+            count = evaluate(attributes["count"].expr, self.module.scope)
+            return {"count": {"index": key}} if isinstance(count, int) and 0 <= key < count else None
+        return None
 
     def elements(self) -> list:
         return [self]
