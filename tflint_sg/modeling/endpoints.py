@@ -9,7 +9,7 @@ from typing import Any
 
 from tflint_sg.modeling.groups import group_by_name, group_list
 from tflint_sg.modeling.lookup import Lookup
-from tflint_sg.modeling.wiring import environment_naming
+from tflint_sg.modeling.wiring import handed_resources
 from tflint_sg.config import GROUP_ARGUMENTS, Ref, Resource, Unknown
 from tflint_sg.model import DataStore, Endpoint, Model, Port
 from tflint_sg.values import as_list, first_block, single, to_port
@@ -72,8 +72,9 @@ def build_endpoints(lookup: Lookup, model: Model) -> None:
     model.compute = {address for address, endpoint in model.endpoints.items() if endpoint.type in COMPUTE_TYPES}
     _data_stores(lookup, model)
     _proxy_targets(lookup, model)
+    handed = handed_resources(lookup, model)
     for store in model.data_stores.values():
-        store.handed_to = environment_naming(lookup, model, store.address)
+        store.handed_to = handed.get(store.address, ())
 
 
 COMPUTE_TYPES = frozenset({"aws_instance", "aws_autoscaling_group", "aws_eks_node_group", "aws_ecs_service",

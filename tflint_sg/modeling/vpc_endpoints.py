@@ -11,7 +11,7 @@ from tflint_sg.config import BuiltString, Ref
 from tflint_sg.model import InterfaceEndpoint, Model
 from tflint_sg.modeling.endpoints import add_endpoint
 from tflint_sg.modeling.lookup import Lookup
-from tflint_sg.modeling.wiring import environment_naming
+from tflint_sg.modeling.wiring import handed_resources
 from tflint_sg.values import as_list, first_block, task_containers
 
 # AWS services take an interface endpoint's calls over HTTPS (the PrivateLink guide).
@@ -30,6 +30,7 @@ def build_interface_endpoints(lookup: Lookup, model: Model) -> None:
         if owner:
             added_subnets.setdefault(owner, []).append(association.values.get("subnet_id"))
     starting_needs = _starting_needs(lookup, model)
+    handed = handed_resources(lookup, model) if lookup.of_type("aws_vpc_endpoint") else {}
     for resource in lookup.of_type("aws_vpc_endpoint"):
         values = resource.values
         kind = values.get("vpc_endpoint_type")
@@ -54,7 +55,7 @@ def build_interface_endpoints(lookup: Lookup, model: Model) -> None:
         private_dns = values.get("private_dns_enabled")
         if private_dns is None:
             private_dns = False  # the provider's default
-        callers = dict.fromkeys(environment_naming(lookup, model, resource.address), "its environment names the endpoint")
+        callers = dict.fromkeys(handed.get(resource.address, ()), "its environment names the endpoint")
         vpc = lookup.find(values.get("vpc_id"), "aws_vpc")
         if private_dns is True and port is not None:
             suffix = service.split(".", 3)[-1]

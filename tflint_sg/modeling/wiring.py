@@ -11,9 +11,14 @@ from tflint_sg.modeling.lookup import Lookup
 from tflint_sg.values import first_block
 
 
-def environment_naming(lookup: Lookup, model: Model, address: str) -> tuple[str, ...]:
-    """The compute endpoints whose environment names the resource at `address`, sorted."""
-    return tuple(client for client in sorted(model.compute) if _mentions(_environment(lookup, client), address))
+def handed_resources(lookup: Lookup, model: Model) -> dict[str, tuple[str, ...]]:
+    """Each resource address some compute's environment names -> those compute endpoints,
+    sorted. One walk over each environment, however many stores and endpoints there are."""
+    handed: dict[str, list[str]] = {}
+    for client in sorted(model.compute):
+        for address in sorted(set(_named(_environment(lookup, client)))):
+            handed.setdefault(address, []).append(client)
+    return {address: tuple(clients) for address, clients in handed.items()}
 
 
 def _environment(lookup: Lookup, address: str) -> Any:
@@ -26,17 +31,19 @@ def _environment(lookup: Lookup, address: str) -> Any:
     return None
 
 
-def _mentions(value: Any, address: str) -> bool:
+def _named(value: Any):
+    """The addresses of the resources a value holds references to."""
     if isinstance(value, Ref):
-        return value.address == address
-    if isinstance(value, EncodedJson):
-        return _mentions(value.value, address)
-    if isinstance(value, BuiltString):
-        return any(ref.address == address for ref in value.refs)
-    if isinstance(value, Unknown):
-        return False
-    if isinstance(value, dict):
-        return any(_mentions(item, address) for item in value.values())
-    if isinstance(value, (list, tuple)):
-        return any(_mentions(item, address) for item in value)
-    return False
+        yield value.address
+    elif isinstance(value, EncodedJson):
+        yield from _named(value.value)
+    elif isinstance(value, BuiltString):
+        yield from (ref.address for ref in value.refs)
+    elif isinstance(value, Unknown):
+        return
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _named(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _named(item)

@@ -1,6 +1,7 @@
 """A load balancer authenticates users through an identity provider (`authenticate-oidc`,
-`authenticate-cognito`), but its own groups let nothing out on 443: it cannot call the
-provider's token and user-info endpoints, and every login fails."""
+`authenticate-cognito`), but its own groups let nothing out on 443 (or, for Cognito, only to
+private addresses): it cannot call the provider's token and user-info endpoints, and every
+login fails."""
 
 from tflint_sg.findings import Finding, Related, Undecided
 from tflint_sg.model import EGRESS
@@ -35,8 +36,12 @@ def check(context):
             continue
         rules = [rule for group in endpoint.groups for rule in model.groups[group].rules_in(EGRESS)]
         covering = [rule for rule in rules if covers_port(rule, PORT) != BLOCKED]
-        if covering:
-            if all(_inside_private_ranges(rule) for rule in covering):
+        private_only = all(_inside_private_ranges(rule) for rule in covering)
+        # A Cognito user pool's domain, where the load balancer exchanges the code, is on the
+        # internet: interface endpoints do not take its requests (the Cognito developer guide).
+        cognito = any(action.kind == "authenticate-cognito" for action in actions)
+        if covering and not (private_only and cognito):
+            if private_only:
                 yield Undecided(address, f"its listeners authenticate users, and it lets tcp/{PORT} out only to private "
                                          "addresses; whether the identity provider lies there is not known")
             continue
@@ -44,6 +49,8 @@ def check(context):
                                  tuple(rule.describe() for rule in model.groups[group].rules_in(EGRESS)))
                          for group in endpoint.groups)
         lets_out = "; ".join(f"{b.group} lets out {', '.join(b.admits) or 'nothing'}" for b in blockers)
+        where = (f"let nothing out on tcp/{PORT}" if not covering else
+                 f"let tcp/{PORT} out only to private addresses, and a Cognito user pool's domain is on the internet")
         how = " and ".join(sorted({action.kind for action in actions}))
         named = ", ".join(dict.fromkeys(action.listener for action in actions))
         step = admitting_step(model, list(blockers), endpoint, Admit("", EGRESS, "tcp", PORT, (),
@@ -53,7 +60,7 @@ def check(context):
             rule=ID,
             subject=address,
             message=(f"{address} authenticates users ({how} in {named}): it calls the identity provider's token and "
-                     f"user-info endpoints over HTTPS, but its security groups let nothing out on tcp/{PORT}: "
+                     f"user-info endpoints over HTTPS, but its security groups {where}: "
                      f"{lets_out}. Every login ends in an HTTP 500 from the load balancer."),
             fix=fix,
             primary=fix_site(model, blockers, NOBODY, "tcp", PORT).place,
