@@ -85,8 +85,9 @@ class _Runner:
         config.write_text(f'provider_installation {{\n  filesystem_mirror {{\n    path    = "{MIRROR}"\n'
                           '    include = ["registry.terraform.io/hashicorp/aws"]\n  }\n}\n')
         # Copies of the environment made now: tests running in process change it.
-        self.terraform_env = {**os.environ, "TF_CLI_CONFIG_FILE": str(config), "TF_IN_AUTOMATION": "1",
-                              "CHECKPOINT_DISABLE": "1"}
+        # A fixture may leave its region to the environment, as fixtures/offline_terraform.sh sets it.
+        self.terraform_env = {"AWS_REGION": "us-east-1", **os.environ, "TF_CLI_CONFIG_FILE": str(config),
+                              "TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1"}
         self.tool_env = {**os.environ, "TFLINT_SG_CACHE_DIR": str(work / "parse-cache")}
         self.pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="fix-end-to-end")
         self.runs: dict[str, Future] = {}
