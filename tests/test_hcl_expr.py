@@ -231,7 +231,7 @@ REFERENCES = [
     ("var.ref.foo", UNKNOWN),  # an id is a string: it has no attributes
     # Part of a list or block known after apply is still that resource's, as a plan's
     # references name it: a managed node group's Auto Scaling group.
-    ("var.nodes[0].autoscaling_groups[0].name", Ref("aws_eks_node_group.x", "resources")),
+    ("var.nodes[0].autoscaling_groups[0].name", Ref("aws_eks_node_group.x", "resources[0].autoscaling_groups[0].name")),
     ('"${var.ref}"', Ref("aws_security_group.x", "id")),  # one interpolation is the value itself
     ("nothing.here", UNKNOWN),
     # An attribute or index of null is Terraform's error, which `try` falls back on.
@@ -252,7 +252,7 @@ def test_a_string_built_from_references_knows_whose_values_it_holds(tmp_path):
     resource it names does not (a function handed an endpoint)."""
     built = evaluate(parse_expr(tmp_path, '"https://${var.nodes[0].dns_name}/${var.u}${var.arn}"'), Scope(resolve))
     assert isinstance(built, Unknown)
-    assert built.refs == (Ref("aws_eks_node_group.x", "resources"), Ref("aws_lb.x", "arn"))
+    assert built.refs == (Ref("aws_eks_node_group.x", "resources[0].dns_name"), Ref("aws_lb.x", "arn"))
 
 
 # --- splats ----------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ ON_443 = '''  egress {{
 '''
 
 OIDC_ONLY = "oidc only"
+ON_8443 = "oidc on 8443"
 CASES = [
     # only 8080 out (the fixture): nothing on 443 anywhere
     (EGRESS_8080, "finding"),
@@ -35,6 +36,9 @@ CASES = [
     (EGRESS_8080 + ON_443.format(destination="cidr_blocks = [aws_vpc.main.cidr_block]"), "finding"),
     (EGRESS_8080 + ON_443.format(destination="cidr_blocks = [aws_vpc.main.cidr_block]"), "undecided", OIDC_ONLY),
     (EGRESS_8080 + ON_443.format(destination="security_groups = [aws_security_group.app.id]"), "undecided", OIDC_ONLY),
+    # a provider whose endpoints listen on 8443: that port is what must get out
+    (EGRESS_8080 + ON_443.format(destination='cidr_blocks = ["0.0.0.0/0"]').replace("443", "8443"), "silent", ON_8443),
+    (EGRESS_8080 + ON_443.format(destination='cidr_blocks = ["0.0.0.0/0"]'), "finding", ON_8443),
     # a prefix list may hold the provider's addresses
     (EGRESS_8080 + ON_443.format(destination='prefix_list_ids = ["pl-0123456789abcdef0"]'), "silent"),
 ]
@@ -44,8 +48,10 @@ CASES = [
 def test_reaching_the_identity_provider(egress, expected, only, tflint_sg, tmp_path):
     text = CASE.read_text()
     assert EGRESS_8080 in text
-    if only == OIDC_ONLY:  # without the partners rule, which signs in through Cognito
+    if only in (OIDC_ONLY, ON_8443):  # without the partners rule, which signs in through Cognito
         text = text[:text.index('resource "aws_lb_listener_rule" "partners"')]
+    if only == ON_8443:
+        text = text.replace("https://login.example.com/", "https://login.example.com:8443/")
     (tmp_path / "main.tf").write_text(text.replace(EGRESS_8080, egress, 1))
     run = tflint_sg("--format", "json", "--verbose", str(tmp_path))
     assert run.code in (0, 2), run.stderr

@@ -70,6 +70,10 @@ CASES = [
      "it listens on 9092, 9094 (one per way of connecting), and which its clients use is not known"),
     (MSK % "client_authentication {\n sasl {\n iam = var.iam\n }\n }" + 'variable "iam" {}',
      "its authentication or encryption settings are not known"),
+    # a dynamic sasl block over a collection not known here: SASL may be on or off
+    (MSK % ('client_authentication {\n unauthenticated = true\n dynamic "sasl" {\n for_each = var.sasl\n'
+            ' content {\n iam = true\n }\n }\n }') + 'variable "sasl" {}',
+     "its authentication or encryption settings are not known"),
     ("""resource "aws_msk_serverless_cluster" "s" {
   cluster_name = "s"
   vpc_config {

@@ -134,6 +134,11 @@ CASES = [
     (NODES, {**MAIN, "service": "sqs"}, []),
     # handed the endpoint: a caller with private DNS off too
     (HANDED, {**MAIN, "service": "sqs", "dns": "false"}, ["aws_lambda_function.f"]),
+    # handed its ARN, which is for API calls, not a place to connect to
+    (HANDED.replace('"https://${aws_vpc_endpoint.e.dns_entry[0].dns_name}"', "aws_vpc_endpoint.e.arn"),
+     {**MAIN, "service": "sqs", "dns": "false"}, []),
+    # another region's image does not come through this region's endpoint
+    (FARGATE % {"image": ECR.replace("us-east-1", "eu-west-1"), "launch": ON_FARGATE}, {**MAIN, "service": "ecr.dkr"}, []),
 ]
 
 
@@ -186,7 +191,7 @@ resource "aws_vpc_endpoint" "by_hand" {
   subnet_ids          = [aws_subnet.a.id]
   security_group_ids  = [aws_security_group.endpoint.id]
 }
-""" + FARGATE % {"image": ECR, "launch": ON_FARGATE})
+""" + FARGATE % {"image": ECR.replace("us-east-1", "eu-west-1"), "launch": ON_FARGATE})
     run = tflint_sg("graph", str(tmp_path))
     assert run.code == 0, run.stderr
     (graph,) = run.json()["inputs"]
@@ -194,3 +199,64 @@ resource "aws_vpc_endpoint" "by_hand" {
         "aws_vpc_endpoint.by_hand", 'aws_vpc_endpoint.module_style["ecr_dkr"]', 'aws_vpc_endpoint.module_style["logs"]']
     ports = {e["address"]: e["port"] for e in graph["endpoints"]}
     assert ports["aws_vpc_endpoint.by_hand"] == ports['aws_vpc_endpoint.module_style["logs"]'] == 443
+
+
+def test_a_data_source_read_through_another_provider_is_not_the_default_providers(tflint_sg, tmp_path):
+    (tmp_path / "main.tf").write_text((BASE % {**MAIN, "service": "unused"}).replace(
+        'resource "aws_vpc_endpoint" "e"', 'resource "aws_vpc_endpoint" "unused"') + """
+provider "aws" {
+  region = "us-east-1"
+}
+
+provider "aws" {
+  alias  = "west"
+  region = "us-west-2"
+}
+
+data "aws_region" "west" {
+  provider = aws.west
+}
+
+resource "aws_vpc_endpoint" "by_hand" {
+  vpc_id              = aws_vpc.main.id
+  service_name        = "com.amazonaws.${data.aws_region.west.name}.ecr.dkr"
+  vpc_endpoint_type   = "Interface"
+  private_dns_enabled = true
+  subnet_ids          = [aws_subnet.a.id]
+  security_group_ids  = [aws_security_group.endpoint.id]
+}
+""" + FARGATE % {"image": ECR, "launch": ON_FARGATE})
+    (graph,) = tflint_sg("graph", str(tmp_path)).json()["inputs"]
+    ports = {e["address"]: e["port"] for e in graph["endpoints"]}
+    assert ports["aws_vpc_endpoint.by_hand"] is None  # its service name is not known
+
+
+@pytest.mark.parametrize("service, port", [("ecr.dkr", 443), ("cassandra", None), ("email-smtp", None),
+                                           ("transfer.server", None)])
+def test_the_port_an_endpoint_takes_calls_on(service, port, tflint_sg, tmp_path):
+    """443 for AWS services' APIs; Keyspaces, SES SMTP and Transfer servers take their own."""
+    (tmp_path / "main.tf").write_text(BASE % {**MAIN, "service": service})
+    (graph,) = tflint_sg("graph", str(tmp_path)).json()["inputs"]
+    assert {e["address"]: e["port"] for e in graph["endpoints"]}["aws_vpc_endpoint.e"] == port
+
+
+@pytest.mark.parametrize("cluster, callers", [
+    ("", ["aws_eks_node_group.n"]),
+    ("bootstrap_self_managed_addons = false", []),
+    ('bootstrap_self_managed_addons = false\n}\nresource "aws_eks_addon" "cni" {\n  cluster_name = aws_eks_cluster.c.name\n'
+     '  addon_name   = "vpc-cni"', ["aws_eks_node_group.n"]),
+])
+def test_nodes_call_ec2_for_the_vpc_cni_the_cluster_runs(cluster, callers, tflint_sg, tmp_path):
+    nodes = NODES.replace('cluster_name    = "c"', "cluster_name    = aws_eks_cluster.c.name")
+    (tmp_path / "main.tf").write_text(BASE % {**MAIN, "service": "ec2"} + nodes + f"""
+resource "aws_eks_cluster" "c" {{
+  name     = "c"
+  role_arn = "arn:aws:iam::123456789012:role/c"
+  vpc_config {{
+    subnet_ids = [aws_subnet.a.id]
+  }}
+  {cluster}
+}}
+""")
+    (graph,) = tflint_sg("graph", str(tmp_path)).json()["inputs"]
+    assert [f["from"] for f in graph["flows"] if f["to"] == "aws_vpc_endpoint.e" and f["intended"]] == callers

@@ -183,6 +183,8 @@ NETWORK_TYPES = frozenset(
         "aws_launch_configuration",
         "aws_autoscaling_group",
         "aws_eks_node_group",
+        "aws_eks_cluster",
+        "aws_eks_addon",
         "aws_autoscaling_attachment",
         "aws_autoscaling_traffic_source_attachment",
         "aws_network_interface",

@@ -172,6 +172,9 @@ class Authentication:
     load_balancer: str
     listener: str  # the listener or listener rule
     kind: str
+    # The ports its calls go to: the OIDC token and user-info endpoints' (443 unless their URLs
+    # say another); None: a URL is not known.
+    ports: tuple[int, ...] | None = (443,)
 
 
 @dataclass(frozen=True)

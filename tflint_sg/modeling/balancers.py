@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import re
+from urllib.parse import urlsplit
 from typing import Any
 
 from tflint_sg.modeling.endpoints import add_endpoint
@@ -306,7 +307,11 @@ _AUTHENTICATE = ("authenticate-oidc", "authenticate-cognito")
 def _add_forwards(lookup: Lookup, model: Model, balancer: str, listener: str, actions: Any) -> None:
     for action in as_list(actions):
         if isinstance(action, dict) and action.get("type") in _AUTHENTICATE:
-            model.authentications.append(Authentication(balancer, listener, action["type"]))
+            ports: tuple[int, ...] | None = (443,)
+            if action["type"] == "authenticate-oidc":
+                oidc = first_block(action.get("authenticate_oidc"))
+                ports = _url_ports([oidc.get("token_endpoint"), oidc.get("user_info_endpoint")])
+            model.authentications.append(Authentication(balancer, listener, action["type"], ports))
         if not isinstance(action, dict) or action.get("type") not in ("forward", None):
             continue
         direct = lookup.find(action.get("target_group_arn"), "aws_lb_target_group")
@@ -322,6 +327,20 @@ def _add_forwards(lookup: Lookup, model: Model, balancer: str, listener: str, ac
                 if group in model.target_groups and group != direct:
                     weight = entry.get("weight")
                     model.forwards.append(Forward(balancer, listener, group, 1 if weight is None else to_int(weight)))
+
+
+def _url_ports(urls: list[Any]) -> tuple[int, ...] | None:
+    """The ports of HTTPS URLs (443 unless a URL names one); None when one is not known."""
+    ports = set()
+    for url in urls:
+        if not isinstance(url, str):
+            return None
+        try:
+            port = urlsplit(url).port
+        except ValueError:
+            return None
+        ports.add(port or 443)
+    return tuple(sorted(ports))
 
 
 def _transport(protocol: Any) -> str | None:

@@ -126,12 +126,15 @@ _SUBNET_GROUPS = {
 
 def _nested(values: dict, path: str) -> list[Any] | None:
     """The list at a dotted path (`vpc_options.subnet_ids`: in each `vpc_options` block); None when
-    a block on the way is absent."""
+    a block on the way is absent, an Unknown when one is not known."""
     *blocks, name = path.split(".")
     found: list[Any] = []
     scopes = [values]
     for block in blocks:
-        scopes = [item for scope in scopes for item in as_list(scope.get(block)) if isinstance(item, dict)]
+        items = [item for scope in scopes for item in as_list(scope.get(block))]
+        if any(isinstance(item, Unknown) for item in items):
+            return [Unknown(f"its {block} block is not known until apply")]  # a dynamic block, say
+        scopes = [item for item in items if isinstance(item, dict)]
         if not scopes:
             return None
     for scope in scopes:
@@ -201,8 +204,9 @@ def _several_ports(resource_type: str, values: dict) -> tuple[int, ...] | str | 
 def _kafka_ports(values: dict) -> tuple[int, ...] | str:
     """An MSK cluster's broker ports inside AWS, by client authentication and encryption in
     transit: 9092 plaintext, 9094 TLS, 9096 SASL/SCRAM, 9098 IAM (the MSK developer guide)."""
+    authentication_block = first_block(values.get("client_authentication"))
     blocks = [values.get("encryption_info"), first_block(values.get("encryption_info")).get("encryption_in_transit"),
-              values.get("client_authentication")]
+              values.get("client_authentication"), authentication_block.get("sasl"), authentication_block.get("tls")]
     if any(isinstance(block, Unknown) or any(isinstance(item, Unknown) for item in as_list(block)) for block in blocks):
         return "its authentication or encryption settings are not known"
     transit = first_block(blocks[1])

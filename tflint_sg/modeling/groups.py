@@ -164,7 +164,9 @@ def _cidrs(lookup: Lookup, values: list[Any]) -> tuple[tuple[Network, ...], tupl
         if isinstance(value, Ref):
             resource = lookup.resources.get(value.address)
             attribute = value.attribute if value.attribute != "id" else "cidr_block"
-            value = resource.values.get(attribute) if resource else None
+            known = resource.values.get(attribute) if resource else None
+            # What the configuration does not give is known only after apply, never nothing.
+            value = known if known is not None else Unknown(f"{value.address}.{attribute}: known only after apply")
         parsed = network(value)
         if parsed is not None:
             networks.append(parsed)
@@ -198,6 +200,9 @@ def group_list(lookup: Lookup, values: list[Any]) -> tuple[tuple[str, ...], tupl
             # model does not read (an EKS cluster's own group): an id nobody here can name.
             what = "is not known to exist" if _names_a_group(value.address) else "is not modeled"
             unresolved.append(f"{value.address}.{value.attribute}: {what}")
+        elif isinstance(value, Ref) and lookup.resources[value.address].type == "aws_eks_cluster":
+            unresolved.append(f"{value.address}.{value.attribute}: the cluster security group EKS creates, whose "
+                              "rules are not in this configuration")
         elif isinstance(value, Ref) and value.attribute == "default_security_group_id":
             unresolved.append(f"{value.address}.{value.attribute}: the VPC's default group, whose rules the "
                               "configuration does not manage (aws_default_security_group)")

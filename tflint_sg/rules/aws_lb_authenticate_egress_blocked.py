@@ -12,7 +12,8 @@ from tflint_sg.rules.queries import covers_port, groups_not_known, rules_cannot_
 
 ID = "aws_lb_authenticate_egress_blocked"
 
-# The identity provider's endpoints are HTTPS URLs whose addresses the configuration does not give.
+# HTTPS, unless an OIDC endpoint's URL names another port. The addresses are not in the
+# configuration.
 PORT = 443
 ANYWHERE = ("0.0.0.0/0",)
 
@@ -31,47 +32,78 @@ def check(context):
         if unknown:
             yield Undecided(address, f"its listeners authenticate users, and {unknown}")
             continue
-        if rules_cannot_be_judged(context, endpoint, EGRESS, PORT):
+        known_ports = all(action.ports is not None for action in actions)
+        ports = sorted({port for action in actions for port in action.ports or ()}) or [PORT]
+        if any(rules_cannot_be_judged(context, endpoint, EGRESS, port) for port in ports):
             yield Undecided(address, "its listeners authenticate users, and its egress rules are not all known")
             continue
         rules = [rule for group in endpoint.groups for rule in model.groups[group].rules_in(EGRESS)]
-        covering = [rule for rule in rules if covers_port(rule, PORT) != BLOCKED]
+        if not known_ports:
+            # Where the provider's endpoints listen is not known: only no TCP out at all is sure.
+            if any(rule.protocol in ("tcp", "all", None) for rule in rules):
+                yield Undecided(address, "its listeners authenticate users, and the identity provider's endpoints "
+                                         "are not known")
+                continue
+            port, covering = PORT, []
+        else:
+            port, covering, undecided = _blocked_port(actions, ports, rules)
+            if undecided:
+                yield Undecided(address, undecided)
+            if port is None:
+                continue
+        yield _finding(model, address, endpoint, actions, port, covering, known_ports)
+
+
+def _blocked_port(actions, ports, rules):
+    """The first port the load balancer cannot reach the provider on, the rules that cover it
+    (only to private addresses), and why a port stays open to doubt."""
+    # A Cognito user pool's domain, where the load balancer exchanges the code, is on the
+    # internet: interface endpoints do not take its requests (the Cognito developer guide).
+    cognito = any(action.kind == "authenticate-cognito" for action in actions)
+    doubt = None
+    for port in ports:
+        covering = [rule for rule in rules if covers_port(rule, port) != BLOCKED]
         private_only = all(_inside_private_ranges(rule) for rule in covering)
-        # A Cognito user pool's domain, where the load balancer exchanges the code, is on the
-        # internet: interface endpoints do not take its requests (the Cognito developer guide).
-        cognito = any(action.kind == "authenticate-cognito" for action in actions)
-        if covering and not (private_only and cognito):
-            if private_only:
-                yield Undecided(address, f"its listeners authenticate users, and it lets tcp/{PORT} out only to private "
-                                         "addresses; whether the identity provider lies there is not known")
-            continue
-        blockers = tuple(Blocker(address, EGRESS, group,
-                                 tuple(rule.describe() for rule in model.groups[group].rules_in(EGRESS)))
-                         for group in endpoint.groups)
-        lets_out = "; ".join(f"{b.group} lets out {', '.join(b.admits) or 'nothing'}" for b in blockers)
-        where = (f"let nothing out on tcp/{PORT}" if not covering else
-                 f"let tcp/{PORT} out only to private addresses, and a Cognito user pool's domain is on the internet")
-        how = " and ".join(sorted({action.kind for action in actions}))
-        named = ", ".join(dict.fromkeys(action.listener for action in actions))
-        step = admitting_step(model, list(blockers), endpoint, Admit("", EGRESS, "tcp", PORT, (),
-                                                                     peer_networks=ANYWHERE))
-        fix = f"Allow egress tcp/{PORT} to the identity provider (0.0.0.0/0) in a security group of {address}."
-        yield Finding(
-            rule=ID,
-            subject=address,
-            message=(f"{address} authenticates users ({how} in {named}): it calls the identity provider's token and "
-                     f"user-info endpoints over HTTPS, but its security groups {where}: "
-                     f"{lets_out}. Every login ends in an HTTP 500 from the load balancer."),
-            fix=fix,
-            primary=fix_site(model, blockers, NOBODY, "tcp", PORT).place,
-            remedies=(Remedy(fix, (step,)),),
-            related=tuple(Related(listener, "authenticating listener") for listener in dict.fromkeys(
-                action.listener for action in actions))
-            + tuple(Related(group, "security group") for group in endpoint.groups[1:]),
-            blockers=blockers,
-            protocol="tcp",
-            port=PORT,
-        )
+        if not covering or private_only and cognito and port == PORT:
+            return port, covering, doubt
+        if private_only:
+            doubt = (f"its listeners authenticate users, and it lets tcp/{port} out only to private addresses; "
+                     "whether the identity provider lies there is not known")
+    return None, [], doubt
+
+
+def _finding(model, address, endpoint, actions, port, covering, known_ports) -> Finding:
+    blockers = tuple(Blocker(address, EGRESS, group,
+                             tuple(rule.describe() for rule in model.groups[group].rules_in(EGRESS)))
+                     for group in endpoint.groups)
+    lets_out = "; ".join(f"{b.group} lets out {', '.join(b.admits) or 'nothing'}" for b in blockers)
+    if not known_ports:
+        where = "let nothing out over TCP"
+    elif not covering:
+        where = f"let nothing out on tcp/{port}"
+    else:
+        where = f"let tcp/{port} out only to private addresses, and a Cognito user pool's domain is on the internet"
+    how = " and ".join(sorted({action.kind for action in actions}))
+    named = ", ".join(dict.fromkeys(action.listener for action in actions))
+    step = admitting_step(model, list(blockers), endpoint, Admit("", EGRESS, "tcp", port, (),
+                                                                 peer_networks=ANYWHERE))
+    fix = f"Allow egress tcp/{port} to the identity provider (0.0.0.0/0) in a security group of {address}."
+    return Finding(
+        rule=ID,
+        subject=address,
+        message=(f"{address} authenticates users ({how} in {named}): it calls the identity provider's token and "
+                 f"user-info endpoints over HTTPS, but its security groups {where}: "
+                 f"{lets_out}. Every login ends in an HTTP 500 from the load balancer."),
+        fix=fix,
+        primary=fix_site(model, blockers, NOBODY, "tcp", port).place,
+        remedies=(Remedy(fix, (step,)),) if known_ports else (),
+        related=tuple(Related(listener, "authenticating listener") for listener in dict.fromkeys(
+            action.listener for action in actions))
+        + tuple(Related(group, "security group") for group in endpoint.groups[1:]),
+        blockers=blockers,
+        protocol="tcp",
+        port=port,
+    )
 
 
 def _inside_private_ranges(rule) -> bool:

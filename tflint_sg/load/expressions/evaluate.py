@@ -93,8 +93,9 @@ def get_attr(value: Any, name: str) -> Any:
             # An id or a name is a string: it has no attributes.
             return Unknown(f"{value.address}.{value.attribute}.{name}: known only after apply")
         # Part of an attribute known after apply is still that resource's, as a plan's references
-        # say: `aws_eks_node_group.x.resources[0].autoscaling_groups[0].name` names its group.
-        return value
+        # say: `aws_eks_node_group.x.resources[0].autoscaling_groups[0].name` names its group. The
+        # path stays in the attribute, so no reader takes it for the attribute it starts with.
+        return Ref(value.address, f"{value.attribute}.{name}")
     if value is None:
         # Terraform: "Attempt to get attribute from null value", an error `try` falls back on
         # (`try(var.deployment_controller.type, null)` with the variable left null).
@@ -117,8 +118,8 @@ def index(value: Any, key: Any) -> Any:
         return Missing(f"no element {key!r}")
     if isinstance(value, Unknown):
         return _element_of(value, key)
-    if isinstance(value, Ref):
-        return value  # an element of a list known after apply: see get_attr
+    if isinstance(value, Ref):  # an element of a list known after apply: see get_attr
+        return Ref(value.address, f"{value.attribute}[{json.dumps(key) if isinstance(key, str) else to_string(key)}]")
     if value is None:
         return Missing(f"cannot index null with {key!r}")  # Terraform: "Attempt to index null value"
     return Unknown(f"cannot index with {key!r}")

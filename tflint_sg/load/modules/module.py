@@ -176,9 +176,12 @@ class ModuleInstance:
         self._memo = Memo()
 
     def provider_region(self) -> Any:
-        """The region of the root module's default `aws` provider, when it says one."""
+        """The region of the root module's default `aws` provider, when it says one and this
+        module uses it (a call that passes `providers` may hand it another)."""
         root = self
         while root.parent is not None:
+            if root.call is not None and "providers" in root.call.attributes:
+                return Unknown(f"{root.path} is given its providers; their region is not read")
             root = root.parent
         for block in root.definition.blocks:
             if block.type == "provider" and tuple(block.labels) == ("aws",) and "alias" not in block.attributes \
@@ -658,11 +661,13 @@ class _DataSource(Lazy):
         data_type = self.block.labels[0] if self.block.labels else ""
         if name == "rendered" and data_type == "template_file":
             return self._rendered()
+        region = (Unknown(f"{self.address} reads through another provider") if "provider" in self.block.attributes
+                  else self.module.provider_region())
         if data_type == "aws_region" and name in ("name", "region", "id"):
-            return self.module.provider_region()  # the provider's region, unless the block names one
+            return region  # the provider's region, unless the block names one
         if data_type == "aws_vpc_endpoint_service" and name == "service_name":
             # An AWS service's endpoint service: com.amazonaws.REGION.SERVICE (the PrivateLink guide).
-            service, region = self.attr("service"), self.module.provider_region()
+            service = self.attr("service")
             if isinstance(service, str) and isinstance(region, str):
                 return f"com.amazonaws.{region}.{service}"
         # An argument left null is one the reading fills in.
