@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import base64
 import re
-from urllib.parse import urlsplit
+import urllib.parse
 from typing import Any
 
 from tflint_sg.modeling.endpoints import add_endpoint
@@ -336,7 +336,7 @@ def _url_ports(urls: list[Any]) -> tuple[int, ...] | None:
         if not isinstance(url, str):
             return None
         try:
-            port = urlsplit(url).port
+            port = urllib.parse.urlsplit(url).port
         except ValueError:
             return None
         ports.add(port or 443)
