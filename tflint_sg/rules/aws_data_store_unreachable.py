@@ -4,8 +4,9 @@ configuration hands the store (its environment names it) is not admitted."""
 from tflint_sg.findings import Finding, Related
 from tflint_sg.model import INGRESS
 from tflint_sg.remedy import Remedy
-from tflint_sg.network import BLOCKED, Blocker, peer_of
-from tflint_sg.rules.places import NOBODY, admitting_steps, blocker_reasons, fix_site, the_app_tier
+from tflint_sg.network import BLOCKED, peer_of
+from tflint_sg.rules.places import (NOBODY, admitting_steps, blocker_reasons, every_group_blocks, fix_site,
+                                   the_app_tier)
 from tflint_sg.rules.queries import (ACL_ALSO, acl_drops, covers_port, ingress_rules, judged_stores, named_clients,
                                     rules_cannot_be_judged, unjudged_stores)
 from tflint_sg.topology import data_flow
@@ -32,9 +33,7 @@ def check(context):
 
 
 def _nothing_admitted(model, store, endpoint, handed) -> Finding:
-    blockers = tuple(Blocker(store.address, INGRESS, group,
-                             tuple(rule.describe() for rule in model.groups[group].rules_in(INGRESS)))
-                     for group in endpoint.groups)
+    blockers = every_group_blocks(model, endpoint, INGRESS)
     admits = "; ".join(f"{b.group} admits {', '.join(b.admits) or 'nothing'}" for b in blockers)
     remedies = _remedies(model, blockers, endpoint, store, handed)
     return Finding(

@@ -5,9 +5,9 @@ login fails."""
 
 from tflint_sg.findings import Finding, Related, Undecided
 from tflint_sg.model import EGRESS
-from tflint_sg.network import BLOCKED, Blocker
+from tflint_sg.network import BLOCKED
 from tflint_sg.remedy import Admit, Remedy
-from tflint_sg.rules.places import NOBODY, admitting_step, fix_site
+from tflint_sg.rules.places import NOBODY, admitting_step, every_group_blocks, fix_site
 from tflint_sg.rules.queries import covers_port, groups_not_known, rules_cannot_be_judged
 
 ID = "aws_lb_authenticate_egress_blocked"
@@ -73,9 +73,7 @@ def _blocked_port(actions, ports, rules):
 
 
 def _finding(model, address, endpoint, actions, port, covering, known_ports) -> Finding:
-    blockers = tuple(Blocker(address, EGRESS, group,
-                             tuple(rule.describe() for rule in model.groups[group].rules_in(EGRESS)))
-                     for group in endpoint.groups)
+    blockers = every_group_blocks(model, endpoint, EGRESS)
     lets_out = "; ".join(f"{b.group} lets out {', '.join(b.admits) or 'nothing'}" for b in blockers)
     if not known_ports:
         where = "let nothing out over TCP"

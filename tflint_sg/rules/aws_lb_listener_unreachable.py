@@ -2,8 +2,8 @@
 
 from tflint_sg.findings import Finding, Related, Undecided
 from tflint_sg.model import INGRESS
-from tflint_sg.network import BLOCKED, Blocker, Peer
-from tflint_sg.rules.places import fix_site
+from tflint_sg.network import BLOCKED, Peer
+from tflint_sg.rules.places import every_group_blocks, fix_site
 from tflint_sg.rules.queries import covers_port, groups_not_known, ingress_rules, rules_cannot_be_judged
 
 ID = "aws_lb_listener_unreachable"
@@ -27,9 +27,7 @@ def check(context):
         if any(covers_port(rule, listener.port, listener.protocol) != BLOCKED
                for rule in ingress_rules(context, endpoint)):
             continue
-        blockers = tuple(Blocker(endpoint.address, INGRESS, group,
-                                 tuple(rule.describe() for rule in model.groups[group].rules_in(INGRESS)))
-                         for group in endpoint.groups)
+        blockers = every_group_blocks(model, endpoint, INGRESS)
         yield Finding(
             rule=ID,
             subject=listener.address,

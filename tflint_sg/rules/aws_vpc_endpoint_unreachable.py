@@ -3,11 +3,11 @@ it from: the tier's calls time out, though the service and its permissions are f
 
 from tflint_sg.findings import Finding, Related, Undecided
 from tflint_sg.model import EGRESS, INGRESS
-from tflint_sg.network import BLOCKED, UNDECIDED, Blocker, peer_of
+from tflint_sg.network import BLOCKED, UNDECIDED, peer_of
 from tflint_sg.remedy import Admit, Remedy
 from tflint_sg.rules.lb_flows import flow_subject
-from tflint_sg.rules.places import (NOBODY, admitting_step, admitting_steps, blocker_reasons, fix_site,
-                                   the_app_tier)
+from tflint_sg.rules.places import (NOBODY, admitting_step, admitting_steps, blocker_reasons, every_group_blocks,
+                                   fix_site, the_app_tier)
 from tflint_sg.rules.queries import (ACL_ALSO, acl_drops, covers_port, ingress_rules, interface_endpoint_clients,
                                     rules_cannot_be_judged, unjudged_interface_endpoints)
 from tflint_sg.topology import data_flow
@@ -79,9 +79,7 @@ def _nothing_admitted(context, vpce, endpoint):
         return
     if any(covers_port(rule, vpce.port) != BLOCKED for rule in ingress_rules(context, endpoint)):
         return
-    blockers = tuple(Blocker(endpoint.address, INGRESS, group,
-                             tuple(rule.describe() for rule in model.groups[group].rules_in(INGRESS)))
-                     for group in endpoint.groups)
+    blockers = every_group_blocks(model, endpoint, INGRESS)
     admits = "; ".join(f"{b.group} admits {', '.join(b.admits) or 'nothing'}" for b in blockers)
     app_tier = the_app_tier(model)
     if app_tier is not None:

@@ -176,3 +176,11 @@ def blocker_reasons(blockers: tuple[Blocker, ...]) -> str:
         f"{blocker.group} ({blocker.direction} of {blocker.endpoint}) "
         f"{'admits only' if blocker.direction == INGRESS else 'lets out only'} {', '.join(blocker.admits) or 'nothing'}"
         for blocker in blockers)
+
+
+def every_group_blocks(model: Model, endpoint: Endpoint, direction: str) -> tuple[Blocker, ...]:
+    """Each of the endpoint's groups as blocking one side, with all its rules on that side: for
+    a port that no rule of any of them covers."""
+    return tuple(Blocker(endpoint.address, direction, group,
+                         tuple(rule.describe() for rule in model.groups[group].rules_in(direction)))
+                 for group in endpoint.groups)
