@@ -22,7 +22,7 @@ def _decided(path, source=None) -> tuple[dict, set]:
     """The flows decided (key -> status) and the findings (rule, subject) of one input."""
     from tflint_sg.pipeline import Options, run
 
-    outcome = run(Options(paths=(str(path),), source=source, output_format="json"))
+    outcome = run(Options(paths=(str(path),), source=source, formats=("json",)))
     assert outcome.unreadable == 0 and not outcome.failed, outcome.messages
     (checked,) = outcome.checked
     flows = {}
@@ -86,7 +86,7 @@ def _edited_copy(tmp_path, case: str, path: str, old: str, new: str):
 def _findings(plan, source=None) -> list[tuple]:
     from tflint_sg.pipeline import Options, run
 
-    (checked,) = run(Options(paths=(str(plan),), source=source and str(source), output_format="json")).checked
+    (checked,) = run(Options(paths=(str(plan),), source=source and str(source), formats=("json",))).checked
     return sorted((f.rule, f.subject, f.port) for f in checked.result.findings)
 
 

@@ -1,5 +1,5 @@
 """Each rule document's example is a configuration the tool really reads: the Example's first
-```hcl block as main.tf, beside rules/examples/<rule>.tf (what the document says is declared in
+```hcl block as main.tf, beside rules/examples/<rule>.hcl as other.tf (what the document says is declared in
 other files). On it the rule reports what the document says, the output the document shows is
 the tool's output, and the diff it shows is what `--diff` prints."""
 
@@ -40,14 +40,14 @@ def example(tmp_path):
         directory = tmp_path / rule
         (directory / ".git").mkdir(parents=True)
         (directory / "main.tf").write_text(_blocks(_section(rule, "Example"), "hcl")[0][1], encoding="utf-8")
-        (directory / "other.tf").write_text((ROOT / "rules" / "examples" / f"{rule}.tf").read_text(encoding="utf-8"),
+        (directory / "other.tf").write_text((ROOT / "rules" / "examples" / f"{rule}.hcl").read_text(encoding="utf-8"),
                                             encoding="utf-8")
         return directory
     return build
 
 
 def test_every_rule_has_the_rest_of_its_example():
-    assert sorted(path.stem for path in (ROOT / "rules" / "examples").glob("*.tf")) == sorted(RULES)
+    assert sorted(path.stem for path in (ROOT / "rules" / "examples").glob("*.hcl")) == sorted(RULES)
 
 
 @pytest.mark.parametrize("rule", RULES)

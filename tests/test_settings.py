@@ -99,7 +99,7 @@ def test_an_unknown_setting_is_a_warning_naming_its_line(tmp_path):
         assert run.stderr.splitlines() == [
             "tflint-sg: warning: .tflint-sg.hcl:5: unknown setting 'severty' in 'rule'; did you mean 'severity'?",
             "tflint-sg: warning: .tflint-sg.hcl:8: unknown setting 'colour' in 'config' (format, force, "
-            "minimum_failure_severity, varfile, variables, ignore_module are known)",
+            "minimum_failure_severity, minimum_severity, varfile, variables, ignore_module are known)",
         ]
     compact = _run("--format", "compact", STORY, cwd=tmp_path)
     assert "error: " in compact.stdout and compact.stdout.count("[aws_data_store_unreachable]") == 1

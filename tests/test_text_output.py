@@ -21,9 +21,9 @@ def test_findings_are_in_file_order(tflint_sg):
     assert files == sorted(files) and set(files) == {"fixtures/expose_db_to_lb/main.tf", "fixtures/story/main.tf"}
 
 
-def _at_a_terminal(env):
+def _at_a_terminal(env, *options):
     controller, terminal = pty.openpty()
-    process = subprocess.Popen([sys.executable, "-m", "tflint_sg", "fixtures/story"], cwd=ROOT, stdout=terminal,
+    process = subprocess.Popen([sys.executable, "-m", "tflint_sg", *options, "fixtures/story"], cwd=ROOT, stdout=terminal,
                                stderr=subprocess.DEVNULL, env=env)
     os.close(terminal)
     chunks = []
@@ -44,6 +44,7 @@ def test_colors_at_a_terminal_unless_no_color():
     env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
     assert "\033[31merror\033[0m" in _at_a_terminal(env)
     assert "\033[" not in _at_a_terminal({**env, "NO_COLOR": "1"})
+    assert "\033[" not in _at_a_terminal(env, "--no-color")
 
 
 def test_no_colors_in_a_pipe(tflint_sg_process):

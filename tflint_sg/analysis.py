@@ -18,6 +18,7 @@ class Result:
     findings: list[Finding] = field(default_factory=list)
     suppressed: list = field(default_factory=list)  # suppress.Suppression: annotated in the source
     baselined: list[Finding] = field(default_factory=list)  # recorded in the --baseline file
+    left_out: int = 0  # findings less severe than the run's minimum severity
     notes: list[str] = field(default_factory=list)  # what stayed unresolved, for --verbose
     undecided: int = 0  # checks a rule could not decide (each has a note naming the rule)
     internal_errors: list[str] = field(default_factory=list)  # a rule that raised

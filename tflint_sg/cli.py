@@ -13,6 +13,7 @@ from __future__ import annotations
 import gc
 import os
 import sys
+from dataclasses import replace
 
 import click
 
@@ -37,6 +38,68 @@ class _DefaultToCheck(click.Group):
         if not args or (args[0] not in self.commands and args[0] not in ("-h", "--help", "--version")):
             args = ["check", *args]
         return super().parse_args(ctx, args)
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """`tflint-sg --help` is the check's help, since a check is what `tflint-sg` runs, with
+        the commands after it."""
+        check = self.commands["check"]
+        check.format_help(click.Context(check, info_name=ctx.info_name, **check.context_settings), formatter)
+        self.format_commands(ctx, formatter)
+
+
+class _FormatTarget(click.ParamType):
+    """`FORMAT` or `FORMAT:FILE`: a report format, and the file it goes to (None: standard
+    output, or -o)."""
+
+    name = "format"
+
+    def __init__(self, formats):
+        self.formats = list(formats)
+
+    def get_metavar(self, param, *args, **kwargs) -> str:
+        return "FORMAT[:FILE]"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, tuple):
+            return value
+        name, colon, path = value.partition(":")
+        if name not in self.formats:
+            self.fail(f"{name!r} is not a format (formats: {', '.join(self.formats)})", param, ctx)
+        if colon and not path:
+            self.fail(f"{value!r} names no file after the colon", param, ctx)
+        return name, path or None
+
+
+class _SettingOption(click.Option):
+    """An option an environment variable may also set: a bad value names the variable only
+    when it came from there."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, show_envvar=True, **kwargs)
+
+    def get_error_hint(self, ctx) -> str:
+        hint = " / ".join(f"'{name}'" for name in self.opts)
+        if ctx is not None and ctx.get_parameter_source(self.name) == click.core.ParameterSource.ENVIRONMENT:
+            hint += f" (from {self.envvar})"
+        return hint
+
+
+def _report_targets(formats: tuple[tuple[str, str | None], ...], output: str | None):
+    """Each report to write, as (format or None for the settings' format, file or None for
+    standard output); a message instead when they cannot all be written."""
+    formats = formats or ((None, None),)
+    to_output = [name for name, path in formats if path is None]
+    if len(to_output) > 1:
+        return f"only one format can go to {'-o ' + output if output else 'standard output'}: " \
+               f"give the others a file ({to_output[1]}:FILE)"
+    if output and not to_output:
+        return "-o names the file of the format given without one, and every --format here names its own"
+    targets = [(name, path if path is not None else output) for name, path in formats]
+    files = [path for _, path in targets if path is not None]
+    repeated = sorted({path for path in files if files.count(path) > 1})
+    if repeated:
+        return f"two formats would write {repeated[0]}"
+    return targets
 
 
 class _VariablesInOrder(click.Command):
@@ -77,7 +140,30 @@ def _variable_options(command):
     command = click.option("--no-cache", is_flag=True,
                            help="Parse every .tf file again instead of reading the parse cache "
                                 "(~/.cache/tflint-sg).")(command)
+    command = click.option("--recursive", is_flag=True,
+                           help="Check every root module below the directories in PATHS (default: .), "
+                                "skipping hidden directories such as .terraform.")(command)
+    command = click.option("--chdir", metavar="DIR", type=click.Path(file_okay=False),
+                           help="Switch to DIR first, as terraform -chdir does: paths and the settings file "
+                                "are read from there.")(command)
     return command
+
+
+def _enter(chdir: str | None, paths: tuple[str, ...], recursive: bool):
+    """Moves to --chdir's directory; returns the paths to read (`.` when none are given with
+    --chdir or --recursive), or None, having said why, when there is nothing to read."""
+    if chdir:
+        try:
+            os.chdir(chdir)
+        except OSError as error:
+            _fail(f"--chdir {chdir}: {error.strerror or error}")
+            return None
+    if not paths and (chdir or recursive):
+        return (".",)
+    if not paths:
+        _fail("no input: give a plan JSON file or a Terraform directory, or --recursive (see tflint-sg --help)")
+        return None
+    return paths
 
 
 _CONTEXT = {"help_option_names": ["-h", "--help"]}
@@ -96,10 +182,12 @@ def cli():
 @cli.command("check", cls=_VariablesInOrder, context_settings=_CONTEXT,
              short_help="Report what security groups block or expose (the default).")
 @click.argument("paths", nargs=-1, type=click.Path(dir_okay=True, file_okay=True))
-@click.option("-f", "--format", "output_format", type=click.Choice(list(WRITERS)), default="text",
-              show_default=True, help="Output format.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
-              help="Write the report to FILE instead of standard output.")
+@click.option("-f", "--format", "formats", type=_FormatTarget(WRITERS), multiple=True, envvar="TFLINT_SG_FORMAT",
+              cls=_SettingOption,
+              help=f"Output format: {', '.join(WRITERS)} (default: text). Repeatable; FORMAT:FILE writes that "
+                   "format to FILE, so one run can write SARIF for upload and text for the log.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="Write the report of the format given without a file to FILE instead of standard output.")
 @click.option("--force", is_flag=True, help="Exit 0 even when issues are found.")
 @click.option("-v", "--verbose", is_flag=True,
               help="List what could not be resolved, and which checks of which rules it left undecided; "
@@ -115,7 +203,13 @@ def cli():
 @click.option("--disable-rule", "disable_rules", multiple=True, metavar="RULE", help="Disable a rule (repeatable).")
 @click.option("--only", "only_rules", multiple=True, metavar="RULE", help="Run only these rules (repeatable).")
 @click.option("--minimum-failure-severity", type=click.Choice(["error", "warning", "notice"]),
+              envvar="TFLINT_SG_MINIMUM_FAILURE_SEVERITY", cls=_SettingOption,
               help="Exit 2 only for findings at least this severe (default: any finding).")
+@click.option("--minimum-severity", type=click.Choice(["error", "warning", "notice"]),
+              envvar="TFLINT_SG_MINIMUM_SEVERITY", cls=_SettingOption,
+              help="Report only findings at least this severe; the others are left out of the report "
+                   "and the exit code (default: every finding).")
+@click.option("--no-color", is_flag=True, help="No colors in the text report (as NO_COLOR does).")
 @click.option("--query", metavar="EXPR", help="Apply a JMESPath expression to the JSON output (--format json).")
 @click.option("--fix", is_flag=True,
               help="Apply the first safe fix of each finding to the .tf files, then report what remains.")
@@ -124,10 +218,12 @@ def cli():
 @click.option("--diff", "show_diff", is_flag=True,
               help="Print what --fix (or --fix-unsafe) would change as a unified diff; change nothing.")
 @click.option("--explain", metavar="RULE", help="Print the document of RULE and exit.")
+@click.option("--list-rules", is_flag=True, help="List the rules (id, default severity, summary) and exit.")
 @_version
-def check_command(paths, output_format, output, force, verbose, var_files, var_args, source, config_file,
-                  no_cache, include_suppressed, baseline_file, write_baseline_file, enable_rules, disable_rules,
-                  only_rules, minimum_failure_severity, query, fix, fix_unsafe, show_diff, explain):
+def check_command(paths, formats, output, force, verbose, var_files, var_args, source, config_file,
+                  no_cache, recursive, chdir, include_suppressed, baseline_file, write_baseline_file, enable_rules,
+                  disable_rules, only_rules, minimum_failure_severity, minimum_severity, no_color, query, fix,
+                  fix_unsafe, show_diff, explain, list_rules):
     """Report the traffic a Terraform configuration intends but its AWS security groups block.
 
     PATHS are `terraform show -json PLANFILE` outputs (.json), Terraform source directories, or
@@ -137,21 +233,27 @@ def check_command(paths, output_format, output, force, verbose, var_files, var_a
 
     if explain:
         return _explain(explain)
-    if not paths:
-        _fail("no input: give a plan JSON file or a Terraform directory (see tflint-sg --help)")
+    if list_rules:
+        return _list_rules()
+    paths = _enter(chdir, paths, recursive)
+    if paths is None:
         return EXIT_ERROR
     from tflint_sg import report
 
+    targets = _report_targets(formats, output)
+    if isinstance(targets, str):
+        _fail(targets)
+        return EXIT_ERROR
     if query and not _query_parses(query):
         return EXIT_ERROR
-    given = click.get_current_context().get_parameter_source("output_format") != click.core.ParameterSource.DEFAULT
     options = pipeline.Options(
         paths=tuple(paths), var_files=var_files, var_args=var_args,
         variables_in_order=_variables_in_order(var_files, var_args), source=source, config_file=config_file,
         enable_rules=enable_rules, disable_rules=disable_rules, only_rules=only_rules,
         baseline_file=baseline_file, write_baseline_file=write_baseline_file, cache=not no_cache,
-        output_format=output_format if given else None, force=force,
-        minimum_failure_severity=minimum_failure_severity, query=query)
+        formats=tuple(name for name, _ in targets if name is not None), force=force,
+        minimum_failure_severity=minimum_failure_severity, minimum_severity=minimum_severity, query=query,
+        recursive=recursive)
     outcome = _run(options)
     if outcome is None:
         return EXIT_ERROR
@@ -169,25 +271,30 @@ def check_command(paths, output_format, output, force, verbose, var_files, var_a
     view = report.View(
         rule_ids=tuple(rule.ID for rule in outcome.rules),
         policies={policy.name: policy for policy in outcome.settings.policies},
-        unreadable=tuple(outcome.unreadable_inputs), verbose=verbose, include_suppressed=include_suppressed,
+        unreadable=tuple(outcome.unreadable_inputs), verbose=verbose, include_suppressed=include_suppressed)
+    written = True
+    for name, path in targets:
+        name = name or outcome.formats[0]  # none given: the settings' format, else text
         # Colors only for a person at a terminal, and never when NO_COLOR is set.
-        color=not output and sys.stdout.isatty() and "NO_COLOR" not in os.environ)
-    text = report.render(outcome.output_format, outcome.checked, view)
-    if not _finish(text, query, output):
+        color = path is None and not no_color and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        text = report.render(name, outcome.checked, replace(view, color=color))
+        written = _finish(text, query if name == "json" else None, path) and written
+    if not written:
         return EXIT_ERROR
     return pipeline.exit_code(outcome)
 
 
 @cli.command("graph", cls=_VariablesInOrder, context_settings=_CONTEXT,
              short_help="Print the network model as JSON, or draw it (Mermaid, DOT).")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=True, file_okay=True))
+@click.argument("paths", nargs=-1, type=click.Path(dir_okay=True, file_okay=True))
 @click.option("-f", "--format", "output_format", type=click.Choice(list(GRAPH_WRITERS)), default="json",
               show_default=True, help="Output format: the JSON document, or a diagram of the tiers.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write to FILE.")
 @_variable_options
 @click.option("--query", metavar="EXPR", help="Apply a JMESPath expression to the document.")
 @_version
-def graph_command(paths, output_format, output, var_files, var_args, source, config_file, no_cache, query):
+def graph_command(paths, output_format, output, var_files, var_args, source, config_file, no_cache, recursive, chdir,
+                  query):
     """Print the network model of PATHS (endpoints, security groups, flows) as JSON, or draw it.
 
     The document is described in the README ("The model as JSON"). PATHS and the settings
@@ -195,6 +302,9 @@ def graph_command(paths, output_format, output, var_files, var_args, source, con
     """
     from tflint_sg import pipeline, report
 
+    paths = _enter(chdir, paths, recursive)
+    if paths is None:
+        return EXIT_ERROR
     if query and output_format != "json":
         _fail(f"--query applies to the JSON document, not to --format {output_format}")
         return EXIT_ERROR
@@ -203,7 +313,7 @@ def graph_command(paths, output_format, output, var_files, var_args, source, con
     outcome = _run(pipeline.Options(
         paths=tuple(paths), var_files=var_files, var_args=var_args,
         variables_in_order=_variables_in_order(var_files, var_args), source=source, config_file=config_file,
-        cache=not no_cache, mode="graph"))
+        cache=not no_cache, mode="graph", recursive=recursive))
     if outcome is None:
         return EXIT_ERROR
     documents = [(item.locator.source_uri, item.result.graph) for item in outcome.checked]
@@ -312,6 +422,18 @@ def _finish(text: str, query: str | None, output: str | None) -> bool:
     return _write(text, output)
 
 
+def _list_rules() -> int:
+    """One line a rule: its id, its default severity and its summary, as its document states them."""
+    from tflint_sg import pipeline, ruledoc
+
+    rule_ids = sorted(pipeline.all_rule_ids())
+    width = max(map(len, rule_ids))
+    for rule_id in rule_ids:
+        document = ruledoc.load(rule_id)
+        click.echo(f"{rule_id:<{width}}  {document.severity:<7}  {document.summary}")
+    return EXIT_OK
+
+
 def _explain(rule_id: str) -> int:
     from tflint_sg import pipeline, ruledoc
 
@@ -356,6 +478,7 @@ def main(argv: list[str] | None = None) -> None:
 
 def _main(argv: list[str] | None) -> None:
     argv = list(sys.argv[1:] if argv is None else argv)
+    working_directory = os.getcwd()  # --chdir leaves it; a caller in the same process finds it back
     try:
         code = cli.main(args=argv, prog_name="tflint-sg", standalone_mode=False)
     except click.exceptions.UsageError as error:
@@ -372,4 +495,6 @@ def _main(argv: list[str] | None) -> None:
     except Exception as error:  # never a traceback for the user
         _fail(f"internal error: {type(error).__name__}: {error} (please report this with the input)")
         code = EXIT_ERROR
+    finally:
+        os.chdir(working_directory)
     sys.exit(code if isinstance(code, int) else EXIT_OK)

@@ -47,11 +47,15 @@ class Options:
     cache: bool = True
     # "check" runs the rules and policies; "graph" only builds the model's document.
     mode: str = "check"
-    # A check's report format, force and failure threshold; None (False): as the settings say.
-    output_format: str | None = None
+    # A check's report formats, force and severity thresholds; empty, None or False: as the
+    # settings say.
+    formats: tuple[str, ...] = ()
     force: bool = False
     minimum_failure_severity: str | None = None
+    minimum_severity: str | None = None  # findings less severe are left out of the run
     query: str | None = None  # --query, which needs the JSON format
+    # Every root module below the directory paths, rather than the ones the paths belong to.
+    recursive: bool = False
 
 
 @dataclass
@@ -61,8 +65,9 @@ class Outcome:
     checked: list[Checked] = field(default_factory=list)  # one per input that could be analyzed
     messages: list[tuple[str, str]] = field(default_factory=list)  # ("error" | "warning", text), in order
     unreadable_inputs: list[Unreadable] = field(default_factory=list)  # in order, each also in messages
-    output_format: str = "text"  # the options', else the settings'
+    formats: tuple[str, ...] = ("text",)  # the options', else the settings'
     threshold: str = "notice"  # the least severe finding that fails the run
+    minimum_severity: str = "notice"  # the least severe finding the run reports
     force: bool = False
 
     @property
@@ -144,15 +149,16 @@ def _run(options: Options) -> Outcome:
     settings = read_settings(options)
     checking = options.mode == "check"
     outcome = Outcome(settings, selected_rules(options, settings) if checking else [],
-                      output_format=options.output_format or settings.format or "text",
+                      formats=options.formats or (settings.format or "text",),
                       threshold=options.minimum_failure_severity or settings.minimum_failure_severity or "notice",
+                      minimum_severity=options.minimum_severity or settings.minimum_severity or "notice",
                       force=options.force or bool(settings.force))
     outcome.messages.extend(("warning", text) for text in settings.warnings)
-    if checking and options.query and outcome.output_format != "json":
-        where = f" (the format {settings.path} sets)" if not options.output_format and settings.format else ""
-        raise RunError(f"--query applies to the JSON output, not to the {outcome.output_format} format{where}: "
+    if checking and options.query and "json" not in outcome.formats:
+        where = f" (the format {settings.path} sets)" if not options.formats and settings.format else ""
+        raise RunError(f"--query applies to the JSON output, not to the {outcome.formats[0]} format{where}: "
                        "give --format json", outcome.messages)
-    want_graph = not checking or outcome.output_format in WITH_GRAPH
+    want_graph = not checking or any(name in WITH_GRAPH for name in outcome.formats)
     budget = InstanceBudget()
     known: set[str] = set()
     if checking and options.baseline_file:
@@ -161,9 +167,11 @@ def _run(options: Options) -> Outcome:
         except InputError as error:
             raise RunError(str(error), outcome.messages) from None
 
-    inputs, notes, errors = find_inputs(options.paths)
+    inputs, notes, errors = find_inputs(options.paths, recursive=options.recursive)
     for error in errors:
         outcome.cannot_read(error)
+    if options.recursive and not inputs and not errors:
+        outcome.messages.append(("warning", f"no Terraform root module below {', '.join(options.paths)}"))
     annotations = suppress.AnnotationScan(datetime.date.today())
     for path in inputs:
         checked = _check(path, options, settings, outcome, notes, want_graph, budget, annotations)
@@ -172,6 +180,7 @@ def _run(options: Options) -> Outcome:
 
     if not checking:
         return outcome
+    _leave_out_below(outcome)
     rule_names = set(all_rule_ids()) | {policy.name for policy in settings.policies}
     outcome.messages.extend(("warning", text) for text in annotations.warnings(rule_names))
     if options.write_baseline_file:
@@ -184,6 +193,22 @@ def _run(options: Options) -> Outcome:
             item.result.baselined = [f for f in item.result.findings if baseline.recorded(f, known)]
             item.result.findings = [f for f in item.result.findings if not baseline.recorded(f, known)]
     return outcome
+
+
+def _leave_out_below(outcome: Outcome) -> None:
+    """Findings less severe than the minimum severity leave the run, as if their rules had not
+    run: reports, baselines and the exit code see only the rest; each result counts them."""
+    from tflint_sg.findings import SEVERITIES
+
+    if outcome.minimum_severity == SEVERITIES[-1]:
+        return
+    shown = SEVERITIES[: SEVERITIES.index(outcome.minimum_severity) + 1]
+    for item in outcome.checked:
+        result = item.result
+        kept = [finding for finding in result.findings if finding.severity in shown]
+        result.left_out += len(result.findings) - len(kept)
+        result.findings = kept
+        result.suppressed = [entry for entry in result.suppressed if entry.finding.severity in shown]
 
 
 def _check(path: str, options: Options, settings, outcome: Outcome, notes: list[str], want_graph: bool,
@@ -269,14 +294,20 @@ def _variables_in_order(options: Options, settings) -> list[tuple[str, str]] | N
             + list(options.variables_in_order))
 
 
-def find_inputs(paths: tuple[str, ...]) -> tuple[list[str], list[str], list[Unreadable]]:
-    """Plan files as given; Terraform files and directories grouped into their root modules.
+def find_inputs(paths: tuple[str, ...], recursive: bool = False) -> tuple[list[str], list[str], list[Unreadable]]:
+    """Plan files as given; Terraform files and directories grouped into their root modules
+    (`recursive`: every directory below a directory path, so every root module there).
     Returns the inputs, notes, and one error per path that cannot be an input."""
-    from tflint_sg.load.modules.sources import module_files, module_roots
+    from tflint_sg.load.modules.sources import module_directories_below, module_files, module_roots
 
     plans, sources, errors = [], [], []
     for path in paths:
-        if os.path.isdir(path):
+        if recursive and os.path.isdir(path):
+            try:
+                sources += module_directories_below(path)
+            except InputError as error:
+                errors.append(Unreadable.of(error))
+        elif os.path.isdir(path):
             try:
                 has_files = bool(module_files(path))
             except InputError as error:
@@ -290,6 +321,12 @@ def find_inputs(paths: tuple[str, ...]) -> tuple[list[str], list[str], list[Unre
             sources.append(path)
         else:
             plans.append(path)
+    if recursive and sources:
+        from tflint_sg.load.hcl.parse import parse_files
+
+        # Each root module is loaded on its own, too few files at a time to be parsed over
+        # several cores; parsed here all at once, the files new to the cache are.
+        parse_files([file for directory in sources if os.path.isdir(directory) for file in module_files(directory)])
     roots, notes = [], []
     if sources:
         try:

@@ -4,6 +4,7 @@
       format                   = "compact"
       force                    = false
       minimum_failure_severity = "warning"
+      minimum_severity         = "warning"
       varfile                  = ["prod.tfvars"]
       variables                = ["env=prod"]
       ignore_module            = { "terraform-aws-modules/vpc/aws" = true }
@@ -11,7 +12,7 @@
     rule "aws_security_group_mixed_rule_styles" { enabled = false }
     rule "aws_lb_target_exposed" { severity = "error" }
 
-Command-line options win over the file.
+Command-line options win over the environment (TFLINT_SG_FORMAT, ...), which wins over the file.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ FORMATS = tuple(WRITERS)
 # What each block reads; anything else is a typo the user should hear about, since a misspelt
 # setting would otherwise leave the default silently in force.
 KNOWN = {
-    "config": ("format", "force", "minimum_failure_severity", "varfile", "variables", "ignore_module"),
+    "config": ("format", "force", "minimum_failure_severity", "minimum_severity", "varfile", "variables",
+               "ignore_module"),
     "rule": ("enabled", "severity"),
     "policy": ("select", "message", "severity"),
 }
@@ -41,6 +43,7 @@ class Settings:
     format: str | None = None
     force: bool | None = None
     minimum_failure_severity: str | None = None
+    minimum_severity: str | None = None
     varfile: list[str] = field(default_factory=list)
     variables: list[str] = field(default_factory=list)
     ignore_module: set[str] = field(default_factory=set)
@@ -91,6 +94,7 @@ def load(path: str | None, rule_ids: set[str]) -> Settings:
                 raise InputError(path, f"format must be one of {', '.join(FORMATS)}", block.attributes["format"].line)
             settings.force = value(block, "force", bool)
             settings.minimum_failure_severity = _severity(path, block, value(block, "minimum_failure_severity", str))
+            settings.minimum_severity = _severity(path, block, value(block, "minimum_severity", str))
             settings.varfile = [str(v) for v in value(block, "varfile", list) or []]
             settings.variables = [str(v) for v in value(block, "variables", list) or []]
             settings.ignore_module = {k for k, v in (value(block, "ignore_module", dict) or {}).items() if v is True}

@@ -70,6 +70,9 @@ def render(checked: list[Checked], verbose: bool = False, color: bool = False, u
         summary += f"; {suppressed} suppressed by annotations"
     if baselined:
         summary += f"; {baselined} in the baseline"
+    left_out = sum(item.result.left_out for item in checked)
+    if left_out:
+        summary += f"; {left_out} less severe left out (minimum severity)"
     # "Clean" and "could not tell" must read differently, with or without --verbose.
     undecided = sum(item.result.undecided for item in checked)
     if undecided:

@@ -421,6 +421,22 @@ def _subdirectories(directory: str, depth: int) -> list[str]:
     return found
 
 
+def module_directories_below(directory: str) -> list[str]:
+    """`directory` and every directory below it that holds Terraform files, sorted. Hidden
+    directories are not entered: `.terraform/` holds the modules `terraform init` installed,
+    which their callers read, and `.git/` none. Symbolic links are not followed, so a link
+    to a parent cannot loop."""
+    if not os.path.isdir(directory):
+        raise InputError(directory, "no such directory")
+    found = []
+    for current, subdirectories, _ in os.walk(directory):
+        subdirectories[:] = sorted(name for name in subdirectories
+                                   if not name.startswith(".") and not os.path.islink(os.path.join(current, name)))
+        if _has_terraform_files(current):
+            found.append(os.path.normpath(current))
+    return sorted(found)
+
+
 def _ancestors(directory: str) -> list[str]:
     """directory's parents up to its repository root (inclusive), nearest first."""
     top = repository_root(directory)
