@@ -72,6 +72,12 @@ def _junit(checked: list[Checked], view: View) -> str:
     return junit.render(checked, view.unreadable, failure_threshold=view.failure_threshold)
 
 
+def _checkstyle(checked: list[Checked], view: View) -> str:
+    from tflint_sg.report import checkstyle
+
+    return checkstyle.render(checked, view.unreadable)
+
+
 WRITERS: dict[str, Callable[[list[Checked], View], str]] = {
     "text": _text,
     "compact": _compact,
@@ -80,6 +86,7 @@ WRITERS: dict[str, Callable[[list[Checked], View], str]] = {
     "github": _github,
     "markdown": _markdown,
     "junit": _junit,
+    "checkstyle": _checkstyle,
 }
 # Formats whose document carries the model (the graph), which the analysis builds only when asked.
 WITH_GRAPH = frozenset({"json", "markdown"})
