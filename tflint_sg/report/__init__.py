@@ -78,6 +78,12 @@ def _checkstyle(checked: list[Checked], view: View) -> str:
     return checkstyle.render(checked, view.unreadable)
 
 
+def _gitlab(checked: list[Checked], view: View) -> str:
+    from tflint_sg.report import gitlab
+
+    return gitlab.render(checked, view.unreadable)
+
+
 WRITERS: dict[str, Callable[[list[Checked], View], str]] = {
     "text": _text,
     "compact": _compact,
@@ -87,6 +93,7 @@ WRITERS: dict[str, Callable[[list[Checked], View], str]] = {
     "markdown": _markdown,
     "junit": _junit,
     "checkstyle": _checkstyle,
+    "gitlab": _gitlab,
 }
 # Formats whose document carries the model (the graph), which the analysis builds only when asked.
 WITH_GRAPH = frozenset({"json", "markdown"})
