@@ -24,6 +24,9 @@ class View:
     verbose: bool = False
     color: bool = False
     include_suppressed: bool = False
+    # The least severe finding that fails the run (pipeline.Outcome.threshold): JUnit marks
+    # as failed only the findings that fail the run.
+    failure_threshold: str = "notice"
 
 
 def _text(checked: list[Checked], view: View) -> str:
@@ -63,6 +66,24 @@ def _markdown(checked: list[Checked], view: View) -> str:
     return markdown.render(checked)
 
 
+def _junit(checked: list[Checked], view: View) -> str:
+    from tflint_sg.report import junit
+
+    return junit.render(checked, view.unreadable, failure_threshold=view.failure_threshold)
+
+
+def _checkstyle(checked: list[Checked], view: View) -> str:
+    from tflint_sg.report import checkstyle
+
+    return checkstyle.render(checked, view.unreadable)
+
+
+def _gitlab(checked: list[Checked], view: View) -> str:
+    from tflint_sg.report import gitlab
+
+    return gitlab.render(checked, view.unreadable)
+
+
 WRITERS: dict[str, Callable[[list[Checked], View], str]] = {
     "text": _text,
     "compact": _compact,
@@ -70,6 +91,9 @@ WRITERS: dict[str, Callable[[list[Checked], View], str]] = {
     "sarif": _sarif,
     "github": _github,
     "markdown": _markdown,
+    "junit": _junit,
+    "checkstyle": _checkstyle,
+    "gitlab": _gitlab,
 }
 # Formats whose document carries the model (the graph), which the analysis builds only when asked.
 WITH_GRAPH = frozenset({"json", "markdown"})

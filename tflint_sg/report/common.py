@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from tflint_sg import ruledoc
 from tflint_sg.analysis import Result
 from tflint_sg.coverage import FlowCounts
+from tflint_sg.errors import Unreadable
 from tflint_sg.findings import Finding
-from tflint_sg.locate import Locator
+from tflint_sg.locate import Location, Locator, paths_for
+
+if TYPE_CHECKING:
+    from xml.etree.ElementTree import Element
 
 
 @dataclass
@@ -29,6 +35,66 @@ def all_findings(checked: list[Checked]) -> list[tuple[Finding, Locator]]:
         return (location.uri, location.start_line, pair[0].sort_key())
 
     return sorted(pairs, key=order)
+
+
+def rule_page(rule_id: str) -> str:
+    """The rule's page; empty for a policy from the settings, which has none."""
+    return ruledoc.load(rule_id).help_uri if ruledoc.exists(rule_id) else ""
+
+
+def with_fixes(finding: Finding) -> str:
+    """The message and the ways out, on one line."""
+    return " ".join([finding.message, f"Fix: {finding.fix}"] + [f"Or: {fix}" for fix in finding.other_fixes])
+
+
+def details(finding: Finding, location: Location) -> str:
+    """A finding as a few plain lines, for readers that show text as it is written: where,
+    what, the ways out, the rule's page."""
+    page = rule_page(finding.rule)
+    return "\n".join([f"{location.uri}:{location.start_line}", finding.message, f"Fix: {finding.fix}"]
+                     + [f"Or: {fix}" for fix in finding.other_fixes] + ([f"Docs: {page}"] if page else []))
+
+
+# How reports that have no place for a run's errors name them where a finding would be.
+INPUT_ERROR = "tflint-sg.input_error"  # an input that could not be read
+INTERNAL_ERROR = "tflint-sg.internal_error"  # a rule or policy that broke on an input
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What kept the run from checking an input: CI reports list it with the findings, so that
+    a run that failed never reads as a clean one."""
+
+    kind: str  # INPUT_ERROR or INTERNAL_ERROR
+    uri: str  # the file the error names (an input that broke a rule: the input), as findings name files
+    line: int | None
+    text: str  # the line the run printed
+
+
+def problems(checked: list[Checked], unreadable: tuple[Unreadable, ...]) -> list[Problem]:
+    found = [Problem(INPUT_ERROR, paths_for(problem.path).uri(problem.path), problem.line, problem.text)
+             for problem in unreadable]
+    return found + [Problem(INTERNAL_ERROR, item.locator.source_uri, None, error)
+                    for item in checked for error in item.result.internal_errors]
+
+
+# Characters XML 1.0 cannot carry at all, not even as references.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_document(root: Element) -> str:
+    """The document with its declaration, indented, ending in a newline. Characters beyond
+    ASCII are written as references, so the bytes are the same whatever encoding standard
+    output has."""
+    import xml.etree.ElementTree as ElementTree
+
+    for element in root.iter():
+        element.attrib = {name: _NOT_XML.sub("\ufffd", value) for name, value in element.attrib.items()}
+        if element.text:
+            element.text = _NOT_XML.sub("\ufffd", element.text)
+    ElementTree.indent(root)
+    body = ElementTree.tostring(root, encoding="us-ascii").decode("ascii")
+    return f'<?xml version="1.0" encoding="UTF-8"?>\n{body}\n'
 
 
 def issues(count: int) -> str:
