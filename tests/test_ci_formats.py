@@ -175,6 +175,13 @@ def test_junit_fails_a_notice_only_when_the_run_fails_on_it(junit_schema, monkey
     assert not passed and failed and "aws_security_group_rule_source_unattached" in out and "\nFix: " in out
 
 
+def test_junit_follows_the_command_lines_failure_threshold(tflint_sg, junit_schema):
+    every = _junit(tflint_sg, junit_schema, NOTICE_AND_ERROR)[1]
+    run = tflint_sg("--format", "junit", "--minimum-failure-severity", "warning", NOTICE_AND_ERROR)
+    junit_schema.validate(run.stdout)
+    assert every.get("failures") == "2" and ElementTree.fromstring(run.stdout).get("failures") == "1"
+
+
 # --- Checkstyle ----------------------------------------------------------------------------
 
 

@@ -271,7 +271,8 @@ def check_command(paths, formats, output, force, verbose, var_files, var_args, s
     view = report.View(
         rule_ids=tuple(rule.ID for rule in outcome.rules),
         policies={policy.name: policy for policy in outcome.settings.policies},
-        unreadable=tuple(outcome.unreadable_inputs), verbose=verbose, include_suppressed=include_suppressed)
+        unreadable=tuple(outcome.unreadable_inputs), verbose=verbose, include_suppressed=include_suppressed,
+        failure_threshold=outcome.threshold)
     written = True
     for name, path in targets:
         name = name or outcome.formats[0]  # none given: the settings' format, else text
