@@ -134,22 +134,39 @@ def test_python_is_a_pinned_version():
     assert re.fullmatch(r"3\.\d+", _defaults()["python-version"]), "a minor version, not a range"
 
 
+def test_actions_used_are_pinned_to_commits():
+    used = [step["uses"] for step in _steps() if "uses" in step]
+    assert used
+    for uses in used:
+        assert re.fullmatch(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}", uses), f"{uses}: pin a commit"
+    text = (ROOT / "action.yml").read_text()
+    assert all(re.search(re.escape(uses) + r"\s+# v\d+\.\d+\.\d+\n", text) for uses in used), \
+        "each pinned commit is followed by the tag it is"
+
+
 def test_pip_cache_is_keyed_on_the_actions_own_pyproject(tmp_path):
     steps = _steps()
     (setup,) = _uses("actions/setup-python@")
     # setup-python's `cache: pip` hashes files of the repository being checked only, and fails
     # when none matches: in a Terraform repository nothing does.
     assert "cache" not in setup["with"]
-    (cache,) = _uses("actions/cache@")
+    assert setup["id"] == "python"
     find = _step("pip-cache")
+    (restore,) = _uses("actions/cache/restore@")
+    (save,) = _uses("actions/cache/save@")
     install = next(step for step in steps if "pip install" in step.get("run", ""))
-    assert steps.index(setup) < steps.index(find) < steps.index(cache) < steps.index(install)
-    assert cache["with"]["path"] == "${{ steps.pip-cache.outputs.dir }}"
-    key = cache["with"]["key"]
+    # Saved once installed, before the run whose findings may fail the job (a failed job's
+    # post steps would not save it).
+    assert (steps.index(setup) < steps.index(find) < steps.index(restore) < steps.index(install)
+            < steps.index(save) < steps.index(_step("run")))
+    assert restore["with"]["path"] == save["with"]["path"] == "${{ steps.pip-cache.outputs.dir }}"
+    key = restore["with"]["key"]
     for part in ("${{ runner.os }}", "${{ steps.python.outputs.python-version }}",
                  "${{ steps.pip-cache.outputs.pyproject }}"):
         assert part in key
-    assert setup["id"] == "python"
+    assert key.startswith(restore["with"]["restore-keys"])
+    assert save["with"]["key"] == f"${{{{ steps.{restore['id']}.outputs.cache-primary-key }}}}"
+    assert save["if"] == f"steps.{restore['id']}.outputs.cache-hit != 'true'"
 
     if BASH is None:
         pytest.skip("bash is not installed")
@@ -211,6 +228,15 @@ def test_the_output_is_set_only_when_the_report_exists(workspace, writes, exit_s
     assert (workspace / "out" / "scan.sarif").is_file() == writes
     assert outputs == ({"sarif-file": "out/scan.sarif"} if writes else {})
     assert ("::notice::" in completed.stdout) == (exit_status == 2)
+
+
+@needs_bash
+def test_the_reports_directory_is_made(workspace):
+    completed, outputs, _ = _run_with_stand_in(workspace, writes=True, exit_status=0,
+                                               **{"sarif-file": "reports/scan/tflint-sg.sarif"})
+    assert completed.returncode == 0, completed.stderr
+    assert (workspace / "reports" / "scan" / "tflint-sg.sarif").is_file()
+    assert outputs == {"sarif-file": "reports/scan/tflint-sg.sarif"}
 
 
 @needs_bash
