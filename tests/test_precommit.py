@@ -1,4 +1,4 @@
-"""The pre-commit hook and the GitHub Action, as users meet them.
+"""The pre-commit hook, as users meet it (the GitHub Action: test_action.py).
 
 The hook test runs the real pre-commit on a throwaway repository holding the story's main.tf.
 pre-commit installs the hook from a snapshot of this checkout's working tree (tracked and
@@ -90,19 +90,6 @@ def test_hook_fails_on_the_story_and_passes_once_fixed(tmp_path):
     output = second.stdout + second.stderr
     assert second.returncode == 0, output
     assert "Passed" in output, output
-
-
-def test_action_yml_names_its_inputs_and_output():
-    action = yaml.safe_load((ROOT / "action.yml").read_text())
-    assert action["runs"]["using"] == "composite"
-    defaults = {name: spec.get("default") for name, spec in action["inputs"].items()}
-    assert defaults == {"paths": ".", "args": "", "sarif-file": "tflint-sg.sarif",
-                        "fail-on-findings": "true", "python-version": "3.11"}
-    assert "sarif-file" in action["outputs"]
-    run = next(step["run"] for step in action["runs"]["steps"] if "tflint-sg --format sarif" in step.get("run", ""))
-    assert '-o "$SARIF" $ARGS $PATHS' in run
-    # Inputs reach the script through env:, never spliced into it.
-    assert "${{" not in run
 
 
 def test_pre_commit_hook_manifest():
