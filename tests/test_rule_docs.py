@@ -1,5 +1,5 @@
 """Every registered rule has its document; the document's front matter holds the rule's facts,
-and the registry, the documents and the README's rule table agree on them."""
+and the registry, the documents and the rules index (docs/rules.md) agree on them."""
 
 import re
 from pathlib import Path
@@ -17,13 +17,12 @@ GOOD = ("---\nseverity: error\nsecurity-severity: 7.0\ntags: [security, availabi
         "summary: s\n---\n# some_rule\n\ntext\n\n## Example\n\nx\n\n## Why\n\ny\n\n## How To Fix\n\nz\n")
 
 
-def _readme_rules() -> list[tuple[str, str]]:
-    """(rule, severity) for each row of the README's "## Rules" table, in its order."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    table = readme.split("\n## Rules\n", 1)[1].split("\n#", 1)[0]
-    rows = re.findall(r"^\| \[(\w+)\]\(rules/(\w+)\.md\) \| (\w+) \|", table, flags=re.M)
+def _index_rules() -> list[tuple[str, str]]:
+    """(rule, severity) for each row of the table in docs/rules.md, in its order."""
+    index = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| \[(\w+)\]\(\.\./rules/(\w+)\.md\) \| \w+ \| (\w+) \|", index, flags=re.M)
     for name, linked, _ in rows:
-        assert name == linked, f"README links {name} to rules/{linked}.md"
+        assert name == linked, f"docs/rules.md links {name} to rules/{linked}.md"
     return [(name, severity) for name, _, severity in rows]
 
 
@@ -40,12 +39,12 @@ def test_rule_document(rule):
     assert "```hcl" in doc.sections["Example"] and "```hcl" in doc.sections["How To Fix"]
 
 
-def test_registry_documents_and_readme_list_the_same_rules():
+def test_registry_documents_and_index_list_the_same_rules():
     documents = sorted(path.stem for path in (ROOT / "rules").glob("*.md"))
     assert documents == sorted(REGISTRY)
-    readme = _readme_rules()
-    assert [name for name, _ in readme] == REGISTRY, "the README's table lists the rules in the order they run"
-    assert {name: severity for name, severity in readme} == {name: ruledoc.load(name).severity for name in REGISTRY}
+    index = _index_rules()
+    assert [name for name, _ in index] == REGISTRY, "docs/rules.md lists the rules in the order they run"
+    assert {name: severity for name, severity in index} == {name: ruledoc.load(name).severity for name in REGISTRY}
 
 
 @pytest.mark.parametrize("path", sorted((ROOT / "rules").glob("*.md")), ids=lambda path: path.stem)

@@ -99,6 +99,13 @@ def test_the_readme_shows_the_story_as_the_tool_prints_it(tflint_sg):
     assert shown == tflint_sg("fixtures/story").stdout
 
 
+def test_the_user_guide_shows_the_summary_of_several_inputs_as_the_tool_prints_it(tflint_sg):
+    guide = (ROOT / "docs" / "user-guide.md").read_text()
+    shown = guide.split("$ tflint-sg fixtures/story fixtures/unknowns\n...\n", 1)[1].split("```", 1)[0]
+    printed = tflint_sg("fixtures/story", "fixtures/unknowns").stdout
+    assert printed.endswith("\n\n" + shown), printed
+
+
 def test_a_finding_takes_at_most_eight_lines(tflint_sg):
     """file:line:col and the sentence, the flow, the marked line, the places, the fixes, the docs."""
     for case in ("fixtures/story", "fixtures/health_check_port", "fixtures/modules_three_levels",

@@ -1,4 +1,4 @@
-"""`--format json`: a stable document of findings and what stayed unresolved (README: JSON output)."""
+"""`--format json`: a stable document of findings and what stayed unresolved (docs/user-guide.md: JSON output)."""
 
 from __future__ import annotations
 
