@@ -122,6 +122,11 @@ def test_inputs_and_their_defaults():
     assert action["outputs"]["sarif-file"]["value"] == "${{ steps.run.outputs.sarif-file }}"
 
 
+def test_the_ci_page_gives_every_input_its_real_default():
+    rows = re.findall(r"^\| `([\w-]+)` \| `([^`]*)` \|", (ROOT / "docs" / "ci.md").read_text(), re.M)
+    assert {name: value.strip('"') for name, value in rows} == _defaults()
+
+
 def test_the_description_fits_the_marketplace_and_names_code_security():
     description = _action()["description"]
     assert len(description) < 125, "GitHub Marketplace takes a description of fewer than 125 characters"

@@ -298,7 +298,7 @@ def graph_command(paths, output_format, output, var_files, var_args, source, con
                   query):
     """Print the network model of PATHS (endpoints, security groups, flows) as JSON, or draw it.
 
-    The document is described in the README ("The model as JSON"). PATHS and the settings
+    The document is described in docs/user-guide.md ("The model as JSON"). PATHS and the settings
     file are read as `tflint-sg check` reads them.
     """
     from tflint_sg import pipeline, report
