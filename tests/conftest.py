@@ -100,6 +100,7 @@ FRESH_GLOBALS = {
     "tflint_sg.ruledoc": {"_cache": dict},
     "tflint_sg.load.modules.directory": {"_AST_FIELDS": dict},
     "tflint_sg.report.sarif": {"_FIELDS": dict},
+    "tflint_sg.pipeline": {"_WORK": lambda: None},
 }
 # functools caches, emptied before and after each in-process run.
 CACHED_FUNCTIONS = {

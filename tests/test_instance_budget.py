@@ -145,3 +145,19 @@ def test_a_rule_resource_past_the_budget_makes_no_group_look_closed(tflint_sg, t
     assert "stopped expanding count/for_each" in run.stderr
     assert run.json()["findings"] == [], [f["rule"] for f in run.json()["findings"]]
     assert run.code == 0
+
+
+def test_inputs_analyzed_over_the_cores_say_what_one_process_says(tflint_sg, tmp_path, monkeypatch):
+    """Ten roots of about 4,000 instances each: the budget runs out in the seventh, so it and the
+    roots after it must see what the roots before them left, as in a run in one process."""
+    from tflint_sg import forked, pipeline
+
+    roots = [str(_nested(tmp_path / f"root{index}", 4, 999)) for index in range(10)]
+    spread = tflint_sg("--format", "json", *roots)
+    # 6 roots and 1,000 of the seventh's 4,000 groups fit; the eighth to the tenth get nothing.
+    assert spread.stderr.splitlines() == [WARNING.format("module.m[3].aws_security_group.g", INSTANCE_BUDGET)] + \
+        [WARNING.format("module.m", INSTANCE_BUDGET)] * 3
+    monkeypatch.setattr(forked, "workers_for", lambda jobs, per_worker: 0)
+    alone = tflint_sg("--format", "json", *roots)
+    assert (spread.code, spread.stdout, spread.stderr) == (alone.code, alone.stdout, alone.stderr)
+    assert pipeline.INPUTS_PER_WORKER * 2 <= len(roots)  # enough inputs to spread on two cores

@@ -320,3 +320,24 @@ def test_packs_are_merged_past_the_bound_keeping_what_the_run_used(fresh_cache, 
     _forget_the_run(monkeypatch)
     kept = [entry for entry in keys if parse_cache.load(entry) is not None]
     assert kept == [keys[3], keys[parse_cache.MAX_PACKS - 1]], kept
+
+
+def test_inputs_analyzed_over_the_cores_fill_the_cache_for_the_next_run(tflint_sg, tmp_path, monkeypatch):
+    """The files the workers parse (here a module outside the folder --recursive reads first)
+    come back to the run's one pack, and the next run's workers read them from it."""
+    monkeypatch.setenv("TFLINT_SG_CACHE_DIR", str(tmp_path / "cache"))
+    (tmp_path / ".git").mkdir()
+    shutil.copytree(FIXTURES / "story", tmp_path / "shared", ignore=shutil.ignore_patterns("*.json"))
+    for index in range(8):
+        root = tmp_path / "roots" / f"r{index}"
+        root.mkdir(parents=True)
+        (root / "main.tf").write_text('module "story" {\n  source = "../../shared"\n}\n')
+    cold = tflint_sg("--recursive", "-f", "compact", "roots", cwd=tmp_path)
+    assert cold.code == 2 and len(cold.stdout.splitlines()) == 16, cold.stderr  # the story's 2, in 8 roots
+
+    def no_parser(path, data):
+        raise AssertionError(f"{path} parsed again")
+
+    monkeypatch.setattr(hcl_parse, "_parse_uncached", no_parser)
+    warm = tflint_sg("--recursive", "-f", "compact", "roots", cwd=tmp_path)
+    assert (warm.code, warm.stdout, warm.stderr) == (cold.code, cold.stdout, cold.stderr)

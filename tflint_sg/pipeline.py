@@ -173,10 +173,7 @@ def _run(options: Options) -> Outcome:
     if options.recursive and not inputs and not errors:
         outcome.messages.append(("warning", f"no Terraform root module below {', '.join(options.paths)}"))
     annotations = suppress.AnnotationScan(datetime.date.today())
-    for path in inputs:
-        checked = _check(path, options, settings, outcome, notes, want_graph, budget, annotations)
-        if checked is not None:
-            outcome.checked.append(checked)
+    _check_inputs(inputs, options, settings, outcome, notes, want_graph, budget, annotations)
 
     if not checking:
         return outcome
@@ -193,6 +190,84 @@ def _run(options: Options) -> Outcome:
             item.result.baselined = [f for f in item.result.findings if baseline.recorded(f, known)]
             item.result.findings = [f for f in item.result.findings if not baseline.recorded(f, known)]
     return outcome
+
+
+# Inputs per worker below which they are analyzed in this process: a fork and the trip of each
+# result back cost more than a small run gains.
+INPUTS_PER_WORKER = 4
+
+
+@dataclass
+class _Checked:
+    """One input as a worker analyzed it: everything the run keeps of it, in the order the
+    run would have kept it, and the instances its expansion took."""
+
+    checked: Checked | None
+    messages: list
+    unreadable: list
+    instances: int
+    annotated_files: dict
+    lapsed: dict
+    parsed: dict  # the parse cache's new entries
+
+
+def _check_inputs(inputs: list[str], options: Options, settings, outcome: Outcome, notes: list[str],
+                  want_graph: bool, budget, annotations) -> None:
+    """Analyzes each input, in order, into `outcome`. Many inputs (a monorepo's roots) are
+    analyzed over the cores; what the run says is the same bytes either way, since every
+    result is kept in the inputs' order, and an input that would have met the instance budget
+    the inputs before it left is analyzed again here, as a run in one process would have."""
+    from tflint_sg import forked
+    from tflint_sg.load.hcl import cache as parse_cache
+
+    spread = []
+    workers = forked.workers_for(len(inputs), INPUTS_PER_WORKER)
+    if workers:
+        global _WORK
+        _WORK = (inputs, options, settings, outcome, notes, want_graph, budget.left, annotations.today)
+        try:
+            spread = forked.map_in_workers(_check_in_worker, list(range(len(inputs))), workers,
+                                           initializer=parse_cache.forget_open_packs) or []
+        finally:
+            _WORK = None
+    for index, path in enumerate(inputs):
+        done = spread[index] if index < len(spread) else None
+        if done is None or done.instances >= budget.left:
+            # Past here, inputs see the budget the ones before them left, as in one process.
+            spread = []
+            checked = _check(path, options, settings, outcome, notes, want_graph, budget, annotations)
+        else:
+            budget.left -= done.instances
+            outcome.messages.extend(done.messages)
+            outcome.unreadable_inputs.extend(done.unreadable)
+            for name, root in done.annotated_files.items():
+                annotations.files.setdefault(name, root)
+            for place, findings in done.lapsed.items():
+                annotations.back.setdefault(place, set()).update(findings)
+            for entry, encoded in done.parsed.items():
+                parse_cache.store(entry, encoded)
+            checked = done.checked
+        if checked is not None:
+            outcome.checked.append(checked)
+
+
+_WORK = None  # what the forked workers analyze: set by the parent just before they fork
+
+
+def _check_in_worker(index: int) -> _Checked | None:
+    from tflint_sg import suppress
+    from tflint_sg.load.hcl import cache as parse_cache
+    from tflint_sg.load.modules.module import InstanceBudget
+
+    inputs, options, settings, outcome, notes, want_graph, instances, today = _WORK
+    own = Outcome(settings, outcome.rules)
+    budget = InstanceBudget(instances)
+    annotations = suppress.AnnotationScan(today)
+    checked = _check(inputs[index], options, settings, own, notes, want_graph, budget, annotations)
+    if checked is not None:
+        checked.result.model = None  # its fixes are written; the rest of the run reads no model
+    return _Checked(checked, own.messages, own.unreadable_inputs, instances - budget.left, annotations.files,
+                    annotations.back, parse_cache.take_pending())
 
 
 def _leave_out_below(outcome: Outcome) -> None:

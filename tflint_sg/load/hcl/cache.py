@@ -124,11 +124,25 @@ def store(entry: str | None, encoded: bytes | None) -> None:
         _pending[entry] = encoded
 
 
+def take_pending() -> dict[str, bytes]:
+    """This run's new entries, handed over (a worker's, for the parent to write)."""
+    global _pending
+    pending, _pending = _pending, {}
+    return pending
+
+
+def forget_open_packs() -> None:
+    """In a forked worker: the packs are opened again when read. An open file's position is
+    shared with the parent and every other worker, so reading through the inherited handles
+    would race."""
+    global _packs, _index
+    _packs, _index = None, {}
+
+
 def flush() -> None:
     """Writes the entries stored since the last flush as one pack, and merges the packs when
     there are too many. Nothing here fails a run: a read-only or full disk only costs speed."""
-    global _pending
-    pending, _pending = _pending, {}
+    pending = take_pending()
     root = _usable_root()
     if not pending or root is None:
         return

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 
 from tflint_sg.errors import InputError
 from tflint_sg.load.hcl import cache as parse_cache
@@ -81,7 +80,7 @@ def parse_files(paths: list[str]) -> None:
         else:
             todo.append((memo, entry, path, data))
     jobs = [(path, data, entry) for _, entry, path, data in todo]
-    encoded = _parse_in_workers(jobs) if _can_fork() else None
+    encoded = _parse_in_workers(jobs)
     if encoded is None:
         encoded = [_parse_and_encode(job) for job in jobs]
     for (memo, entry, _, _), data in zip(todo, encoded):
@@ -93,36 +92,17 @@ def parse_files(paths: list[str]) -> None:
 
 def _parse_in_workers(jobs: list[tuple[str, bytes, str | None]]) -> list[bytes | None] | None:
     """Each job's encoded blocks, parsed in forked workers; None when there are too few jobs to
-    be worth it, or the workers cannot run here (no semaphores, a worker killed)."""
-    workers = min(os.cpu_count() or 1, len(jobs) // (PARALLEL_FROM // 2))
-    if workers < 2:
-        return None
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    be worth it, or the workers cannot run here."""
+    from tflint_sg import forked
 
+    workers = forked.workers_for(len(jobs), PARALLEL_FROM // 2)
+    if not workers:
+        return None
     from tflint_sg.load.hcl.tree import prepare_parser
 
     prepare_parser()  # built once here, inherited by the forked workers
-    try:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
-                                 initializer=_ignore_interrupts) as pool:
-            # A worker sends the blocks encoded as the cache keeps them: encoded once, for both.
-            return list(pool.map(_parse_and_encode, jobs, chunksize=max(1, len(jobs) // (workers * 8))))
-    except Exception:
-        return None
-
-
-def _ignore_interrupts() -> None:
-    # Ctrl-C is the parent's to handle; workers stop when it shuts the pool down.
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def _can_fork() -> bool:
-    # Forked workers inherit the built parser and start at once; where fork is not the safe
-    # default (macOS, Windows), spawning workers costs more than parsing in one process.
-    return sys.platform.startswith("linux")
+    # A worker sends the blocks encoded as the cache keeps them: encoded once, for both.
+    return forked.map_in_workers(_parse_and_encode, jobs, workers, chunksize=max(1, len(jobs) // (workers * 8)))
 
 
 def _memo_key(path: str, absolute: str) -> tuple:
