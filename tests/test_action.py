@@ -220,6 +220,8 @@ def test_the_default_paths_are_the_workspace(workspace):
     (True, 0, "true", 0),    # no issues
     (True, 2, "true", 2),    # issues fail the step...
     (True, 2, "false", 0),   # ...unless fail-on-findings is false
+    (True, 2, "True", 2),    # the input is read as YAML's booleans are written, in any case
+    (True, 2, "FALSE", 0),
     (False, 1, "true", 1),   # an error before the report was written
     (False, 1, "false", 1),  # an error fails the step whatever fail-on-findings says
     (True, 1, "false", 1),   # an error with a report written (an input that could not be read)

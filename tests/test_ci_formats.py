@@ -4,6 +4,7 @@ schema written from what its readers document (tests/schemas/), and says what th
 format says of the same run."""
 
 import json
+import os
 import re
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
@@ -291,3 +292,16 @@ def test_the_settings_file_can_choose_the_format(tflint_sg, tmp_path, name):
     run = tflint_sg(str(ROOT / CLEAN), cwd=tmp_path)
     assert run.code == 0, run.stderr
     assert run.stdout == tflint_sg("--format", name, str(ROOT / CLEAN), cwd=tmp_path).stdout
+
+
+def test_a_file_name_that_is_not_utf8_still_makes_valid_xml(tflint_sg, junit_schema, checkstyle_schema, tmp_path):
+    story = tmp_path / "story"
+    story.mkdir()
+    (story / ".git").mkdir()
+    # A byte that is not UTF-8 in a name: Python keeps it as a lone surrogate, which XML forbids.
+    (story / os.fsdecode(b"ma\xffin.tf")).write_bytes((FIXTURES / "story" / "main.tf").read_bytes())
+    junit_run, junit = _junit(tflint_sg, junit_schema, ".", cwd=story)
+    checkstyle_run, checkstyle = _checkstyle(tflint_sg, checkstyle_schema, ".", cwd=story)
+    assert junit_run.code == checkstyle_run.code == 2
+    assert {case.get("file") for case in junit.iter("testcase")} == {"ma\ufffdin.tf"}
+    assert [file.get("name") for file in checkstyle.iter("file")] == ["ma\ufffdin.tf"]

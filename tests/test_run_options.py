@@ -4,6 +4,8 @@
 import json
 import os
 import shutil
+import subprocess
+import sys
 
 import pytest
 
@@ -36,7 +38,10 @@ def test_output_is_the_file_of_the_format_given_without_one(tflint_sg, tmp_path)
 @pytest.mark.parametrize("arguments, problem", [
     (["-f", "text", "-f", "json"], "only one format can go to standard output"),
     (["-f", "sarif:x.sarif", "-o", "y"], "-o names the file of the format given without one"),
-    (["-f", "sarif:same", "-f", "json:same"], "two formats would write same"),
+    (["-f", "sarif:same", "-f", "json:same"], "two outputs would write same"),
+    (["-f", "sarif:out", "-f", "text:./out"], "two outputs would write"),
+    (["-f", "json:b.json", "--write-baseline", "b.json"], "two outputs would write"),
+    (["-f", "sarif:x.sarif", "--diff"], "--diff prints the fixes as a diff"),
     (["-f", "junk"], "'junk' is not a format"),
     (["-f", "sarif:"], "names no file after the colon"),
 ])
@@ -45,6 +50,20 @@ def test_formats_that_cannot_all_be_written_are_one_line_and_exit_1(tflint_sg, t
     assert run.code == 1 and run.stdout == ""
     assert run.stderr.count("\n") == 1 and problem in run.stderr
     assert not list(tmp_path.iterdir())  # nothing half written
+
+
+def test_formats_the_environment_gives_are_named_when_they_cannot_be_written(tflint_sg, tmp_path):
+    run = tflint_sg(str(ROOT / STORY), "-o", "report.txt", cwd=tmp_path, env={"TFLINT_SG_FORMAT": "sarif:x.sarif"})
+    assert run.code == 1 and "every format TFLINT_SG_FORMAT gives names its own" in run.stderr
+
+
+def test_diff_is_the_one_output_whatever_the_environment_says(tflint_sg, tmp_path):
+    shutil.copytree(FIXTURES / "story", tmp_path / "story", ignore=shutil.ignore_patterns("*.json"))
+    (tmp_path / "story" / ".git").mkdir()
+    run = tflint_sg("--diff", "-o", "fixes.diff", ".", cwd=tmp_path / "story", env={"TFLINT_SG_FORMAT": "sarif:x"})
+    assert run.code == 2, run.stderr
+    assert (tmp_path / "story" / "fixes.diff").read_text().startswith("--- ")
+    assert not (tmp_path / "story" / "x").exists()
 
 
 def test_query_applies_to_the_json_format_among_several(tflint_sg, tmp_path):
@@ -101,6 +120,7 @@ def test_findings_below_the_minimum_severity_are_left_out_of_report_and_exit_cod
     alone = tflint_sg("--minimum-severity", minimum, "fixtures/smell_mixed_rules")
     assert alone.code == (2 if minimum == "notice" else 0)
     left_out = len(every) - len(_rules(run))
+    assert sum(entry["left_out_below_minimum_severity"] for entry in run.json()["inputs"]) == left_out
     assert ("less severe left out" in tflint_sg("--minimum-severity", minimum, *CASES).stdout) == (left_out > 0)
 
 
@@ -141,10 +161,19 @@ def test_recursive_checks_each_root_not_the_modules_it_calls(tflint_sg, tmp_path
     (installed / "main.tf").write_text('resource "aws_vpc" "v" {\n  cidr_block = "10.0.0.0/16"\n}\n')
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "README.md").write_text("no Terraform here\n")
+    (tmp_path / "modules" / "unused").mkdir()
+    (tmp_path / "modules" / "unused" / "main.tf").write_text("# a module nothing calls yet\n")
     run = tflint_sg("--recursive", "-f", "json", cwd=tmp_path)
     assert run.code == 2, run.stderr
-    assert _inputs(run) == ["live/prod", "live/stage"]
+    assert _inputs(run) == ["live/prod", "live/stage", "modules/unused"]
     assert _inputs(tflint_sg("--recursive", "-f", "json", "live/stage", cwd=tmp_path)) == ["live/stage"]
+    # A folder of modules is checked for what it holds: not the roots elsewhere that call it.
+    modules = tflint_sg("--recursive", "-f", "json", "-v", "modules", cwd=tmp_path)
+    assert _inputs(modules) == ["modules/unused"] and modules.code == 0
+    only_called = tflint_sg("--recursive", "modules/app", cwd=tmp_path)
+    assert only_called.code == 0
+    assert "no Terraform root module below modules/app (only modules that root modules outside it call)" \
+        in only_called.stderr
 
 
 def test_recursive_where_there_is_no_terraform_is_a_clean_run_with_its_reports(tflint_sg, tmp_path):
@@ -155,6 +184,12 @@ def test_recursive_where_there_is_no_terraform_is_a_clean_run_with_its_reports(t
     assert "no Terraform root module below ." in run.stderr
     (sarif_run,) = json.loads((tmp_path / "out.sarif").read_text())["runs"]
     assert sarif_run["results"] == []
+
+
+def test_recursive_names_each_directory_without_a_root_module(tflint_sg, tmp_path):
+    (tmp_path / "empty").mkdir()
+    run = tflint_sg("--recursive", "empty", str(ROOT / STORY), cwd=tmp_path)
+    assert run.code == 2 and run.stderr == "tflint-sg: warning: no Terraform root module below empty\n"
 
 
 def test_graph_reads_recursively_too(tflint_sg, tmp_path):
@@ -179,7 +214,26 @@ def test_chdir_reads_paths_settings_and_output_from_the_directory(tflint_sg, tmp
     text = (work / "report.txt").read_text()
     assert text.startswith("infra/main.tf:") and len(text.splitlines()) == 2
     assert not (tmp_path / "report.txt").exists()
-    assert os.getcwd() != str(work)  # the process is back where it started
+
+
+def test_the_command_comes_back_to_the_working_directory_it_started_in(tmp_path, monkeypatch):
+    """For a caller in the same process (an editor, a test): --chdir is the command's alone."""
+    from tflint_sg import cli
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit):
+        cli.main(["--chdir", str(ROOT), "--force", "-o", str(tmp_path / "out.txt"), STORY])
+    assert os.getcwd() == str(tmp_path) and (tmp_path / "out.txt").read_text().startswith("fixtures/story/")
+
+
+def test_a_working_directory_removed_from_under_the_command_is_no_traceback(tflint_sg_process, tmp_path):
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    probe = ("import os, sys; os.chdir(sys.argv[1]); os.rmdir(sys.argv[1]); sys.argv[1:] = ['--version'];"
+             "from tflint_sg import cli; cli.main()")
+    completed = subprocess.run([sys.executable, "-c", probe, str(gone)], capture_output=True, text=True, timeout=60,
+                               env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert completed.returncode == 0 and completed.stdout.startswith("tflint-sg ") and not completed.stderr
 
 
 def test_chdir_alone_checks_the_directory(tflint_sg, tmp_path):

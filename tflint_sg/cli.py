@@ -84,21 +84,26 @@ class _SettingOption(click.Option):
         return hint
 
 
-def _report_targets(formats: tuple[tuple[str, str | None], ...], output: str | None):
+def _report_targets(formats: tuple[tuple[str, str | None], ...], output: str | None, given_by: str,
+                    baseline: str | None):
     """Each report to write, as (format or None for the settings' format, file or None for
-    standard output); a message instead when they cannot all be written."""
+    standard output); a message instead when they cannot all be written. `given_by` says
+    where the formats came from, for the message."""
     formats = formats or ((None, None),)
     to_output = [name for name, path in formats if path is None]
     if len(to_output) > 1:
         return f"only one format can go to {'-o ' + output if output else 'standard output'}: " \
                f"give the others a file ({to_output[1]}:FILE)"
     if output and not to_output:
-        return "-o names the file of the format given without one, and every --format here names its own"
+        return f"-o names the file of the format given without one, and every format {given_by} names its own"
     targets = [(name, path if path is not None else output) for name, path in formats]
-    files = [path for _, path in targets if path is not None]
-    repeated = sorted({path for path in files if files.count(path) > 1})
-    if repeated:
-        return f"two formats would write {repeated[0]}"
+    written: dict[str, str] = {os.path.abspath(baseline): baseline} if baseline else {}
+    for _, path in targets:
+        if path is None:
+            continue
+        if os.path.abspath(path) in written:
+            return f"two outputs would write {written[os.path.abspath(path)]}"
+        written[os.path.abspath(path)] = path
     return targets
 
 
@@ -141,11 +146,12 @@ def _variable_options(command):
                            help="Parse every .tf file again instead of reading the parse cache "
                                 "(~/.cache/tflint-sg).")(command)
     command = click.option("--recursive", is_flag=True,
-                           help="Check every root module below the directories in PATHS (default: .), "
-                                "skipping hidden directories such as .terraform.")(command)
+                           help="Check every root module below the directories in PATHS (default: .): "
+                                "those no directory calls as a module; hidden directories such as "
+                                ".terraform are not entered.")(command)
     command = click.option("--chdir", metavar="DIR", type=click.Path(file_okay=False),
-                           help="Switch to DIR first, as terraform -chdir does: paths and the settings file "
-                                "are read from there.")(command)
+                           help="Switch to DIR first, as terraform -chdir does: paths, the settings file "
+                                "(TFLINT_SG_CONFIG too) and the files to write are relative to DIR.")(command)
     return command
 
 
@@ -184,7 +190,7 @@ def cli():
 @click.argument("paths", nargs=-1, type=click.Path(dir_okay=True, file_okay=True))
 @click.option("-f", "--format", "formats", type=_FormatTarget(WRITERS), multiple=True, envvar="TFLINT_SG_FORMAT",
               cls=_SettingOption,
-              help=f"Output format: {', '.join(WRITERS)} (default: text). Repeatable; FORMAT:FILE writes that "
+              help=f"Output format: {', '.join(WRITERS)} (default: the settings file's, else text). Repeatable; FORMAT:FILE writes that "
                    "format to FILE, so one run can write SARIF for upload and text for the log.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
               help="Write the report of the format given without a file to FILE instead of standard output.")
@@ -208,7 +214,7 @@ def cli():
 @click.option("--minimum-severity", type=click.Choice(["error", "warning", "notice"]),
               envvar="TFLINT_SG_MINIMUM_SEVERITY", cls=_SettingOption,
               help="Report only findings at least this severe; the others are left out of the report "
-                   "and the exit code (default: every finding).")
+                   "and the exit code (default: the settings file's, else every finding).")
 @click.option("--no-color", is_flag=True, help="No colors in the text report (as NO_COLOR does).")
 @click.option("--query", metavar="EXPR", help="Apply a JMESPath expression to the JSON output (--format json).")
 @click.option("--fix", is_flag=True,
@@ -240,10 +246,20 @@ def check_command(paths, formats, output, force, verbose, var_files, var_args, s
         return EXIT_ERROR
     from tflint_sg import report
 
-    targets = _report_targets(formats, output)
-    if isinstance(targets, str):
-        _fail(targets)
-        return EXIT_ERROR
+    source_of_formats = click.get_current_context().get_parameter_source("formats")
+    if show_diff:
+        # The diff is the one output; a format of the environment's is for the runs that report.
+        if source_of_formats == click.core.ParameterSource.COMMANDLINE:
+            _fail("--diff prints the fixes as a diff, not a report: leave out --format")
+            return EXIT_ERROR
+        targets = []
+    else:
+        from_environment = source_of_formats == click.core.ParameterSource.ENVIRONMENT
+        targets = _report_targets(formats, output, "TFLINT_SG_FORMAT gives" if from_environment else "given",
+                                  write_baseline_file)
+        if isinstance(targets, str):
+            _fail(targets)
+            return EXIT_ERROR
     if query and not _query_parses(query):
         return EXIT_ERROR
     options = pipeline.Options(
@@ -479,7 +495,10 @@ def main(argv: list[str] | None = None) -> None:
 
 def _main(argv: list[str] | None) -> None:
     argv = list(sys.argv[1:] if argv is None else argv)
-    working_directory = os.getcwd()  # --chdir leaves it; a caller in the same process finds it back
+    try:
+        working_directory = os.getcwd()  # --chdir leaves it; a caller in the same process finds it back
+    except OSError:  # removed from under the shell: nothing to come back to
+        working_directory = None
     try:
         code = cli.main(args=argv, prog_name="tflint-sg", standalone_mode=False)
     except click.exceptions.UsageError as error:
@@ -497,5 +516,6 @@ def _main(argv: list[str] | None) -> None:
         _fail(f"internal error: {type(error).__name__}: {error} (please report this with the input)")
         code = EXIT_ERROR
     finally:
-        os.chdir(working_directory)
+        if working_directory is not None:
+            os.chdir(working_directory)
     sys.exit(code if isinstance(code, int) else EXIT_OK)

@@ -167,11 +167,10 @@ def _run(options: Options) -> Outcome:
         except InputError as error:
             raise RunError(str(error), outcome.messages) from None
 
-    inputs, notes, errors = find_inputs(options.paths, recursive=options.recursive)
+    inputs, notes, errors, warnings = find_inputs(options.paths, recursive=options.recursive)
     for error in errors:
         outcome.cannot_read(error)
-    if options.recursive and not inputs and not errors:
-        outcome.messages.append(("warning", f"no Terraform root module below {', '.join(options.paths)}"))
+    outcome.messages.extend(("warning", text) for text in warnings)
     annotations = suppress.AnnotationScan(datetime.date.today())
     _check_inputs(inputs, options, settings, outcome, notes, want_graph, budget, annotations)
 
@@ -369,17 +368,19 @@ def _variables_in_order(options: Options, settings) -> list[tuple[str, str]] | N
             + list(options.variables_in_order))
 
 
-def find_inputs(paths: tuple[str, ...], recursive: bool = False) -> tuple[list[str], list[str], list[Unreadable]]:
+def find_inputs(paths: tuple[str, ...], recursive: bool = False
+                ) -> tuple[list[str], list[str], list[Unreadable], list[str]]:
     """Plan files as given; Terraform files and directories grouped into their root modules
-    (`recursive`: every directory below a directory path, so every root module there).
-    Returns the inputs, notes, and one error per path that cannot be an input."""
+    (`recursive`: the root modules below each directory path). Returns the inputs, notes, one
+    error per path that cannot be an input, and warnings."""
     from tflint_sg.load.modules.sources import module_directories_below, module_files, module_roots
 
-    plans, sources, errors = [], [], []
+    plans, sources, errors, warnings = [], [], [], []
+    below: list[tuple[str, list[str]]] = []  # each directory --recursive reads, and what it holds
     for path in paths:
         if recursive and os.path.isdir(path):
             try:
-                sources += module_directories_below(path)
+                below.append((path, module_directories_below(path)))
             except InputError as error:
                 errors.append(Unreadable.of(error))
         elif os.path.isdir(path):
@@ -396,16 +397,47 @@ def find_inputs(paths: tuple[str, ...], recursive: bool = False) -> tuple[list[s
             sources.append(path)
         else:
             plans.append(path)
-    if recursive and sources:
-        from tflint_sg.load.hcl.parse import parse_files
-
-        # Each root module is loaded on its own, too few files at a time to be parsed over
-        # several cores; parsed here all at once, the files new to the cache are.
-        parse_files([file for directory in sources if os.path.isdir(directory) for file in module_files(directory)])
     roots, notes = [], []
-    if sources:
-        try:
-            roots, notes = module_roots(sources)
-        except InputError as error:
-            errors.append(Unreadable.of(error))
-    return plans + roots, notes, errors
+    try:
+        if below:
+            roots, notes, warnings = _roots_below(below)
+        if sources:
+            found, more = module_roots(sources)
+            roots, notes = sorted(set(roots) | set(found)), notes + more
+    except InputError as error:
+        errors.append(Unreadable.of(error))
+    return plans + roots, notes, errors, warnings
+
+
+def _roots_below(below: list[tuple[str, list[str]]]) -> tuple[list[str], list[str], list[str]]:
+    """The root modules below each directory --recursive reads: the directories there that no
+    directory calls as a local module, and the root modules there that call the rest. A module
+    below it called only from outside is checked by checking its callers, which are not taken
+    from outside the directory: a job given one team's folder checks that folder."""
+    from tflint_sg.load.hcl.parse import parse_files
+    from tflint_sg.load.modules.sources import module_files, module_roots
+
+    # Each root module is loaded on its own, too few files at a time to be parsed over several
+    # cores; parsed here all at once, the files new to the cache are.
+    parse_files([file for _, directories in below for directory in directories for file in module_files(directory)])
+    roots: set[str] = set()
+    notes, warnings = [], []
+    for path, directories in below:
+        found, more = module_roots(directories) if directories else ([], [])
+        notes += more
+        inside = [root for root in found if _within(root, path)]
+        outside = [root for root in found if not _within(root, path)]
+        roots.update(inside)
+        if outside:
+            notes.append(f"{path}: modules below it are called from {', '.join(outside[:3])}"
+                         + (f" and {len(outside) - 3} more" if len(outside) > 3 else "")
+                         + ", outside it: give those to check them")
+        if not inside:
+            warnings.append(f"no Terraform root module below {path}"
+                            + (" (only modules that root modules outside it call)" if outside else ""))
+    return sorted(roots), notes, warnings
+
+
+def _within(path: str, directory: str) -> bool:
+    path, directory = os.path.realpath(path), os.path.realpath(directory)
+    return path == directory or path.startswith(directory.rstrip(os.sep) + os.sep)

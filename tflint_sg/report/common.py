@@ -79,7 +79,8 @@ def problems(checked: list[Checked], unreadable: tuple[Unreadable, ...]) -> list
 
 
 # Characters XML 1.0 cannot carry at all, not even as references.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# (A lone surrogate is how Python keeps a byte of a file name that is not UTF-8.)
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def xml_document(root: Element) -> str:

@@ -1,6 +1,7 @@
 """`--format gitlab`: a GitLab Code Quality report, for `artifacts:reports:codequality`: a
 JSON list of issues with the fields GitLab reads (description, check_name, fingerprint,
-severity, location.path and location.lines), paths relative to the repository root.
+severity, location.path and location.lines), paths relative to the repository root (but for a
+plan outside it read without its source, which is named as it was given).
 """
 
 from __future__ import annotations

@@ -68,6 +68,7 @@ def render(checked: list[Checked]) -> str:
                 "suppressed": [{"rule": s.finding.rule, "subject": s.finding.subject, "reason": s.reason,
                                 "fingerprint": fingerprint(s.finding)} for s in item.result.suppressed],
                 "baselined": len(item.result.baselined),
+                "left_out_below_minimum_severity": item.result.left_out,
                 **({"graph": item.result.graph} if item.result.graph is not None else {}),
             }
             for item in checked

@@ -428,8 +428,11 @@ def module_directories_below(directory: str) -> list[str]:
     to a parent cannot loop."""
     if not os.path.isdir(directory):
         raise InputError(directory, "no such directory")
+    def cannot_list(error: OSError):
+        raise InputError(error.filename or directory, f"cannot list the directory: {error.strerror or error}")
+
     found = []
-    for current, subdirectories, _ in os.walk(directory):
+    for current, subdirectories, _ in os.walk(directory, onerror=cannot_list):
         subdirectories[:] = sorted(name for name in subdirectories
                                    if not name.startswith(".") and not os.path.islink(os.path.join(current, name)))
         if _has_terraform_files(current):
@@ -484,6 +487,7 @@ def module_roots(paths: list[str]) -> tuple[list[str], list[str]]:
             notes.append(f"{path}: {display_path(directory)} holds no .tf or .tf.json files; ignored")
 
     searched: set[str] = set()
+    walked: set[str] = set()
     repositories: set[str] = set()
     for directory in sorted(candidates):
         top = repository_root(directory)
@@ -497,6 +501,9 @@ def module_roots(paths: list[str]) -> tuple[list[str], list[str]]:
             continue
         # Outside a repository there is no bound but the working directory: look nearby only.
         for ancestor in [directory] + _ancestors(directory):
+            if ancestor in walked:  # sibling candidates share their parents: walk each once
+                continue
+            walked.add(ancestor)
             searched.add(ancestor)
             searched.update(_subdirectories(ancestor, CALLER_SEARCH_DEPTH))
 
