@@ -294,7 +294,8 @@ def test_the_settings_file_can_choose_the_format(tflint_sg, tmp_path, name):
     assert run.stdout == tflint_sg("--format", name, str(ROOT / CLEAN), cwd=tmp_path).stdout
 
 
-def test_a_file_name_that_is_not_utf8_still_makes_valid_xml(tflint_sg, junit_schema, checkstyle_schema, tmp_path):
+def test_a_file_name_that_is_not_utf8_still_makes_valid_reports(tflint_sg, junit_schema, checkstyle_schema,
+                                                                 gitlab_schema, tmp_path):
     story = tmp_path / "story"
     story.mkdir()
     (story / ".git").mkdir()
@@ -305,3 +306,8 @@ def test_a_file_name_that_is_not_utf8_still_makes_valid_xml(tflint_sg, junit_sch
     assert junit_run.code == checkstyle_run.code == 2
     assert {case.get("file") for case in junit.iter("testcase")} == {"ma\ufffdin.tf"}
     assert [file.get("name") for file in checkstyle.iter("file")] == ["ma\ufffdin.tf"]
+    # JSON readers refuse lone surrogates too: the byte is written as a URI writes it.
+    gitlab = _gitlab(tflint_sg, gitlab_schema, ".", cwd=story)[1]
+    assert {issue["location"]["path"] for issue in gitlab} == {"ma%FFin.tf"}
+    sarif = tflint_sg("--format", "sarif", ".", cwd=story)
+    assert sarif.code == 2 and '"uri": "ma%FFin.tf"' in sarif.stdout

@@ -83,6 +83,23 @@ def problems(checked: list[Checked], unreadable: tuple[Unreadable, ...]) -> list
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
+# The lone surrogates by which Python keeps the bytes of a file name that are not UTF-8.
+_KEPT_BYTE = re.compile("[\udc80-\udcff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def without_surrogates(value):
+    """`value` (JSON-like) with each kept byte of a file name written as a URI writes it, `%FF`,
+    and any other lone surrogate replaced: JSON readers take neither."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", _KEPT_BYTE.sub(lambda byte: f"%{ord(byte.group()) - 0xDC00:02X}", value))
+    if isinstance(value, dict):
+        return {without_surrogates(key): without_surrogates(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [without_surrogates(item) for item in value]
+    return value
+
+
 def xml_document(root: Element) -> str:
     """The document with its declaration, indented, ending in a newline. Characters beyond
     ASCII are written as references, so the bytes are the same whatever encoding standard

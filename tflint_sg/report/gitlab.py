@@ -11,7 +11,7 @@ import json
 
 from tflint_sg.errors import Unreadable
 from tflint_sg.findings import fingerprint
-from tflint_sg.report.common import Checked, all_findings, problems, severity, with_fixes
+from tflint_sg.report.common import Checked, all_findings, problems, severity, with_fixes, without_surrogates
 
 # GitLab documents its five severities only as a scale, from `blocker` down to `info` (it sorts
 # issues so), and through the Code Climate spec it implements as "the potential impact of the
@@ -47,7 +47,7 @@ def render(checked: list[Checked], unreadable: tuple[Unreadable, ...] = ()) -> s
             number += 1
             issue["fingerprint"] = _digest((base, str(number)))
         taken.add(issue["fingerprint"])
-    return json.dumps(issues, indent=2, sort_keys=True) + "\n"
+    return json.dumps(without_surrogates(issues), indent=2, sort_keys=True) + "\n"
 
 
 def _issue(description: str, check: str, identity: tuple[str, ...], level: str, path: str, begin: int,

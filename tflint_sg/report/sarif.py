@@ -311,4 +311,11 @@ def render(checked: list[Checked], rule_ids: list[str], include_suppressed: bool
         original_uri_base_ids=bases.declared(),
     )
     log = om.SarifLog(runs=[run], version="2.1.0", schema_uri=SCHEMA_URI)
-    return msgspec.json.format(msgspec.json.encode(to_json(log)), indent=2).decode("utf-8") + "\n"
+    document = to_json(log)
+    try:
+        encoded = msgspec.json.encode(document)
+    except UnicodeEncodeError:  # a file name that is not UTF-8
+        from tflint_sg.report.common import without_surrogates
+
+        encoded = msgspec.json.encode(without_surrogates(document))
+    return msgspec.json.format(encoded, indent=2).decode("utf-8") + "\n"
