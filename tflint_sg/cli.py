@@ -77,9 +77,20 @@ class _SettingOption(click.Option):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, show_envvar=True, **kwargs)
 
+    def consume_value(self, ctx, opts):
+        # Where the value came from, kept before its type is checked: click records the
+        # parameter's source only after conversion succeeds in some releases.
+        value, source = super().consume_value(ctx, opts)
+        ctx.meta[self._source_key] = source
+        return value, source
+
+    @property
+    def _source_key(self) -> str:
+        return f"tflint_sg.source.{self.name}"
+
     def get_error_hint(self, ctx) -> str:
         hint = " / ".join(f"'{name}'" for name in self.opts)
-        if ctx is not None and ctx.get_parameter_source(self.name) == click.core.ParameterSource.ENVIRONMENT:
+        if ctx is not None and ctx.meta.get(self._source_key) == click.core.ParameterSource.ENVIRONMENT:
             hint += f" (from {self.envvar})"
         return hint
 
