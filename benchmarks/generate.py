@@ -14,6 +14,7 @@ environment are: no two files have the same content.
     python benchmarks/generate.py --stacks 100 out.json
     python benchmarks/generate.py --resources 10000 --indent out.json
     python benchmarks/generate.py --stacks 125 --hcl repo/
+    python benchmarks/generate.py --monorepo 30 repo/
 """
 
 from __future__ import annotations
@@ -77,6 +78,29 @@ def write_repository(directory: Path, stacks: int) -> None:
             target.write_text(f"# stack {stack}: {relative}\n" + text)
 
 
+def write_monorepo(directory: Path, roots: int) -> Path:
+    """Writes `roots` root modules (live/NN) that all reach one shared module three calls down:
+    live/NN -> modules/app -> modules/three_tier -> modules/security, the shape of a monorepo
+    whose environments share their modules. Returns the shared module's file that the
+    pre-commit case changes."""
+    stack = TEMPLATE.parent
+    root_text = (stack / "main.tf").read_text()
+    root_text = root_text[:root_text.index('variable "stacks"')]
+    for source in sorted((stack / "modules").rglob("*.tf")):
+        target = directory / "modules" / source.relative_to(stack / "modules")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(source.read_text())
+    (directory / "modules" / "app").mkdir(parents=True, exist_ok=True)
+    (directory / "modules" / "app" / "main.tf").write_text(
+        'variable "name" { type = string }\n\nmodule "tier" {\n  source = "../three_tier"\n  name   = var.name\n}\n')
+    for root in range(roots):
+        live = directory / "live" / f"{root:02d}"
+        live.mkdir(parents=True, exist_ok=True)
+        (live / "main.tf").write_text(
+            root_text + f'module "app" {{\n  source = "../../modules/app"\n  name   = "shop{root}"\n}}\n')
+    return directory / "modules" / "security" / "app.tf"
+
+
 def _split(template: dict, stacks: int) -> tuple[dict, list[tuple[str, list]]]:
     """Takes the per-stack lists out of the template, leaving placeholders."""
     template["variables"]["stacks"]["value"] = str(stacks)
@@ -131,11 +155,17 @@ def main(argv: list[str] | None = None) -> int:
     size = parser.add_mutually_exclusive_group(required=True)
     size.add_argument("--stacks", type=int, help="how many copies of the stack")
     size.add_argument("--resources", type=int, help="at least this many resources")
+    size.add_argument("--monorepo", type=int, metavar="ROOTS",
+                      help="write ROOTS root modules sharing one module three calls down into OUTPUT")
     parser.add_argument("--indent", action="store_true",
                         help="indent as `jq .` does, instead of Terraform's single line")
     parser.add_argument("--hcl", action="store_true", help="write a repository of .tf files into OUTPUT")
     parser.add_argument("output", type=Path)
     args = parser.parse_args(argv)
+    if args.monorepo:
+        changed = write_monorepo(args.output, args.monorepo)
+        print(f"{args.output}: {args.monorepo} root modules sharing {changed.parent}", file=sys.stderr)
+        return 0
     stacks = args.stacks or math.ceil(args.resources / resources_per_stack())
     if args.hcl:
         write_repository(args.output, stacks)
