@@ -487,8 +487,7 @@ class _Writer:
         return str(step.port)
 
     def _new_name(self, kind: str, module: str, wanted: str) -> str:
-        taken = {parse_resource_address(address).resource for address in self.locator.addresses()
-                 if parse_resource_address(address).module == module}
+        taken = self.locator.resources_in(module)
         base = re.sub(r"[^A-Za-z0-9_-]", "_", wanted)
         name, n = base, 2
         while f"{kind}.{name}" in taken or f"aws_security_group.{name}" in taken:

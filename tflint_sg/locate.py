@@ -53,9 +53,25 @@ class RepositoryPaths:
         self.outside_base = outside_base
         self._outside: dict[str, Path] = {}  # the name shown -> the file
         self._cwd = Path(os.getcwd()).resolve()
+        # Each file once: a report names the same few files thousands of times, and resolving
+        # a path asks the file system about every folder on the way.
+        self._uris: dict[str, str] = {}
+        self._inside: dict[str, str | None] = {}
 
     def uri(self, path: str) -> str:
-        inside = relative_uri(path, self.root)
+        shown = self._uris.get(path)
+        if shown is None:
+            shown = self._uris[path] = self._uri(path)
+        return shown
+
+    def inside(self, path: str) -> str | None:
+        """The path relative to the root, None when it lies outside."""
+        if path not in self._inside:
+            self._inside[path] = relative_uri(path, self.root)
+        return self._inside[path]
+
+    def _uri(self, path: str) -> str:
+        inside = self.inside(path)
         if inside is not None:
             return inside
         absolute = Path(path).resolve()
@@ -83,6 +99,7 @@ def paths_for(path: str) -> RepositoryPaths:
 
 class Locator:
     _by_declared_address: dict | None = None
+    _by_module: dict | None = None
 
     def __init__(self, config: Config):
         configuration = config.source_directory or config.source
@@ -152,7 +169,7 @@ class Locator:
             span = self._declared_spans().get(address)
         if span is None or span.block is None or ".terraform" in Path(span.file).parts:
             return None
-        return span.block if self.paths.uri(span.file) == relative_uri(span.file, self.paths.root) else None
+        return span.block if self.paths.uri(span.file) == self.paths.inside(span.file) else None
 
     def group_variable(self, address: str) -> tuple[str, bool] | None:
         """For a resource of an installed module, the module's variable its security groups
@@ -165,7 +182,7 @@ class Locator:
         span = self._call_spans.get(module)
         if span is None or span.block is None or ".terraform" in Path(span.file).parts:
             return None
-        return span.block if self.paths.uri(span.file) == relative_uri(span.file, self.paths.root) else None
+        return span.block if self.paths.uri(span.file) == self.paths.inside(span.file) else None
 
     def output_naming(self, address: str, module: str, attribute: str = "id") -> str | None:
         """How `module` names `attribute` of the group or VPC `address`, declared in a module
@@ -180,6 +197,15 @@ class Locator:
     def addresses(self) -> list[str]:
         """Every resource instance whose block is known."""
         return list(self._spans)
+
+    def resources_in(self, module: str) -> set[str]:
+        """The resources (`type.name`, no key) whose blocks are known in module instance `module`."""
+        if self._by_module is None:
+            self._by_module = {}
+            for address in self._spans:
+                parsed = parse_resource_address(address)
+                self._by_module.setdefault(parsed.module, set()).add(parsed.resource)
+        return self._by_module.get(module, set())
 
     def _declared_spans(self) -> dict:
         """Spans by address without instance keys, made when first asked for."""

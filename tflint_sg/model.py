@@ -9,6 +9,8 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass, field
 
+from tflint_sg.addresses import strip_keys
+
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 INGRESS = "ingress"
@@ -295,3 +297,16 @@ class Model:
     # Attachments, Auto Scaling groups and ECS services whose target group (or target) is not
     # resolved: a load balancer flow may start there, so each is a check not decided.
     unlinked: dict[str, str] = field(default_factory=dict)
+    # Which endpoints carry an instance of each declared group, for `carriers_of`; built on the
+    # first question, when the model is complete (rules ask, modeling does not).
+    _carriers: dict[str, list[str]] | None = field(default=None, init=False, repr=False, compare=False)
+
+    def carriers_of(self, group: str) -> list[str]:
+        """The endpoints carrying `group` or another instance of the block that declares it
+        (a group of a module called with count or for_each), in the endpoints' order."""
+        if self._carriers is None:
+            self._carriers = {}
+            for carrier, endpoint in self.endpoints.items():
+                for declared in dict.fromkeys(strip_keys(carried) for carried in endpoint.groups):
+                    self._carriers.setdefault(declared, []).append(carrier)
+        return self._carriers.get(strip_keys(group), [])

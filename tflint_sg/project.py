@@ -3,8 +3,8 @@
 helpUri, the text output's `docs:` line). A fork or a release sets them there.
 
 They are read from the installed package's metadata, else from the pyproject.toml beside the
-package (a source checkout), else they are the project's own. importlib.metadata costs about
-10 ms, so nothing is read until a URL is written, and then once a process.
+package (a source checkout), else they are the project's own. Nothing is read until a URL is
+written, and then once a process.
 """
 
 from __future__ import annotations
@@ -35,12 +35,9 @@ def _urls() -> dict[str, str]:
 
 def _installed_urls() -> dict[str, str]:
     """[project.urls] as the installed metadata has them: `Project-URL: <label>, <url>` lines."""
-    from importlib.metadata import PackageNotFoundError, metadata
+    from tflint_sg import installed
 
-    try:
-        lines = metadata("tflint-sg").get_all("Project-URL") or []
-    except PackageNotFoundError:
-        return {}
+    lines = installed.metadata_headers("tflint-sg", "tflint_sg", "Project-URL") or []
     found = {}
     for line in lines:
         label, _, url = line.partition(",")

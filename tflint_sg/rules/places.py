@@ -148,9 +148,7 @@ def _only_on(model: Model, group: str, address: str) -> bool:
     group that only interface VPC endpoints carry is one tier too: a rule there lets a caller
     reach the other AWS services those endpoints serve, as the group was written to."""
     resource = strip_keys(address)
-    declared = strip_keys(group)
-    carriers = [carrier for carrier, endpoint in model.endpoints.items()
-                if any(strip_keys(carried) == declared for carried in endpoint.groups)]
+    carriers = model.carriers_of(group)
     if address in model.interface_endpoints and all(carrier in model.interface_endpoints for carrier in carriers):
         return True
     return all(strip_keys(carrier) == resource for carrier in carriers)

@@ -348,16 +348,11 @@ def _parser_code_tag() -> bytes:
     grammar package, msgspec (the encoding) and the Python version."""
     global _code_tag
     if _code_tag is None:
-        from importlib.metadata import PackageNotFoundError, version
-
-        from tflint_sg import __version__
+        from tflint_sg import __version__, installed
 
         digest = hashlib.sha256(f"{sys.version_info[:2]};tflint-sg={__version__};format={FORMAT};".encode())
-        for name in ("python-hcl2", "lark", "msgspec"):
-            try:
-                digest.update(f"{name}={version(name)};".encode())
-            except PackageNotFoundError:
-                pass
+        for distribution, package in (("python-hcl2", "hcl2"), ("lark", "lark"), ("msgspec", "msgspec")):
+            digest.update(f"{distribution}={installed.version(distribution, package)};".encode())
         here = os.path.dirname(os.path.abspath(__file__))
         for name in ("parse.py", "tree.py", "syntax.py", "heredoc.py", "template.py"):
             try:
