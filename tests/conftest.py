@@ -101,6 +101,7 @@ FRESH_GLOBALS = {
     "tflint_sg.load.modules.directory": {"_AST_FIELDS": dict},
     "tflint_sg.report.sarif": {"_FIELDS": dict},
     "tflint_sg.pipeline": {"_WORK": lambda: None},
+    "tflint_sg.load.modules.sources": {"_listings": lambda: None},
 }
 # functools caches, emptied before and after each in-process run.
 CACHED_FUNCTIONS = {

@@ -341,3 +341,14 @@ def test_inputs_analyzed_over_the_cores_fill_the_cache_for_the_next_run(tflint_s
     monkeypatch.setattr(hcl_parse, "_parse_uncached", no_parser)
     warm = tflint_sg("--recursive", "-f", "compact", "roots", cwd=tmp_path)
     assert (warm.code, warm.stdout, warm.stderr) == (cold.code, cold.stdout, cold.stderr)
+
+
+def test_a_file_added_between_two_runs_in_one_process_is_read(tflint_sg, tmp_path, monkeypatch):
+    # A run lists each directory once; the next run (an editor's, a --fix round's) lists again.
+    monkeypatch.setenv("TFLINT_SG_CACHE_DIR", str(tmp_path / "cache"))
+    story = tmp_path / "story"
+    shutil.copytree(FIXTURES / "story", story, ignore=shutil.ignore_patterns("plan.json", "expected.json"))
+    assert tflint_sg(str(story)).code == 2
+    (story / "added.tf").write_text('resource "aws_security_group" "broken" {\n  name = \n}\n')
+    second = tflint_sg(str(story))
+    assert second.code == 1 and "added.tf:2" in second.stderr

@@ -300,6 +300,7 @@ class Model:
     # Which endpoints carry an instance of each declared group, for `carriers_of`; built on the
     # first question, when the model is complete (rules ask, modeling does not).
     _carriers: dict[str, list[str]] | None = field(default=None, init=False, repr=False, compare=False)
+    _carrier_resources: dict[str, frozenset[str]] | None = field(default=None, init=False, repr=False, compare=False)
 
     def carriers_of(self, group: str) -> list[str]:
         """The endpoints carrying `group` or another instance of the block that declares it
@@ -310,3 +311,12 @@ class Model:
                 for declared in dict.fromkeys(strip_keys(carried) for carried in endpoint.groups):
                     self._carriers.setdefault(declared, []).append(carrier)
         return self._carriers.get(strip_keys(group), [])
+
+    def carrier_resources(self, group: str) -> frozenset[str]:
+        """The resources (instance keys stripped) of `carriers_of(group)`."""
+        declared = strip_keys(group)
+        if self._carrier_resources is None:
+            self._carrier_resources = {}
+        if declared not in self._carrier_resources:
+            self._carrier_resources[declared] = frozenset(strip_keys(carrier) for carrier in self.carriers_of(group))
+        return self._carrier_resources[declared]

@@ -133,11 +133,14 @@ def run(options: Options) -> Outcome:
     """Analyze every input. Raises RunError for what stops the run as a whole; a bad input is
     an error message and a count in the outcome, and the other inputs are still analyzed."""
     from tflint_sg.load.hcl import parse
+    from tflint_sg.load.modules import sources
 
     parse.begin_run(cache=options.cache)
+    sources.begin_run()
     try:
         return _run(options)
     finally:
+        sources.end_run()
         parse.flush_cache()  # once, for every input of the run
 
 

@@ -151,7 +151,7 @@ def _only_on(model: Model, group: str, address: str) -> bool:
     carriers = model.carriers_of(group)
     if address in model.interface_endpoints and all(carrier in model.interface_endpoints for carrier in carriers):
         return True
-    return all(strip_keys(carrier) == resource for carrier in carriers)
+    return model.carrier_resources(group) <= {resource}
 
 
 def the_app_tier(model: Model) -> Endpoint | None:

@@ -39,18 +39,40 @@ def _is_override(name: str) -> bool:
     return stem == "override" or stem.endswith("_override")
 
 
+# Directory -> its Terraform files' names, during a run (None outside one: nothing kept).
+_listings: dict[str, list[str]] | None = None
+
+
+def begin_run() -> None:
+    """Starts a run: each directory is listed once, however many root modules, callers and
+    parses ask, and listed afresh by the next run."""
+    global _listings
+    _listings = {}
+
+
+def end_run() -> None:
+    global _listings
+    _listings = None
+
+
 def _terraform_files(directory: str) -> list[str]:
+    listed = _listings.get(directory) if _listings is not None else None
+    if listed is not None:
+        return listed
     try:
-        names = os.listdir(directory)
+        with os.scandir(directory) as entries:
+            listed = sorted(
+                entry.name
+                for entry in entries
+                if entry.name.endswith(TERRAFORM_SUFFIXES)
+                and not _is_ignored(entry.name)
+                and entry.is_file()
+            )
     except OSError as error:
         raise InputError(directory, f"cannot list the directory: {error.strerror or error}") from None
-    return sorted(
-        name
-        for name in names
-        if name.endswith(TERRAFORM_SUFFIXES)
-        and not _is_ignored(name)
-        and os.path.isfile(os.path.join(directory, name))
-    )
+    if _listings is not None:
+        _listings[directory] = listed
+    return listed
 
 
 def module_files(directory: str) -> list[str]:
