@@ -57,6 +57,7 @@ class RepositoryPaths:
         # a path asks the file system about every folder on the way.
         self._uris: dict[str, str] = {}
         self._inside: dict[str, str | None] = {}
+        self._artifacts: dict[str, tuple[str, Path]] = {}
 
     def uri(self, path: str) -> str:
         shown = self._uris.get(path)
@@ -85,8 +86,11 @@ class RepositoryPaths:
         absolute = self._outside.get(uri)
         if absolute is None:
             return uri, None
-        base = self.outside_base if absolute.is_relative_to(self.outside_base) else absolute.parent
-        return absolute.relative_to(base).as_posix(), base
+        named = self._artifacts.get(uri)
+        if named is None:
+            base = self.outside_base if absolute.is_relative_to(self.outside_base) else absolute.parent
+            named = self._artifacts[uri] = (absolute.relative_to(base).as_posix(), base)
+        return named
 
     def path_of(self, uri: str) -> Path:
         return self._outside.get(uri) or self.root / uri
