@@ -55,3 +55,16 @@ def test_every_generated_stack_gets_its_finding(tflint_sg, tmp_path):
     assert sorted((f["rule"], f["target"], f["port"]) for f in findings) == sorted(
         ("aws_lb_target_traffic_blocked", f"module.stack[{n}].aws_autoscaling_group.web", 80) for n in range(12)
     )
+
+
+def test_the_pre_commit_case_reaches_every_root_through_three_calls(tflint_sg, tmp_path):
+    # The benchmark's pre-commit case passes one file of the shared module, as the hook does:
+    # every root module that reaches it, three calls up, is checked.
+    repository = tmp_path / "monorepo"
+    changed = benchmark_generator().write_monorepo(repository, 4)
+    (repository / ".git").mkdir()
+    run = tflint_sg(str(changed.relative_to(repository)), cwd=repository)
+    assert run.code == 2
+    assert [line.split(":")[0] for line in run.stdout.splitlines() if line.startswith("live/")] == \
+        ["live/00", "live/01", "live/02", "live/03"]
+    assert "in 4 inputs" in run.stdout
