@@ -26,7 +26,6 @@ import hashlib
 import os
 import struct
 import sys
-import tempfile
 import time
 
 import msgspec
@@ -213,6 +212,8 @@ def _digest(data) -> bytes:
 
 
 def _write_pack(directory: str, entries: dict[str, bytes]) -> None:
+    import tempfile  # only a run that writes the cache needs it (2 ms of start-up)
+
     index = []
     offset = 0
     for entry, encoded in entries.items():
