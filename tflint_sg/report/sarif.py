@@ -24,6 +24,9 @@ SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas
 LEVELS = {"error": "error", "warning": "warning", "notice": "note"}
 
 
+_PLAIN = frozenset({str, int, float, bool})  # written as they are: no call to look inside
+
+
 def to_json(value: Any) -> Any:
     fields = _fields(type(value))
     if fields is not None:
@@ -32,12 +35,12 @@ def to_json(value: Any) -> Any:
             item = getattr(value, name)
             if item is None or (default is not attr.NOTHING and item == default):
                 continue
-            document[property_name] = to_json(item)
+            document[property_name] = item if type(item) in _PLAIN else to_json(item)
         return document
     if isinstance(value, dict):
-        return {key: to_json(item) for key, item in value.items()}
+        return {key: item if type(item) in _PLAIN else to_json(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
-        return [to_json(item) for item in value]
+        return [item if type(item) in _PLAIN else to_json(item) for item in value]
     return value
 
 
