@@ -104,6 +104,20 @@ def tflint_sg_command(given: str | None) -> list[str]:
     return [found] if found else [sys.executable, "-m", "tflint_sg"]
 
 
+def tool_python(tool: list[str]) -> str:
+    """The interpreter that runs `tool`, for the floors, which import its packages: a console
+    script names it on its first line."""
+    if tool[0] == sys.executable:
+        return sys.executable
+    try:
+        with open(tool[0], "rb") as handle:
+            first = handle.readline().decode(errors="replace").strip()
+    except OSError:
+        return sys.executable
+    interpreter = first[2:].strip().split(" ")[0] if first.startswith("#!") else ""
+    return interpreter if interpreter and os.path.exists(interpreter) else sys.executable
+
+
 def checkov_command(given: str | None) -> list[str] | None:
     found = given or shutil.which("checkov")
     return [found] if found else None
@@ -153,9 +167,9 @@ def bench_story(tool: list[str], work: Path, repeats: int, figures: dict) -> str
     return f"The story's plan (fixtures/story/plan.json, text output), whole process: {measure.wall * 1000:.0f} ms."
 
 
-def plan_floors(plan: Path) -> tuple[float, float, float]:
+def plan_floors(python: str, plan: Path) -> tuple[float, float, float]:
     """json.load with the collector on, off, and the typed decode, in seconds."""
-    done = subprocess.run([sys.executable, "-c", PLAN_FLOORS, str(plan)], check=True, capture_output=True, text=True)
+    done = subprocess.run([python, "-c", PLAN_FLOORS, str(plan)], check=True, capture_output=True, text=True)
     gc_on, gc_off, typed = (float(value) for value in done.stdout.split())
     return gc_on, gc_off, typed
 
@@ -176,7 +190,7 @@ def bench_plans(tool: list[str], checkov: list[str] | None, sizes, work: Path, r
             size = plan.stat().st_size
             ours = run(tool + [str(plan), "--format", "sarif", "-o", str(work / "out.sarif")], repeats)
             process = run([sys.executable, "-c", JSON_LOAD, str(plan)], repeats)
-            gc_on, gc_off, typed = plan_floors(plan)
+            gc_on, gc_off, typed = plan_floors(tool_python(tool), plan)
             points[layout].append((stacks * per_stack, ours.wall))
             if not indent:
                 figures[f"plan {resources}"] = (ours, size)
@@ -219,7 +233,7 @@ def bench_repositories(tool: list[str], checkov: list[str] | None, sizes, work: 
         first = run(command, repeats, env, before=lambda: shutil.rmtree(cache, ignore_errors=True))
         second = run(command, repeats, env)
         uncached = run(command + ["--no-cache"], repeats, env)
-        parse = subprocess.run([sys.executable, "-c", PARSE_FLOOR, *map(str, files)], check=True,
+        parse = subprocess.run([tool_python(tool), "-c", PARSE_FLOOR, *map(str, files)], check=True,
                                capture_output=True, text=True)
         parse_alone = float(parse.stdout)
         figures[f"repository {stacks}"] = (first, second, uncached)
