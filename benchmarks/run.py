@@ -105,17 +105,30 @@ def tflint_sg_command(given: str | None) -> list[str]:
 
 
 def tool_python(tool: list[str]) -> str:
-    """The interpreter that runs `tool`, for the floors, which import its packages: a console
-    script names it on its first line."""
-    if tool[0] == sys.executable:
-        return sys.executable
-    try:
-        with open(tool[0], "rb") as handle:
-            first = handle.readline().decode(errors="replace").strip()
-    except OSError:
-        return sys.executable
-    interpreter = first[2:].strip().split(" ")[0] if first.startswith("#!") else ""
-    return interpreter if interpreter and os.path.exists(interpreter) else sys.executable
+    """The interpreter that runs `tool`, for the floors, which import its packages: the one a
+    console script's first line names (through `env`, or the `exec` line of pip's /bin/sh
+    launcher), when it can import tflint_sg; else this one."""
+    candidates = []
+    if tool[0] != sys.executable:
+        try:
+            with open(tool[0], "rb") as handle:
+                head = handle.read(1024).decode(errors="replace").splitlines()
+        except OSError:
+            head = []
+        words = head[0][2:].split() if head and head[0].startswith("#!") else []
+        if words and os.path.basename(words[0]) == "env" and len(words) > 1:
+            candidates.append(shutil.which(words[1]) or "")
+        elif words and os.path.basename(words[0]) == "sh":
+            for line in head[1:3]:
+                if "exec" in line and '"' in line:
+                    candidates.append(line.split('"')[1])
+        elif words:
+            candidates.append(words[0])
+    for python in candidates:
+        if python and os.path.exists(python) and subprocess.run(
+                [python, "-c", "import tflint_sg"], capture_output=True).returncode == 0:
+            return python
+    return sys.executable
 
 
 def checkov_command(given: str | None) -> list[str] | None:
@@ -270,6 +283,8 @@ def bench_pre_commit(tool: list[str], work: Path, repeats: int, figures: dict) -
     run(["sh", "-c", 'cd "$0" && exec "$@"', str(repository), *command], 1, env)
     measure = run(["sh", "-c", 'cd "$0" && exec "$@"', str(repository), *command], repeats, env, before=edit)
     inputs = summary_inputs(measure.output)
+    if inputs is None:
+        raise SystemExit(f"the pre-commit case did not run: {measure.output[-500:]}")
     figures["pre-commit"] = (measure, inputs)
     shutil.rmtree(repository)
     shutil.rmtree(cache, ignore_errors=True)
@@ -335,7 +350,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--checkov-max-resources", type=int, default=5_000,
                         help="largest plan to time checkov on (it is slow)")
     args = parser.parse_args(argv)
-    tool = tflint_sg_command(args.tflint_sg)
+    tool = tflint_sg_command(os.path.abspath(args.tflint_sg) if args.tflint_sg else None)
     checkov = checkov_command(args.checkov)
     sizes = QUICK_RESOURCES if args.quick else PLAN_RESOURCES + (LARGE_RESOURCES if args.large else ())
     figures: dict = {}
@@ -352,7 +367,7 @@ def main(argv: list[str] | None = None) -> int:
         if not checkov:
             lines += ["", "checkov: not found (--checkov PATH to compare)."]
     head = [f"Machine: {machine()}.", f"tflint-sg: {' '.join(tool)}.", "",
-            f"Targets (medians of {args.repeats} runs, this run):", ""]
+            f"Targets (medians of {args.repeats} runs, the story's of {max(args.repeats, 11)}; this run):", ""]
     print("\n".join(head + targets_table(figures) + [""] + lines))
     return 0
 

@@ -53,3 +53,25 @@ def test_a_package_without_its_dist_info_beside_it_has_no_metadata(tmp_path, mon
     assert installed.metadata_headers("fake-pkg", "fakepkg", "Project-URL") is None
     assert installed.version("no-such-distribution-here", "fakepkg") is None
     assert installed.version("no-such-distribution-here", "no_such_package_here") is None
+
+
+def test_an_old_folded_description_does_not_end_the_headers(tmp_path, monkeypatch):
+    # Metadata 1.x folds the description into a header whose empty lines are spaces.
+    _fake_install(tmp_path, "Metadata-Version: 1.2\nName: fake-pkg\nVersion: 2.3.1\n"
+                            "Description: first line\n        \n        more description\n"
+                            "Project-URL: Documentation, https://example.com/fake/docs/\n\nbody\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert installed.metadata_headers("fake-pkg", "fakepkg", "Project-URL") == [
+        "Documentation, https://example.com/fake/docs/"]
+
+
+def test_metadata_not_beside_the_package_is_still_found(tmp_path, monkeypatch):
+    # An egg-info install: importlib.metadata knows where it is.
+    (tmp_path / "fakepkg").mkdir()
+    (tmp_path / "fakepkg" / "__init__.py").write_text("")
+    info = tmp_path / "fake_pkg-2.3.1.egg-info"
+    info.mkdir()
+    (info / "PKG-INFO").write_text("Metadata-Version: 2.1\nName: fake-pkg\nVersion: 2.3.1\n"
+                                   "Project-URL: Homepage, https://fork.example/\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert installed.metadata_headers("fake-pkg", "fakepkg", "Project-URL") == ["Homepage, https://fork.example/"]

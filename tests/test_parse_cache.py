@@ -352,3 +352,15 @@ def test_a_file_added_between_two_runs_in_one_process_is_read(tflint_sg, tmp_pat
     (story / "added.tf").write_text('resource "aws_security_group" "broken" {\n  name = \n}\n')
     second = tflint_sg(str(story))
     assert second.code == 1 and "added.tf:2" in second.stderr
+
+
+def test_a_link_that_cannot_be_followed_is_not_a_file_of_the_module(tflint_sg, tmp_path, monkeypatch):
+    # As Terraform lists a module's files: a .tf link through a file or into a loop is skipped,
+    # and the directory is still read.
+    monkeypatch.setenv("TFLINT_SG_CACHE_DIR", str(tmp_path / "cache"))
+    story = tmp_path / "story"
+    shutil.copytree(FIXTURES / "story", story, ignore=shutil.ignore_patterns("plan.json", "expected.json"))
+    os.symlink("main.tf/child", story / "through_a_file.tf")
+    os.symlink("loop.tf", story / "loop.tf")
+    run = tflint_sg(str(story))
+    assert run.code == 2 and "cannot list" not in run.stderr

@@ -31,23 +31,35 @@ def version(distribution: str, package: str) -> str | None:
 
 
 def metadata_headers(distribution: str, package: str, name: str) -> list[str] | None:
-    """The values of header `name` in the distribution's METADATA, in order; None when the
-    distribution is not installed beside `package` (a source checkout)."""
+    """The values of header `name` in the distribution's metadata, in order; None when the
+    distribution is not installed (a source checkout that was never installed)."""
     info = _dist_info(distribution, package)
     if info is None:
-        return None
+        return _headers_from_importlib(distribution, name)
     wanted = name.lower() + ":"
     values = []
     try:
         with open(os.path.join(info[0], "METADATA"), encoding="utf-8", errors="replace") as handle:
             for line in handle:
-                if not line.strip():  # the headers end at the first empty line; the description follows
+                if line in ("\n", "\r\n"):  # the headers end at the first empty line; the description follows
                     break
+                if line[:1] in (" ", "\t"):  # a folded header's continuation (an old Description)
+                    continue
                 if line.lower().startswith(wanted):
                     values.append(line[len(wanted):].strip())
     except OSError:
-        return None
+        return _headers_from_importlib(distribution, name)
     return values
+
+
+def _headers_from_importlib(distribution: str, name: str) -> list[str] | None:
+    # An egg, a zip, an editable install whose metadata is not beside the package.
+    from importlib.metadata import PackageNotFoundError, metadata
+
+    try:
+        return metadata(distribution).get_all(name) or []
+    except PackageNotFoundError:
+        return None
 
 
 def _dist_info(distribution: str, package: str) -> tuple[str, str] | None:

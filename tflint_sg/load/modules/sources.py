@@ -55,6 +55,15 @@ def end_run() -> None:
     _listings = None
 
 
+def _is_file(entry: os.DirEntry) -> bool:
+    """As os.path.isfile: a link that cannot be followed (a loop, a path through a file, no
+    permission) is not a file, and no reason to stop listing."""
+    try:
+        return entry.is_file()
+    except OSError:
+        return False
+
+
 def _terraform_files(directory: str) -> list[str]:
     listed = _listings.get(directory) if _listings is not None else None
     if listed is not None:
@@ -66,7 +75,7 @@ def _terraform_files(directory: str) -> list[str]:
                 for entry in entries
                 if entry.name.endswith(TERRAFORM_SUFFIXES)
                 and not _is_ignored(entry.name)
-                and entry.is_file()
+                and _is_file(entry)
             )
     except OSError as error:
         raise InputError(directory, f"cannot list the directory: {error.strerror or error}") from None
