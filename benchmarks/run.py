@@ -74,13 +74,14 @@ class Measure:
     output: str = ""
 
 
-def run(command: list[str], repeats: int, env: dict | None = None, before=None) -> Measure:
+def run(command: list[str], repeats: int, env: dict | None = None, before=None, cwd: Path | None = None) -> Measure:
     walls, peaks, output = [], [], ""
     for _ in range(repeats):
         if before is not None:
             before()
         start = time.perf_counter()
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
+                                   cwd=cwd)
         out = process.stdout.read()
         _, status, usage = os.wait4(process.pid, 0)
         walls.append(time.perf_counter() - start)
@@ -280,8 +281,8 @@ def bench_pre_commit(tool: list[str], work: Path, repeats: int, figures: dict) -
         changed.write_text(original + f"# edit {next(edits)}\n")
 
     # Fills the cache from the tree before the edits, as the commits before this one did.
-    run(["sh", "-c", 'cd "$0" && exec "$@"', str(repository), *command], 1, env)
-    measure = run(["sh", "-c", 'cd "$0" && exec "$@"', str(repository), *command], repeats, env, before=edit)
+    run(command, 1, env, cwd=repository)
+    measure = run(command, repeats, env, before=edit, cwd=repository)
     inputs = summary_inputs(measure.output)
     if inputs is None:
         raise SystemExit(f"the pre-commit case did not run: {measure.output[-500:]}")

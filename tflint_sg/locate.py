@@ -198,10 +198,6 @@ class Locator:
                 return f"module.{steps[-1]}.{output}"
         return None
 
-    def addresses(self) -> list[str]:
-        """Every resource instance whose block is known."""
-        return list(self._spans)
-
     def resources_in(self, module: str) -> set[str]:
         """The resources (`type.name`, no key) whose blocks are known in module instance `module`."""
         if self._by_module is None:

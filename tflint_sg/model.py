@@ -297,26 +297,27 @@ class Model:
     # Attachments, Auto Scaling groups and ECS services whose target group (or target) is not
     # resolved: a load balancer flow may start there, so each is a check not decided.
     unlinked: dict[str, str] = field(default_factory=dict)
-    # Which endpoints carry an instance of each declared group, for `carriers_of`; built on the
-    # first question, when the model is complete (rules ask, modeling does not).
-    _carriers: dict[str, list[str]] | None = field(default=None, init=False, repr=False, compare=False)
-    _carrier_resources: dict[str, frozenset[str]] | None = field(default=None, init=False, repr=False, compare=False)
+    # For each declared group (instance keys stripped): the endpoints carrying an instance of
+    # it, in the endpoints' order, and their resources; built on the first question, when the
+    # model is complete (rules ask, modeling does not).
+    _carriers: dict[str, tuple[list[str], frozenset[str]]] | None = field(
+        default=None, init=False, repr=False, compare=False)
 
     def carriers_of(self, group: str) -> list[str]:
         """The endpoints carrying `group` or another instance of the block that declares it
         (a group of a module called with count or for_each), in the endpoints' order."""
-        if self._carriers is None:
-            self._carriers = {}
-            for carrier, endpoint in self.endpoints.items():
-                for declared in dict.fromkeys(strip_keys(carried) for carried in endpoint.groups):
-                    self._carriers.setdefault(declared, []).append(carrier)
-        return self._carriers.get(strip_keys(group), [])
+        return self._carrier_index().get(strip_keys(group), ([], frozenset()))[0]
 
     def carrier_resources(self, group: str) -> frozenset[str]:
         """The resources (instance keys stripped) of `carriers_of(group)`."""
-        declared = strip_keys(group)
-        if self._carrier_resources is None:
-            self._carrier_resources = {}
-        if declared not in self._carrier_resources:
-            self._carrier_resources[declared] = frozenset(strip_keys(carrier) for carrier in self.carriers_of(group))
-        return self._carrier_resources[declared]
+        return self._carrier_index().get(strip_keys(group), ([], frozenset()))[1]
+
+    def _carrier_index(self) -> dict[str, tuple[list[str], frozenset[str]]]:
+        if self._carriers is None:
+            carriers: dict[str, list[str]] = {}
+            for carrier, endpoint in self.endpoints.items():
+                for declared in dict.fromkeys(strip_keys(carried) for carried in endpoint.groups):
+                    carriers.setdefault(declared, []).append(carrier)
+            self._carriers = {declared: (found, frozenset(strip_keys(carrier) for carrier in found))
+                              for declared, found in carriers.items()}
+        return self._carriers

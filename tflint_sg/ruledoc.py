@@ -29,7 +29,6 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
 from tflint_sg import project
 from tflint_sg.findings import SEVERITIES, Finding
